@@ -1,0 +1,33 @@
+# mnv1-bench: `make tables` regenerates the paper's tables, `make test` runs the tests (installing first).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install test tables bench lint clean
+
+install: $(STAMP)
+
+# Reinstall only when the project's dependencies change.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+tables: $(STAMP)
+	$(BIN)/mnv1-bench tables --out tables
+
+bench: $(STAMP)
+	$(BIN)/pytest -q benchmarks --benchmark-only --benchmark-columns=min,median,iqr,rounds
+	$(BIN)/mnv1-bench time mobilenet --backend eager,compile,onnxruntime --batch 1 --no-save
+
+lint: $(STAMP)
+	$(BIN)/ruff check mnv1_bench tests benchmarks
+	$(BIN)/ruff format --check mnv1_bench tests benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .benchmarks
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,141 @@
+"""`mnv1-bench flops`: mult-adds and parameters, measured, beside the paper's figures."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from mnv1_bench.cli.render import Column, Format, emit, millions, number, signed_pct, stderr_console, text, warn
+from mnv1_bench.errors import UsageProblem
+
+
+class BlockChoice(str, Enum):
+    separable = "separable"
+    standard = "standard"
+
+
+SUMMARY_COLUMNS = (
+    Column("model", "Model", text),
+    Column("paper_row", "Paper row", text),
+    Column("input", "Input", text),
+    Column("mult_adds", "Mult-adds (M)", millions(1)),
+    Column("params", "Params (M)", millions(3)),
+    Column("paper_mult_adds_m", "Paper mult-adds (M)", number(0)),
+    Column("mult_adds_diff_pct", "Δ mult-adds", signed_pct),
+    Column("paper_params_m", "Paper params (M)", number(2)),
+    Column("params_diff_pct", "Δ params", signed_pct),
+    Column("fvcore_total", "fvcore all-ops (M)", millions(1)),
+)
+LAYER_COLUMNS = (
+    Column("index", "#", text),
+    Column("name", "Layer", text),
+    Column("type", "Type", text),
+    Column("stride", "Stride", text),
+    Column("in_shape", "Input", text),
+    Column("out_shape", "Output", text),
+    Column("mult_adds", "Mult-adds (M)", millions(2)),
+    Column("params", "Params", number(0)),
+    Column("mult_adds_pct", "% mult-adds", number(2)),
+)
+BY_TYPE_COLUMNS = (
+    Column("type", "Type", text),
+    Column("mult_adds", "Mult-adds (M)", millions(2)),
+    Column("mult_adds_pct", "% mult-adds", number(2)),
+    Column("paper_mult_adds_pct", "Paper %", number(2)),
+    Column("weights_pct", "% weights", number(2)),
+    Column("paper_weights_pct", "Paper %", number(2)),
+)
+
+
+def flops(
+    models: Annotated[Optional[list[str]], typer.Argument(
+        help="Models to count (see `mnv1-bench models`). Without one, MobileNet is built from the options.",
+        show_default=False)] = None,
+    alpha: Annotated[Optional[float], typer.Option(help="Width multiplier in (0, 4] [default: 1.0].")] = None,
+    res: Annotated[Optional[int], typer.Option(help="Input resolution, at least 32 [default: 224].")] = None,
+    block: Annotated[Optional[BlockChoice], typer.Option(
+        help="separable: 3x3 depthwise + 1x1 pointwise; standard: one full 3x3 conv (Conv MobileNet) "
+        "[default: separable].")] = None,
+    shallow: Annotated[bool, typer.Option("--shallow", help="Drop the five 14x14x512 blocks (Table 5).")] = False,
+    classes: Annotated[int, typer.Option(help="Number of classes of the classifier (Table 10 uses 120).")] = 1000,
+    per_layer: Annotated[bool, typer.Option("--per-layer", help="Also show every conv and FC layer.")] = False,
+    by_type: Annotated[bool, typer.Option("--by-type", help="Also show the split by layer type (Table 2).")] = False,
+    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+) -> None:
+    """Count mult-adds and parameters, and show the paper's figures beside them.
+
+    Mult-adds are multiply-accumulates of conv and FC layers (the paper's convention; FLOPs = 2 x mult-adds),
+    counted with fvcore; params are all learnable parameters. Example: mnv1-bench flops --alpha 0.75 --res 160
+    """
+    from mnv1_bench import report
+    from mnv1_bench.archs.mobilenet import MobileNetConfig
+    from mnv1_bench.counting import count
+    from mnv1_bench.registry import mobilenet_spec, resolve
+
+    if models and any(v is not None for v in (alpha, res, block)) or (models and shallow):
+        raise UsageProblem("--alpha, --res, --block and --shallow build MobileNet when no MODEL is named; "
+                           "name variants instead, e.g. mobilenet-0.75-160 or shallow-mobilenet")
+    if per_layer and by_type and format is not Format.table:
+        raise UsageProblem(f"--format {format.value} prints one table: choose --per-layer or --by-type")
+    if models:
+        specs = [resolve(name, classes) for name in models]
+    else:
+        config = MobileNetConfig(
+            alpha=1.0 if alpha is None else alpha,
+            resolution=224 if res is None else res,
+            block=(block or BlockChoice.separable).value,
+            shallow=shallow,
+            num_classes=classes,
+        )
+        specs = [mobilenet_spec(config)]
+
+    costs = [count(spec.build(), spec.input_shape) for spec in _progress(specs)]
+    for spec, cost in zip(specs, costs):
+        if cost.unknown_ops:
+            warn(f"{spec.name}: no counter knows {', '.join(cost.unknown_ops)}; their cost is in neither total")
+
+    if format is Format.table or not (per_layer or by_type):
+        summary = report.summary_frame([report.summary_row(s, c) for s, c in zip(specs, costs)])
+        emit(summary, format, SUMMARY_COLUMNS, "Cost per image (measured) beside the paper", _notes(summary))
+    for spec, cost in zip(specs, costs):
+        if per_layer:
+            frame = report.layers_frame(cost)
+            frame.insert(0, "model", spec.name)
+            emit(frame, format, LAYER_COLUMNS, f"{spec.name}: conv and FC layers, in execution order")
+        if by_type:
+            is_table2_model = spec.name == "mobilenet-1.0-224" and spec.num_classes == 1000
+            frame = report.by_type_frame(cost, with_paper=is_table2_model)
+            frame.insert(0, "model", spec.name)
+            notes = [_table2_note()] if "paper_mult_adds_pct" in frame else []
+            emit(frame, format, BY_TYPE_COLUMNS, f"{spec.name}: resources per layer type (Table 2)", notes)
+
+
+def _progress(specs):
+    if len(specs) < 2:
+        return specs
+    from rich.progress import track
+
+    return track(specs, description="counting", transient=True, console=stderr_console())
+
+
+def _notes(summary) -> list[str]:
+    from mnv1_bench import paper, report
+
+    notes = [f"Measured by mnv1-bench (fvcore); {report.CONVENTION}.",
+             f"Paper figures cited from {paper.CITATION}, Tables 4-10; Δ = (measured - paper) / paper."]
+    for row in summary.itertuples():
+        if row.note:
+            notes.append(f"{row.model}: {row.note}")
+        if row.fvcore_extra:
+            notes.append(f"{row.model}: fvcore's all-ops total also counts {row.fvcore_extra}")
+        if row.excluded_ops:
+            notes.append(f"{row.model}: left out by the convention: {row.excluded_ops}")
+    return notes
+
+
+def _table2_note() -> str:
+    from mnv1_bench import paper
+
+    return f"Paper shares cited from Table 2 of {paper.CITATION}. {paper.TABLE2_NOTE}"

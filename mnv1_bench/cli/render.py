@@ -1,0 +1,100 @@
+"""Render a DataFrame as a rich table, JSON, CSV or Markdown. Results go to stdout, diagnostics to stderr."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+import pandas as pd
+import typer
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    md = "md"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    fmt: Callable[[object], str] = str
+
+
+def missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def millions(digits: int = 1) -> Callable[[object], str]:
+    return lambda v: "-" if missing(v) else f"{float(v) / 1e6:,.{digits}f}"
+
+
+def number(digits: int = 1) -> Callable[[object], str]:
+    return lambda v: "-" if missing(v) else f"{float(v):,.{digits}f}"
+
+
+def signed_pct(v: object) -> str:
+    return "-" if missing(v) else f"{float(v):+.1f}%"
+
+
+def text(v: object) -> str:
+    return "-" if missing(v) else str(v)
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as plain dicts with native Python numbers and None (JSON null) for missing values."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def emit(
+    frame: pd.DataFrame,
+    fmt: Format,
+    columns: Sequence[Column],
+    title: str = "",
+    notes: Sequence[str] = (),
+) -> None:
+    """Print one table in the chosen format; `notes` (sources, conventions) follow the rich table only."""
+    if fmt is Format.json:
+        typer.echo(json.dumps(records(frame), indent=2))
+    elif fmt is Format.csv:
+        typer.echo(frame.to_csv(index=False), nl=False)
+    elif fmt is Format.md:
+        typer.echo(frame.to_markdown(index=False))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title or None, title_justify="left")
+        for column in columns:
+            is_text = column.fmt in (str, text)
+            table.add_column(column.header, justify="left" if is_text else "right", no_wrap=is_text)
+        for row in records(frame):
+            table.add_row(*(column.fmt(row.get(column.key)) for column in columns))
+        console = stdout_console()
+        console.print(table)
+        for note in notes:
+            console.print(note, style="dim", highlight=False)
+
+
+def stdout_console():
+    """A rich console for results: the terminal's width, or wide enough not to fold tables when piped."""
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 200)
+
+
+def stderr_console():
+    """Progress and diagnostics go to stderr, never stdout."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def warn(message: str) -> None:
+    typer.echo(f"warning: {message}", err=True)

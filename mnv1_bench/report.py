@@ -1,0 +1,99 @@
+"""Costs turned into DataFrames: one summary row per model, per-layer rows, and the by-type Table 2.
+
+Counts stay exact integers here; rounding to millions happens only in the renderers.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from mnv1_bench import paper
+from mnv1_bench.counting import Cost
+from mnv1_bench.registry import ModelSpec
+
+CONVENTION = (
+    "mult-adds = multiply-accumulates of conv and FC layers (the paper's convention; FLOPs = 2 x mult-adds); "
+    "params = all learnable parameters (BN and biases included)"
+)
+
+
+def diff_pct(measured: float, published: float | None) -> float | None:
+    """(measured - published) / published in percent; None where the paper has no figure."""
+    if published is None or published == 0:
+        return None
+    return 100.0 * (measured - published) / published
+
+
+def summary_row(spec: ModelSpec, cost: Cost) -> dict:
+    """One model: measured counts beside the paper's row (if it has one) and the difference."""
+    row = spec.paper_row()
+    mult_adds_m, params_m = cost.mult_adds / 1e6, cost.params / 1e6
+    return {
+        "model": spec.name,
+        "label": spec.label,
+        "input": f"{spec.input_size}x{spec.input_size}",
+        "classes": spec.num_classes,
+        "mult_adds": cost.mult_adds,
+        "params": cost.params,
+        "weights": cost.weights,
+        "fvcore_total": cost.fvcore_total,
+        "paper_table": row.table if row else None,
+        "paper_label": row.label if row else None,
+        "paper_row": f"Table {row.table}: {row.label}" if row else None,
+        "paper_mult_adds_m": row.mult_adds if row else None,
+        "paper_params_m": row.params if row else None,
+        "mult_adds_diff_pct": diff_pct(mult_adds_m, row.mult_adds if row else None),
+        "params_diff_pct": diff_pct(params_m, row.params if row else None),
+        "agrees_with_paper": (
+            paper.agrees(mult_adds_m, row.mult_adds_m) and paper.agrees(params_m, row.params_m) if row else None
+        ),
+        "note": row.note if row else "",
+        "fvcore_extra": ", ".join(f"{op} {n / 1e6:.2f}M" for op, n in cost.fvcore_extra.items()),
+        "excluded_ops": ", ".join(f"{op} x{n}" for op, n in cost.excluded_ops.items()),
+        "unknown_ops": ", ".join(f"{op} x{n}" for op, n in cost.unknown_ops.items()),
+    }
+
+
+def summary_frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    frame["paper_table"] = frame["paper_table"].astype("Int64")  # stays an integer where some rows have none
+    return frame
+
+
+def layers_frame(cost: Cost) -> pd.DataFrame:
+    """Per-layer rows (conv and FC, execution order) with each layer's share of the network's total."""
+    frame = pd.DataFrame(
+        {
+            "index": layer.index,
+            "name": layer.name,
+            "type": layer.type,
+            "stride": layer.stride,
+            "in_shape": "x".join(map(str, layer.in_shape)),
+            "out_shape": "x".join(map(str, layer.out_shape)),
+            "mult_adds": layer.mult_adds,
+            "params": layer.params,
+            "mult_adds_pct": 100.0 * layer.mult_adds / cost.mult_adds,
+            "params_pct": 100.0 * layer.params / cost.params,
+        }
+        for layer in cost.layers
+    )
+    return frame
+
+
+def by_type_frame(cost: Cost, with_paper: bool = False) -> pd.DataFrame:
+    """The paper's Table 2: share of mult-adds and of weights per layer type, measured.
+
+    Shares of parameters use weight tensors only, as the paper's 74.59 / 1.06 / 0.02 / 24.33 do.
+    ``with_paper`` adds the published shares (meaningful for 1.0 MobileNet-224 only).
+    """
+    layers = pd.DataFrame(
+        {"type": layer.type, "mult_adds": layer.mult_adds, "weights": layer.weights} for layer in cost.layers
+    )
+    table = layers.groupby("type", sort=False).sum().reset_index()
+    table["mult_adds_pct"] = 100.0 * table["mult_adds"] / cost.mult_adds
+    table["weights_pct"] = 100.0 * table["weights"] / cost.weights
+    if with_paper:
+        table["paper_mult_adds_pct"] = table["type"].map(lambda t: paper.TABLE2.get(t, (None, None))[0])
+        table["paper_weights_pct"] = table["type"].map(lambda t: paper.TABLE2.get(t, (None, None))[1])
+    order = {t: i for i, t in enumerate(paper.TABLE2)}
+    return table.sort_values("type", key=lambda s: s.map(lambda t: order.get(t, len(order)))).reset_index(drop=True)
