@@ -211,3 +211,15 @@ def _build_torchvision(model: str, num_classes: int) -> nn.Module:
 
     extra = {"aux_logits": False, "init_weights": False} if model in ("googlenet", "inception_v3") else {}
     return tvm.get_model(model, weights=None, num_classes=num_classes, **extra)
+
+
+# Figures 4 and 5 of the paper: every width multiplier at every resolution (Tables 6 and 7 are slices).
+PAPER_ALPHAS: tuple[float, ...] = (1.0, 0.75, 0.5, 0.25)
+PAPER_RESOLUTIONS: tuple[int, ...] = (224, 192, 160, 128)
+
+
+def grid_names(
+    alphas: tuple[float, ...] = PAPER_ALPHAS, resolutions: tuple[int, ...] = PAPER_RESOLUTIONS
+) -> list[str]:
+    """Registry names of the width x resolution grid, e.g. "mobilenet-0.75-160", widest and largest first."""
+    return [f"mobilenet-{format_alpha(a)}-{r}" for a in alphas for r in resolutions]
