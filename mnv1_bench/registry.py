@@ -218,8 +218,6 @@ PAPER_ALPHAS: tuple[float, ...] = (1.0, 0.75, 0.5, 0.25)
 PAPER_RESOLUTIONS: tuple[int, ...] = (224, 192, 160, 128)
 
 
-def grid_names(
-    alphas: tuple[float, ...] = PAPER_ALPHAS, resolutions: tuple[int, ...] = PAPER_RESOLUTIONS
-) -> list[str]:
+def grid_names(alphas: tuple[float, ...] = PAPER_ALPHAS, resolutions: tuple[int, ...] = PAPER_RESOLUTIONS) -> list[str]:
     """Registry names of the width x resolution grid, e.g. "mobilenet-0.75-160", widest and largest first."""
     return [f"mobilenet-{format_alpha(a)}-{r}" for a in alphas for r in resolutions]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -22,10 +22,11 @@ SUMMARY_COLUMNS = (
     Column("input", "Input", text),
     Column("mult_adds", "Mult-adds (M)", millions(1)),
     Column("params", "Params (M)", millions(3)),
+    Column("weights", "Weights (M)", millions(3)),
     Column("paper_mult_adds_m", "Paper mult-adds (M)", number(0)),
     Column("mult_adds_diff_pct", "Δ mult-adds", signed_pct),
     Column("paper_params_m", "Paper params (M)", number(2)),
-    Column("params_diff_pct", "Δ params", signed_pct),
+    Column("weights_diff_pct", "Δ params", signed_pct),
     Column("fvcore_total", "fvcore all-ops (M)", millions(1)),
 )
 LAYER_COLUMNS = (
@@ -50,14 +51,22 @@ BY_TYPE_COLUMNS = (
 
 
 def flops(
-    models: Annotated[Optional[list[str]], typer.Argument(
-        help="Models to count (see `mnv1-bench models`). Without one, MobileNet is built from the options.",
-        show_default=False)] = None,
-    alpha: Annotated[Optional[float], typer.Option(help="Width multiplier in (0, 4] [default: 1.0].")] = None,
-    res: Annotated[Optional[int], typer.Option(help="Input resolution, at least 32 [default: 224].")] = None,
-    block: Annotated[Optional[BlockChoice], typer.Option(
-        help="separable: 3x3 depthwise + 1x1 pointwise; standard: one full 3x3 conv (Conv MobileNet) "
-        "[default: separable].")] = None,
+    models: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Models to count (see `mnv1-bench models`). Without one, MobileNet is built from the options.",
+            show_default=False,
+        ),
+    ] = None,
+    alpha: Annotated[float | None, typer.Option(help="Width multiplier in (0, 4] [default: 1.0].")] = None,
+    res: Annotated[int | None, typer.Option(help="Input resolution, at least 32 [default: 224].")] = None,
+    block: Annotated[
+        BlockChoice | None,
+        typer.Option(
+            help="separable: 3x3 depthwise + 1x1 pointwise; standard: one full 3x3 conv (Conv MobileNet) "
+            "[default: separable]."
+        ),
+    ] = None,
     shallow: Annotated[bool, typer.Option("--shallow", help="Drop the five 14x14x512 blocks (Table 5).")] = False,
     classes: Annotated[int, typer.Option(help="Number of classes of the classifier (Table 10 uses 120).")] = 1000,
     per_layer: Annotated[bool, typer.Option("--per-layer", help="Also show every conv and FC layer.")] = False,
@@ -75,8 +84,10 @@ def flops(
     from mnv1_bench.registry import mobilenet_spec, resolve
 
     if models and any(v is not None for v in (alpha, res, block)) or (models and shallow):
-        raise UsageProblem("--alpha, --res, --block and --shallow build MobileNet when no MODEL is named; "
-                           "name variants instead, e.g. mobilenet-0.75-160 or shallow-mobilenet")
+        raise UsageProblem(
+            "--alpha, --res, --block and --shallow build MobileNet when no MODEL is named; "
+            "name variants instead, e.g. mobilenet-0.75-160 or shallow-mobilenet"
+        )
     if per_layer and by_type and format is not Format.table:
         raise UsageProblem(f"--format {format.value} prints one table: choose --per-layer or --by-type")
     if models:
@@ -92,14 +103,14 @@ def flops(
         specs = [mobilenet_spec(config)]
 
     costs = [count(spec.build(), spec.input_shape) for spec in _progress(specs)]
-    for spec, cost in zip(specs, costs):
+    for spec, cost in zip(specs, costs, strict=True):
         if cost.unknown_ops:
             warn(f"{spec.name}: no counter knows {', '.join(cost.unknown_ops)}; their cost is in neither total")
 
     if format is Format.table or not (per_layer or by_type):
-        summary = report.summary_frame([report.summary_row(s, c) for s, c in zip(specs, costs)])
+        summary = report.summary_frame([report.summary_row(s, c) for s, c in zip(specs, costs, strict=True)])
         emit(summary, format, SUMMARY_COLUMNS, "Cost per image (measured) beside the paper", _notes(summary))
-    for spec, cost in zip(specs, costs):
+    for spec, cost in zip(specs, costs, strict=True):
         if per_layer:
             frame = report.layers_frame(cost)
             frame.insert(0, "model", spec.name)
@@ -123,8 +134,10 @@ def _progress(specs):
 def _notes(summary) -> list[str]:
     from mnv1_bench import paper, report
 
-    notes = [f"Measured by mnv1-bench (fvcore); {report.CONVENTION}.",
-             f"Paper figures cited from {paper.CITATION}, Tables 4-10; Δ = (measured - paper) / paper."]
+    notes = [
+        f"Measured by mnv1-bench (fvcore); {report.CONVENTION}.",
+        f"Paper figures cited from {paper.CITATION}, Tables 4-10; Δ = (measured - paper) / paper.",
+    ]
     for row in summary.itertuples():
         if row.note:
             notes.append(f"{row.model}: {row.note}")

@@ -12,7 +12,9 @@ def models() -> None:
     rows = [(name, "224x224", text) for name, text in MOBILENET_NAMES.items()]
     rows.append(("mobilenet-ALPHA-RES", "RESxRES", 'any width and resolution; also the paper\'s "0.75 MobileNet-160"'))
     rows += [(net.name, f"{net.input_size}x{net.input_size}", net.description) for net in REFERENCE_NETS.values()]
-    rows.append(("torchvision:NAME", "224x224", "any torchvision classifier, e.g. torchvision:googlenet (299 for inception_v3)"))
+    rows.append(
+        ("torchvision:NAME", "224x224", "any torchvision classifier, e.g. torchvision:googlenet (299 for inception_v3)")
+    )
     width = max(len(name) for name, _, _ in rows)
     for name, size, text in rows:
         typer.echo(f"{name:<{width}}  {size:>9}  {text}")

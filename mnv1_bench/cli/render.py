@@ -65,9 +65,8 @@ def emit(
     elif fmt is Format.csv:
         typer.echo(frame.to_csv(index=False), nl=False)
     elif fmt is Format.md:
-        typer.echo(frame.to_markdown(index=False))
+        typer.echo(frame.astype(object).where(frame.notna(), "").to_markdown(index=False))
     else:
-        from rich.console import Console
         from rich.table import Table
 
         table = Table(title=title or None, title_justify="left")
