@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from mnv1_bench.registry import MOBILENET_NAMES, REFERENCE_NETS
-
 
 def models() -> None:
     """List the model names every command accepts, with input size and a one-line description."""
+    from mnv1_bench.registry import MOBILENET_NAMES, REFERENCE_NETS
+
     rows = [(name, "224x224", text) for name, text in MOBILENET_NAMES.items()]
     rows.append(("mobilenet-ALPHA-RES", "RESxRES", 'any width and resolution; also the paper\'s "0.75 MobileNet-160"'))
     rows += [(net.name, f"{net.input_size}x{net.input_size}", net.description) for net in REFERENCE_NETS.values()]
