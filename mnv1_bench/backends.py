@@ -169,8 +169,7 @@ def _compile(spec: ModelSpec, config: TimingConfig, threads: int) -> Prepared:
     if config.device == "cuda":
         torch.cuda.synchronize()
     compile_s = time.perf_counter() - start
-    text = ["torch.compile (inductor, default mode, freezing)", *settings, _threads(config, threads),
-            f"compiled in {compile_s:.1f} s (not timed)"]  # fmt: skip
+    text = ["torch.compile (inductor, default mode, freezing)", *settings, _threads(config, threads)]
     return Prepared(run, "; ".join(text), extra={"compile_s": round(compile_s, 3)})
 
 
@@ -251,7 +250,7 @@ def _onnxruntime(spec: ModelSpec, config: TimingConfig, threads: int) -> Prepare
 
     settings = [
         f"onnxruntime {ort.__version__} {provider}",
-        f"{exporter} (exported in {export_s:.1f} s)",
+        exporter,
         "ORT_ENABLE_ALL (ORT folds BN itself)",
         f"intra-op threads {threads}, inter-op 1",
     ]

@@ -1,16 +1,208 @@
-"""Roofline floors for a timing row (placeholder until calibration lands: floors are unknown)."""
+"""Roofline floors: the least time a row could take if it ran at the device's peak matmul rate or copy bandwidth.
+
+Peaks are measured by mnv1-bench, once per device, dtype and thread count, and cached as JSON in
+``results/cache/roofline.json`` (git-ignored):
+- peak matmul rate: FLOP/s of a square ``torch.mm`` (2 FLOPs per multiply-accumulate), the best sample;
+- copy bandwidth: bytes read plus bytes written per second by ``Tensor.copy_`` of a buffer far larger than
+  the caches, the best sample.
+
+Per row (all per call of ``batch`` images):
+- compute floor = 2 x mult-adds x batch / peak matmul rate;
+- memory floor = (weights read once + the input read once + every conv/FC output written once and read once
+  x batch) x bytes per element / copy bandwidth;
+- roofline_fraction = max(compute floor, memory floor) / measured median (1.0 = at the roofline).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import math
+import platform
+import socket
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mnv1_bench.counting import Cost
+    from mnv1_bench.timing import TimingConfig
+
+BYTES_PER_ELEMENT = {"fp32": 4, "fp16": 2, "bf16": 2}
+CACHE_PATH = Path("results") / "cache" / "roofline.json"
+# Sizes chosen so one calibration takes seconds: the matmul is large enough to reach the BLAS/cuBLAS peak, the
+# copy far larger than any cache (CPU L3 here is tens of MiB; an H100's L2 is 50 MiB). On CPU the matmul grows
+# from 256 until one call takes MATMUL_CALL_S: fp16/bf16 without AVX512 run near 1 GFLOP/s, fp32 near 40.
+MATMUL_N = {"cpu": 1024, "cuda": 8192}  # largest size tried
+MATMUL_CALL_S = 0.02
+COPY_BYTES = {"cpu": 256 * 2**20, "cuda": 2 * 2**30}
+CALIBRATION_S = 0.5  # timed work per peak, seconds
+
+
+@dataclass(frozen=True)
+class Peaks:
+    """A device's measured peaks at one dtype and thread count."""
+
+    matmul_flop_per_s: float  # FLOP/s (2 FLOPs per multiply-accumulate)
+    copy_bytes_per_s: float  # bytes read + bytes written per second
+    device: str
+    dtype: str
+    threads: int
+    device_name: str
+    measured_utc: str = ""
 
 
 @dataclass(frozen=True)
 class Floors:
     compute_ms: float | None
     memory_ms: float | None
-    fraction: float | None
+    fraction: float | None  # max(floors) / median
+
+    @property
+    def bound(self) -> str | None:
+        """Which floor is higher: "compute" or "memory"."""
+        if self.compute_ms is None or self.memory_ms is None:
+            return None
+        return "compute" if self.compute_ms >= self.memory_ms else "memory"
 
 
-def floors_for(cost, config, threads: int, median_ms: float) -> Floors:
-    return Floors(None, None, None)
+Calibrate = Callable[[str, str, int], Peaks]  # (device, dtype, threads) -> Peaks
+
+
+def device_name(device: str) -> str:
+    """The GPU's name, or the CPU's model name."""
+    if device == "cuda":
+        import torch
+
+        return torch.cuda.get_device_name()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def measure_peaks(device: str, dtype: str, threads: int) -> Peaks:
+    """Time a square matmul and a large copy (the real calibration: seconds on CPU, under a second on GPU)."""
+    import torch
+
+    from mnv1_bench.backends import torch_dtype
+    from mnv1_bench.timing import CudaEventStopwatch, WallStopwatch, measure, set_threads
+
+    set_threads(threads)
+    dt = torch_dtype(dtype)
+    n = 256 if device == "cpu" else MATMUL_N[device]
+    matmul = _matmul(n, device, dt)
+    while n < MATMUL_N[device] and min(measure(matmul, 0.0).samples_s) < MATMUL_CALL_S:
+        n *= 2
+        matmul = _matmul(n, device, dt)
+    src = torch.ones(COPY_BYTES[device] // 4, device=device, dtype=torch.float32)
+    dst = torch.empty_like(src)
+
+    def watch():
+        return CudaEventStopwatch() if device == "cuda" else WallStopwatch()
+
+    # cuDNN runs fp32 convolutions in TF32 by default (torch.backends.cudnn.allow_tf32): the fp32 peak that
+    # bounds them is TF32's, so matmuls may use it too while calibrating.
+    tf32 = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = device == "cuda" and torch.backends.cudnn.allow_tf32
+    try:
+        with torch.inference_mode():
+            mm = measure(matmul, CALIBRATION_S, watch())
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+    with torch.inference_mode():
+        copy = measure(lambda: dst.copy_(src), CALIBRATION_S, watch())
+    return Peaks(
+        matmul_flop_per_s=2 * n**3 / min(mm.samples_s),
+        copy_bytes_per_s=2 * src.numel() * src.element_size() / min(copy.samples_s),
+        device=device,
+        dtype=dtype,
+        threads=threads,
+        device_name=device_name(device),
+        measured_utc=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+
+
+def _matmul(n: int, device: str, dtype) -> Callable[[], object]:
+    import torch
+
+    a = torch.randn(n, n, device=device).to(dtype)
+    b = torch.randn(n, n, device=device).to(dtype)
+    out = torch.empty(n, n, device=device, dtype=dtype)
+    return lambda: torch.mm(a, b, out=out)
+
+
+class PeakCache:
+    """Peaks keyed by host, device name, dtype and threads, in a JSON file; calibrates on a miss."""
+
+    def __init__(self, path: Path = CACHE_PATH, calibrate: Calibrate = measure_peaks):
+        self.path = Path(path)
+        self.calibrate = calibrate
+
+    def key(self, device: str, dtype: str, threads: int) -> str:
+        return f"{socket.gethostname()}|{device}|{device_name(device)}|{dtype}|threads={threads}"
+
+    def load(self) -> dict[str, dict]:
+        try:
+            data = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def get(self, device: str, dtype: str, threads: int) -> Peaks:
+        key = self.key(device, dtype, threads)
+        entries = self.load()
+        if key in entries:
+            try:
+                return Peaks(**entries[key])
+            except TypeError:  # written by an older version: measure again
+                pass
+        peaks = self.calibrate(device, dtype, threads)
+        entries[key] = asdict(peaks)
+        from mnv1_bench.provenance import write_atomic
+
+        write_atomic(self.path, json.dumps(entries, indent=2, sort_keys=True) + "\n")
+        return peaks
+
+
+_default_cache: PeakCache | None = None
+
+
+def default_cache() -> PeakCache:
+    """The cache time_spec uses; `set_default_cache` swaps it (tests inject a fake calibration)."""
+    global _default_cache
+    if _default_cache is None:
+        _default_cache = PeakCache()
+    return _default_cache
+
+
+def set_default_cache(cache: PeakCache | None) -> None:
+    global _default_cache
+    _default_cache = cache
+
+
+def bytes_moved(cost: Cost, batch: int, dtype: str) -> int:
+    """Least bytes a forward pass moves: weights once, the input once, each conv/FC output written + read."""
+    activations = sum(math.prod(layer.out_shape) for layer in cost.layers)
+    image = math.prod(cost.layers[0].in_shape) if cost.layers else 0
+    return (cost.weights + batch * (image + 2 * activations)) * BYTES_PER_ELEMENT[dtype]
+
+
+def floors(cost: Cost, batch: int, dtype: str, peaks: Peaks, median_ms: float) -> Floors:
+    """Compute and memory floors in milliseconds, and the larger one as a fraction of the measured median."""
+    compute_ms = 2 * cost.mult_adds * batch / peaks.matmul_flop_per_s * 1e3
+    memory_ms = bytes_moved(cost, batch, dtype) / peaks.copy_bytes_per_s * 1e3
+    fraction = max(compute_ms, memory_ms) / median_ms if median_ms > 0 else None
+    return Floors(compute_ms, memory_ms, fraction)
+
+
+def floors_for(
+    cost: Cost, config: TimingConfig, threads: int, median_ms: float, cache: PeakCache | None = None
+) -> Floors:
+    """Floors for one timing row, with peaks from `cache` (the default cache when None)."""
+    peaks = (cache or default_cache()).get(config.device, config.dtype, threads)
+    return floors(cost, config.batch, config.dtype, peaks, median_ms)

@@ -111,9 +111,7 @@ class Stopwatch(Protocol):
 class WallStopwatch:
     """A host clock read after a device sync on both sides of the region (sync is a no-op on CPU)."""
 
-    def __init__(
-        self, clock: Callable[[], float] = time.perf_counter, sync: Callable[[], None] = lambda: None
-    ):
+    def __init__(self, clock: Callable[[], float] = time.perf_counter, sync: Callable[[], None] = lambda: None):
         self._clock, self._sync, self._t0 = clock, sync, 0.0
 
     def start(self) -> None:
@@ -288,7 +286,11 @@ def make_row(
     samples_ms = tuple(s * 1e3 for s in result.samples_s)
     stats = summarize(samples_ms)
     reason = instability(stats, result.calls_per_sample)
-    floors = roofline.floors_for(cost, config, threads, stats.median_ms)
+    try:
+        floors = roofline.floors_for(cost, config, threads, stats.median_ms)
+    except RuntimeError as error:  # a dtype the device cannot multiply: the row stands without floors
+        floors = roofline.Floors(None, None, None)
+        settings = f"{settings}; no roofline ({str(error).splitlines()[0]})"
     return TimingRow(
         model=spec.name,
         device=config.device,

@@ -59,6 +59,9 @@ def _register() -> None:
 
     app.command("models")(models.models)
     app.command("flops")(flops.flops)
+    from mnv1_bench.cli import time as time_cmd
+
+    app.command("time")(time_cmd.time_models)
 
 
 _register()
