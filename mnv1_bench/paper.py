@@ -52,7 +52,8 @@ ALEXNET_NOTE = (
 )
 INCEPTION_NOTE = (
     "Cited from the Inception v3 paper ('5 billion multiply-adds ... less than 25 million parameters'); "
-    "the 299x299 network without its auxiliary head counts about 5.7G mult-adds."
+    "the 299x299 network without its auxiliary head counts about 5.7G mult-adds, and 23.8M conv and FC "
+    "weights with 1000 classes (22.0M with Stanford Dogs' 120), so the printed 23.2M matches neither."
 )
 TABLE10_NOTE = (
     "Table 10's mult-adds are the 1000-class ImageNet figures; with the 120-class Stanford Dogs classifier "
@@ -61,6 +62,11 @@ TABLE10_NOTE = (
 CONV_MOBILENET_NOTE = (
     "The paper prints 4866; the network as Table 1 describes it with full 3x3 convs counts 4867.3M, and "
     "4866.3M without the FC layer's 1.02M mult-adds, so the printed figure most likely leaves the FC out."
+)
+VGG16_NOTE = (
+    "VGG16 (configuration D) counts 15,470M mult-adds (torchvision's model table lists 15.47 'GFLOPS', "
+    "which are mult-adds); its 13 convs alone are 15,347M and its three FC layers 124M, so the printed 15300 "
+    "(15.3 billion) most likely leaves the FC layers out. The VGG paper itself prints no mult-add count."
 )
 MOBILENET_160_NOTE = "The paper prints 290 where 290.7M rounds to 291 (TF-Slim's model table gives 291)."
 
@@ -79,7 +85,7 @@ ROWS: tuple[PaperRow, ...] = (
     _row(7, "1.0 MobileNet-128", 64.4, "186", "4.2"),
     _row(8, "1.0 MobileNet-224", 70.6, "569", "4.2"),
     _row(8, "GoogleNet", 69.8, "1550", "6.8", GOOGLENET_NOTE),
-    _row(8, "VGG 16", 71.5, "15300", "138"),
+    _row(8, "VGG 16", 71.5, "15300", "138", VGG16_NOTE),
     _row(9, "0.50 MobileNet-160", 60.2, "76", "1.32"),
     _row(9, "Squeezenet", 57.5, "1700", "1.25", SQUEEZENET_NOTE),
     _row(9, "AlexNet", 57.2, "720", "60", ALEXNET_NOTE),
@@ -141,3 +147,113 @@ def agrees(measured: float, printed: str) -> bool:
     One unit, not half: the paper sometimes truncates instead of rounding (290.7M printed as 290).
     """
     return abs(measured - float(printed)) < printed_unit(printed)
+
+
+# Every table's caption as printed (Tables 11-14 are cited, not reproduced: see NOT_REPRODUCED).
+TITLES: dict[int, str] = {
+    1: "MobileNet Body Architecture",
+    2: "Resource Per Layer Type",
+    3: "Resource usage for modifications to standard convolution",
+    4: "Depthwise Separable vs Full Convolution MobileNet",
+    5: "Narrow vs Shallow MobileNet",
+    6: "MobileNet Width Multiplier",
+    7: "MobileNet Resolution",
+    8: "MobileNet Comparison to Popular Models",
+    9: "Smaller MobileNet Comparison to Popular Models",
+    10: "MobileNet for Stanford Dogs",
+    11: "PlaNet using the MobileNet architecture",
+    12: "Face attribute classification using the MobileNet architecture",
+    13: "COCO object detection results comparison using different frameworks and network architectures",
+    14: "MobileNet Distilled from FaceNet",
+}
+
+
+@dataclass(frozen=True)
+class Table1Row:
+    """One row of Table 1 exactly as printed (including its errata; see TABLE1_ERRATA)."""
+
+    number: int  # the row's position in the printed table, 1 to 22
+    type_stride: str  # e.g. "Conv dw / s2"
+    filter_shape: str  # e.g. "3 × 3 × 64 dw"
+    input_size: str  # e.g. "112 × 112 × 64"
+    repeat: int = 1  # the "5×" brace: rows 14 and 15 repeat five times, as a pair
+
+    @property
+    def stride(self) -> int:
+        return int(self.type_stride.rsplit("/ s", 1)[1])
+
+
+TABLE1: tuple[Table1Row, ...] = (
+    Table1Row(1, "Conv / s2", "3 × 3 × 3 × 32", "224 × 224 × 3"),
+    Table1Row(2, "Conv dw / s1", "3 × 3 × 32 dw", "112 × 112 × 32"),
+    Table1Row(3, "Conv / s1", "1 × 1 × 32 × 64", "112 × 112 × 32"),
+    Table1Row(4, "Conv dw / s2", "3 × 3 × 64 dw", "112 × 112 × 64"),
+    Table1Row(5, "Conv / s1", "1 × 1 × 64 × 128", "56 × 56 × 64"),
+    Table1Row(6, "Conv dw / s1", "3 × 3 × 128 dw", "56 × 56 × 128"),
+    Table1Row(7, "Conv / s1", "1 × 1 × 128 × 128", "56 × 56 × 128"),
+    Table1Row(8, "Conv dw / s2", "3 × 3 × 128 dw", "56 × 56 × 128"),
+    Table1Row(9, "Conv / s1", "1 × 1 × 128 × 256", "28 × 28 × 128"),
+    Table1Row(10, "Conv dw / s1", "3 × 3 × 256 dw", "28 × 28 × 256"),
+    Table1Row(11, "Conv / s1", "1 × 1 × 256 × 256", "28 × 28 × 256"),
+    Table1Row(12, "Conv dw / s2", "3 × 3 × 256 dw", "28 × 28 × 256"),
+    Table1Row(13, "Conv / s1", "1 × 1 × 256 × 512", "14 × 14 × 256"),
+    Table1Row(14, "Conv dw / s1", "3 × 3 × 512 dw", "14 × 14 × 512", repeat=5),
+    Table1Row(15, "Conv / s1", "1 × 1 × 512 × 512", "14 × 14 × 512", repeat=5),
+    Table1Row(16, "Conv dw / s2", "3 × 3 × 512 dw", "14 × 14 × 512"),
+    Table1Row(17, "Conv / s1", "1 × 1 × 512 × 1024", "7 × 7 × 512"),
+    Table1Row(18, "Conv dw / s2", "3 × 3 × 1024 dw", "7 × 7 × 1024"),  # sic: s1 (TABLE1_ERRATA)
+    Table1Row(19, "Conv / s1", "1 × 1 × 1024 × 1024", "7 × 7 × 1024"),
+    Table1Row(20, "Avg Pool / s1", "Pool 7 × 7", "7 × 7 × 1024"),
+    Table1Row(21, "FC / s1", "1024 × 1000", "1 × 1 × 1024"),
+    Table1Row(22, "Softmax / s1", "Classifier", "1 × 1 × 1000"),
+)
+TABLE1_ERRATA: dict[int, str] = {
+    14: "the '5×' brace covers both the dw row and the 1×1 row (§4.1: 'the 5 layers of separable filters "
+    "with feature size 14×14×512'; 1 + 13×2 + FC = 28 layers), so rows 14 and 15 are five dw+pw pairs.",
+    18: "the paper prints s2, but this row's input and the next row's input are both 7×7, so the stride is 1 "
+    "(TF-Slim's _CONV_DEFS and Keras's mobilenet.py agree); built with stride 1.",
+}
+TABLE1_ANALYTIC = (
+    "Analytic count of 1.0 MobileNet-224 (conv and FC weights only): 4,209,088 params and 568,740,352 "
+    "mult-adds; TF-Slim's mobilenet_v1.py docstring gives the body as 3,185,088 params and 567,716,352 "
+    "mult-adds, and the FC adds 1,024,000 of each."
+)
+
+# Table 2 as printed: our layer-type names -> the paper's row labels.
+TABLE2_LABELS: dict[str, str] = {
+    "Conv 1x1": "Conv 1 × 1",
+    "Conv dw 3x3": "Conv DW 3 × 3",
+    "Conv 3x3": "Conv 3 × 3",
+    "FC": "Fully Connected",
+}
+# Table 3's setting: one layer with D_K=3, M=N=512, D_F=14; alpha 0.75 gives 384 channels, rho 0.714 D_F=10.
+TABLE3_SETTING = {"kernel": 3, "channels": 512, "size": 14, "alpha": 0.75, "rho": 0.714}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A ratio the paper's text states between two of its rows, e.g. VGG16 is '32 times smaller'."""
+
+    table: int
+    model: str  # the row label the claim is about
+    baseline: str  # the row label it is compared with
+    quantity: str  # "params" or "mult_adds"
+    factor: str  # as printed: "32" (about 32) or, with at_least, a lower bound
+    quote: str
+    at_least: bool = False  # "more than 2.5 times": the measured ratio must exceed the factor
+
+
+CLAIMS: tuple[Claim, ...] = (
+    Claim(8, "VGG 16", "1.0 MobileNet-224", "params", "32", "32 times smaller"),
+    Claim(8, "VGG 16", "1.0 MobileNet-224", "mult_adds", "27", "27 times less compute intensive"),
+    Claim(8, "GoogleNet", "1.0 MobileNet-224", "mult_adds", "2.5", "more than 2.5 times less computation",
+          at_least=True),
+    Claim(9, "AlexNet", "0.50 MobileNet-160", "params", "45", "45× smaller"),
+    Claim(9, "AlexNet", "0.50 MobileNet-160", "mult_adds", "9.4", "9.4× less compute"),
+    Claim(9, "Squeezenet", "0.50 MobileNet-160", "mult_adds", "22", "22× less computation"),
+)  # fmt: skip
+
+
+def claim_holds(claim: Claim, ratio: float) -> bool:
+    """Whether a measured ratio bears the claim out: at the claim's printed precision, or above its bound."""
+    return ratio > float(claim.factor) if claim.at_least else agrees(ratio, claim.factor)
