@@ -59,6 +59,10 @@ def _register() -> None:
 
     app.command("models")(models.models)
     app.command("flops")(flops.flops)
+    from mnv1_bench.cli import layers, proxy
+
+    app.command("layers")(layers.layers)
+    app.command("proxy")(proxy.proxy)
     from mnv1_bench.cli import time as time_cmd
 
     app.command("time")(time_cmd.time_models)

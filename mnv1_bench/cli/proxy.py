@@ -1,0 +1,244 @@
+"""`mnv1-bench proxy`: how well mult-adds (and parameters) predict measured latency on this machine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from mnv1_bench.cli.layers import Device, Dtype
+from mnv1_bench.cli.render import Column, Format, emit, millions, number, records, stderr_console, text, warn
+from mnv1_bench.errors import UsageProblem
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mnv1_bench.layer_timing import LayerTiming
+    from mnv1_bench.proxy import ProxyResult
+    from mnv1_bench.timing import TimingConfig
+
+
+def _ratio(v: object) -> str:
+    return "-" if v is None or v != v else f"{float(v):.2f}x"
+
+
+MODEL_COLUMNS = (
+    Column("model", "Model", text),
+    Column("family", "Family", text),
+    Column("mult_adds", "Mult-adds (M)", millions(1)),
+    Column("params", "Params (M)", millions(2)),
+    Column("latency_ms", "Latency (ms)", number(2)),
+    Column("iqr_ms", "IQR (ms)", number(2)),
+    Column("predicted_ms_mult_adds", "Fit on mult-adds (ms)", number(2)),
+    Column("ratio_mult_adds", "Measured ÷ fit", _ratio),
+    Column("predicted_ms_params", "Fit on params (ms)", number(2)),
+    Column("ratio_params", "Measured ÷ fit", _ratio),
+)
+FIT_COLUMNS = (
+    Column("against", "Latency fitted against", text),
+    Column("n", "Models", number(0)),
+    Column("slope", "Slope (log-log)", number(2)),
+    Column("pearson_log", "Pearson r (logs)", number(3)),
+    Column("spearman", "Spearman rho", number(3)),
+    Column("r2_log", "R² (logs)", number(3)),
+    Column("furthest", "Furthest from the fit (measured ÷ fit)", text),
+)
+TABLE2_COLUMNS = (
+    Column("type", "Type", text),
+    Column("mult_adds_pct", "% mult-adds", number(2)),
+    Column("paper_mult_adds_pct", "Paper % mult-adds", number(2)),
+    Column("bytes_pct", "% bytes", number(2)),
+    Column("time_pct", "% time (measured)", number(2)),
+    Column("gflops_per_s", "GFLOP/s", number(1)),
+)
+SECTIONS_FILE = "beyond_the_paper.md"
+
+
+def proxy(
+    device: Annotated[Device, typer.Option(help="Where to run.")] = Device.cpu,
+    batch: Annotated[int, typer.Option(help="Images per call.")] = 1,
+    dtype: Annotated[Dtype, typer.Option(help="Weights and inputs.")] = Dtype.fp32,
+    threads: Annotated[
+        int | None,
+        typer.Option(help="CPU intra-op threads [default: every core this process may use].", show_default=False),
+    ] = None,
+    min_time: Annotated[float, typer.Option("--min-time", help="Seconds of timed runs per model.")] = 1.0,
+    out: Annotated[Path, typer.Option(help="Folder for proxy_<device>.png and beyond_the_paper.md.")] = (
+        Path("tables")
+    ),
+    save: Annotated[bool, typer.Option(help="Write the figure and the Markdown section.")] = True,
+    format: Annotated[Format, typer.Option("--format", help="Output format (csv: the model rows only).")] = (
+        Format.table
+    ),
+    models: Annotated[str | None, typer.Option(hidden=True, help="Comma-separated subset (tests).")] = None,
+) -> None:
+    """Time the paper's 16-model grid, Conv MobileNet and the reference networks; fit latency to mult-adds.
+
+    Fits log(latency) = a + slope x log(mult-adds) by least squares and reports Pearson's r (on the logs),
+    Spearman's rho, the slope and the models furthest from the fit; the same against parameters. Latency:
+    eager PyTorch, median per call of BATCH images, measured by mnv1-bench (`mnv1-bench time`'s engine).
+    Example: mnv1-bench proxy --device cpu
+    """
+    from mnv1_bench import proxy as lib
+    from mnv1_bench.timing import TimingConfig, validate
+
+    config = TimingConfig(device=device.value, batch=batch, dtype=dtype.value, backend="eager",
+                          threads=threads, min_time_s=min_time)  # fmt: skip
+    validate(config)
+    from mnv1_bench import backends
+
+    backends.check_supported(config)
+    names = lib.proxy_models() if models is None else [m.strip() for m in models.split(",") if m.strip()]
+    if len(names) < lib.MIN_MODELS:
+        raise UsageProblem(f"a fit needs at least {lib.MIN_MODELS} models, got {len(names)}")
+    from mnv1_bench.registry import resolve
+
+    names = list(dict.fromkeys(resolve(name).name for name in names))  # every name checked before any timing
+    frame = _measure(names, config)
+    result = lib.analyse(frame)
+    for row in frame.itertuples():
+        if row.unstable:
+            warn(f"{row.model}: latency unstable (CV over 10%); the machine may be busy")
+    env = _environment(config)
+    table2 = _table2(config) if models is None else None
+
+    if format is Format.json:
+        fits = records(lib.fits_frame(result))
+        typer.echo(json.dumps({"setting": env, "models": records(result.frame), "fits": fits}, indent=2))
+    else:
+        emit(result.frame, format, MODEL_COLUMNS, f"Measured latency and the log-log fits ({_setting(env)})")
+        if format is not Format.csv:
+            emit(lib.fits_frame(result), format, FIT_COLUMNS, "How well the proxies predict latency",
+                 _notes(env))  # fmt: skip
+    if save:
+        _save(result, table2, env, out, device.value)
+
+
+def _measure(names: list[str], config: TimingConfig) -> pd.DataFrame:
+    """Count and time each model with the timing engine, a progress bar on stderr."""
+    from rich.progress import Progress
+
+    from mnv1_bench import proxy as lib
+    from mnv1_bench.timing import time_spec
+
+    def measure(spec, cost) -> lib.Latency:
+        row = time_spec(spec, config, cost=cost)
+        return lib.Latency(row.median_ms, row.iqr_ms, row.runs, row.unstable)
+
+    with Progress(console=stderr_console(), transient=True) as progress:
+        task = progress.add_task("timing", total=len(names))
+
+        def on_model(name: str) -> None:
+            progress.update(task, description=f"timing {name}", completed=names.index(name))
+
+        return lib.measure_models(names, measure, on_model)
+
+
+def _table2(config: TimingConfig) -> LayerTiming:
+    """Per-layer times of 1.0 MobileNet-224 in the same setting: the measured Table 2."""
+    from mnv1_bench.counting import count
+    from mnv1_bench.layer_timing import time_layers
+    from mnv1_bench.registry import resolve
+
+    spec = resolve("mobilenet")
+    with stderr_console().status("timing 1.0 MobileNet-224's layers"):
+        return time_layers(spec, config, count(spec.build(), spec.input_shape))
+
+
+def _environment(config: TimingConfig) -> dict:
+    from mnv1_bench import provenance
+    from mnv1_bench.roofline import device_name
+    from mnv1_bench.timing import set_threads
+
+    env = provenance.environment(set_threads(config.threads))
+    return env | {"device": config.device, "device_name": device_name(config.device), "batch": config.batch,
+                  "dtype": config.dtype, "backend": "eager", "min_time_s": config.min_time_s}  # fmt: skip
+
+
+def _setting(env: dict) -> str:
+    return f"{env['device_name']}, batch {env['batch']}, {env['dtype']}, {env['env_threads']} threads"
+
+
+def _notes(env: dict) -> list[str]:
+    return [
+        f"Measured by mnv1-bench on {_setting(env)}, PyTorch eager (BN folded), torch {env['torch']}, "
+        f"{env['utc']}. Latency = median per call.",
+        "Fit: log(latency) = a + slope x log(x), least squares; Pearson r on the logs, Spearman rho on ranks. "
+        "Measured ÷ fit > 1: slower than the proxy predicts.",
+        "Mult-adds per image (paper convention: conv + FC multiply-accumulates); params = all learnable ones.",
+    ]
+
+
+def _save(result: ProxyResult, table2: LayerTiming | None, env: dict, out: Path, device: str) -> None:
+    from mnv1_bench import provenance
+    from mnv1_bench import proxy as lib
+
+    figure = out / f"proxy_{device}.png"
+    lib.save_figure(result, figure, f"Latency vs cost, measured by mnv1-bench: {_setting(env)}, PyTorch eager, "
+                    f"torch {env['torch']}, {env['utc'][:10]}")  # fmt: skip
+    console = stderr_console()
+    console.print(f"saved {figure}", style="dim", highlight=False)
+    if table2 is None:
+        warn(f"a subset of models was timed: {out / SECTIONS_FILE} is left as it is")
+        return
+    path = out / SECTIONS_FILE
+    existing = path.read_text() if path.exists() else ""
+    provenance.write_atomic(path, lib.merge_sections(existing, device, section(result, table2, env, figure.name)))
+    console.print(f"saved {path}", style="dim", highlight=False)
+
+
+def _md(frame: pd.DataFrame, columns: tuple[Column, ...]) -> str:
+    import pandas as pd
+
+    shown = [c for c in columns if c.key in frame]
+    rows = [[c.fmt(row.get(c.key)) for c in shown] for row in records(frame)]
+    return pd.DataFrame(rows, columns=[c.header for c in shown]).to_markdown(index=False)
+
+
+def section(result: ProxyResult, table2: LayerTiming, env: dict, figure: str) -> str:
+    """One device's part of beyond_the_paper.md: the measured Table 2 and the proxy fits, with provenance."""
+    from mnv1_bench import layer_timing
+    from mnv1_bench import proxy as lib
+
+    by_type = layer_timing.by_type_frame(table2, with_paper=True)
+    dw = by_type.set_index("type").loc["Conv dw 3x3"]
+    fit = result.fits["mult_adds"]
+    worst = lib.outliers(result, "mult_adds", k=3)
+    machine = (f"{env['device_name']} ({env['cpu_cores']} cores), {env['env_threads']} intra-op threads, batch "
+               f"{env['batch']}, {env['dtype']}, PyTorch eager with batch norm folded, torch {env['torch']}, "
+               f"mnv1-bench {str(env['git_commit'])[:12]}, {env['utc'][:10]}")  # fmt: skip
+    where = env["device"].upper()
+    return "\n".join([
+        f"### Where the time goes on {where}: Table 2 with measured time (1.0 MobileNet-224)",
+        "",
+        f"Measured by `mnv1-bench proxy --device {env['device']}` on {machine}. "
+        f"Per-layer times: {table2.runs} hooked passes, median per layer; {layer_timing.ATTRIBUTION}.",
+        "",
+        _md(by_type, TABLE2_COLUMNS),
+        "",
+        f"The depthwise layers hold {dw['mult_adds_pct']:.1f}% of the mult-adds (paper: 3.06%) but "
+        f"{dw['bytes_pct']:.1f}% of the bytes moved and {dw['time_pct']:.1f}% of the measured time. "
+        f"Per-layer times sum to {table2.sum_ms:.2f} ms. {layer_timing.TABLE2_SOURCE}",
+        "",
+        f"### Mult-adds as a latency proxy on {where} ({fit.n} models)",
+        "",
+        f"The paper's 16-model grid, Conv MobileNet and the five reference networks, each timed for at least "
+        f"{env['min_time_s']:g} s (median per call). Fit: log(latency) = a + slope x log(x), least squares.",
+        "",
+        _md(lib.fits_frame(result), FIT_COLUMNS),
+        "",
+        f"Against mult-adds the slope is {fit.slope:.2f} (1.0 would mean time in proportion to mult-adds); "
+        f"the models furthest from the line: "
+        + "; ".join(f"{r.model}, {r.ratio_mult_adds:.2f}x the prediction" for r in worst.itertuples())
+        + ".",
+        "",
+        f"![Latency vs mult-adds and params, log-log, {where}]({figure})",
+        "",
+        "<details><summary>Per-model latency and fits</summary>",
+        "",
+        _md(result.frame, MODEL_COLUMNS),
+        "",
+        "</details>",
+    ])  # fmt: skip
