@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import tempfile
 import time
 import warnings
@@ -165,7 +166,14 @@ def _compile(spec: ModelSpec, config: TimingConfig, threads: int) -> Prepared:
     compiled = torch.compile(model, backend="inductor", mode=None, fullgraph=False, dynamic=False)
     run = _inference(compiled, x)
     start = time.perf_counter()
-    run()  # compiles for this shape, dtype and memory format
+    # Inductor looks for a CUDA toolkit even on CPU and logs a warning when there is none: not the user's concern.
+    quiet = logging.getLogger("torch.utils.cpp_extension")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        run()  # compiles for this shape, dtype and memory format
+    finally:
+        quiet.setLevel(level)
     if config.device == "cuda":
         torch.cuda.synchronize()
     compile_s = time.perf_counter() - start
@@ -266,8 +274,8 @@ def _ort_cuda_run(session, x: torch.Tensor, output: str) -> Callable[[], object]
     binding.bind_output(output, "cuda")
 
     def run() -> object:
-        session.run_with_iobinding(binding)
-        return binding
+        session.run_with_iobinding(binding)  # returns once the outputs are ready (ORT syncs its stream)
+        return x, binding  # x must outlive the binding, which holds only its address
 
     return run
 

@@ -264,11 +264,22 @@ def time_spec(spec: ModelSpec, config: TimingConfig, cost: Cost | None = None) -
         cost = count(spec.build(), spec.input_shape)
     prepared = backends.prepare(spec, config, threads)
     try:
-        stopwatch: Stopwatch = CudaEventStopwatch() if config.device == "cuda" else WallStopwatch()
+        stopwatch = _stopwatch(config)
         result = measure(prepared.run, config.min_time_s, stopwatch)
     finally:
         prepared.close()
     return make_row(spec, config, cost, threads, result, prepared.settings, prepared.extra)
+
+
+def _stopwatch(config: TimingConfig) -> Stopwatch:
+    """CUDA events for PyTorch's stream; onnxruntime runs on its own CUDA stream, so it gets a synced wall clock."""
+    if config.device != "cuda":
+        return WallStopwatch()
+    if config.backend == "onnxruntime":
+        import torch
+
+        return WallStopwatch(sync=torch.cuda.synchronize)
+    return CudaEventStopwatch()
 
 
 def make_row(

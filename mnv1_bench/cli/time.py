@@ -92,6 +92,8 @@ def time_models(
     """
     from mnv1_bench.timing import TimingConfig, validate
 
+    if not min_time > 0 or min_time == float("inf"):
+        raise UsageProblem(f"--min-time must be a positive number of seconds, got {min_time:g}")
     if threads is not None and threads < 1:
         raise UsageProblem(f"--threads must be at least 1, got {threads}")
     configs = [

@@ -1,0 +1,101 @@
+"""Roofline floors by hand on a made-up network; the peak cache with an injected (fake) calibration."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mnv1_bench import roofline
+from mnv1_bench.counting import Cost, LayerCost
+from mnv1_bench.roofline import Floors, PeakCache, Peaks
+from mnv1_bench.timing import TimingConfig
+
+# conv 3x3 3->8 on 8x8 (stride 1) then FC 8*8*8 -> 10: numbers small enough to check by hand.
+CONV = LayerCost(1, "conv", "Conv 3x3", 1, (3, 8, 8), (8, 8, 8), 8 * 8 * 8 * 3 * 9, 8 * 3 * 9, 8 * 3 * 9)
+FC = LayerCost(2, "fc", "FC", 1, (512,), (10,), 512 * 10, 5120 + 10, 5120)
+COST = Cost(
+    mult_adds=CONV.mult_adds + FC.mult_adds,  # 13824 + 5120 = 18944
+    fvcore_total=0, params=CONV.params + FC.params, weights=CONV.weights + FC.weights,  # weights 5336
+    layers=(CONV, FC), fvcore_extra={}, excluded_ops={}, unknown_ops={},
+)  # fmt: skip
+PEAKS = Peaks(matmul_flop_per_s=1e9, copy_bytes_per_s=1e8, device="cpu", dtype="fp32", threads=1, device_name="x")
+
+
+def test_bytes_moved_by_hand():
+    # weights 5336 once; per image: input 3*8*8 = 192 read, outputs 512 + 10 written and read (x2)
+    per_image = 192 + 2 * (512 + 10)
+    assert roofline.bytes_moved(COST, 1, "fp32") == (5336 + per_image) * 4
+    assert roofline.bytes_moved(COST, 32, "fp16") == (5336 + 32 * per_image) * 2
+
+
+def test_floors_by_hand():
+    floors = roofline.floors(COST, 4, "fp32", PEAKS, median_ms=1.0)
+    assert floors.compute_ms == pytest.approx(2 * 18944 * 4 / 1e9 * 1e3)  # 0.1516 ms
+    assert floors.memory_ms == pytest.approx((5336 + 4 * 1236) * 4 / 1e8 * 1e3)  # 0.4112 ms
+    assert floors.fraction == pytest.approx(floors.memory_ms / 1.0)
+    assert floors.bound == "memory"
+    compute_bound = roofline.floors(COST, 4, "fp32", Peaks(1e7, 1e12, "cpu", "fp32", 1, "x"), 100.0)
+    assert compute_bound.bound == "compute" and compute_bound.fraction == pytest.approx(15.1552 / 100)
+
+
+def test_floors_unknown_without_peaks():
+    assert Floors(None, None, None).bound is None
+
+
+class CountingCalibration:
+    def __init__(self):
+        self.calls: list[tuple] = []
+
+    def __call__(self, device: str, dtype: str, threads: int) -> Peaks:
+        self.calls.append((device, dtype, threads))
+        return Peaks(1e9 * threads, 1e8, device, dtype, threads, "fake")
+
+
+def test_cache_calibrates_once_per_dtype_and_threads(tmp_path):
+    calibrate = CountingCalibration()
+    path = tmp_path / "cache" / "roofline.json"
+    cache = PeakCache(path, calibrate)
+    first = cache.get("cpu", "fp32", 2)
+    assert cache.get("cpu", "fp32", 2) == first
+    assert PeakCache(path, calibrate).get("cpu", "fp32", 2) == first  # a new process reads the file
+    assert calibrate.calls == [("cpu", "fp32", 2)]
+    cache.get("cpu", "bf16", 2)
+    cache.get("cpu", "fp32", 1)
+    assert len(calibrate.calls) == 3
+    entries = json.loads(path.read_text())
+    assert len(entries) == 3 and all(e["device_name"] == "fake" for e in entries.values())
+    assert not list(path.parent.glob("*.tmp"))  # atomic writes leave no temp files
+
+
+def test_unreadable_cache_is_measured_again(tmp_path):
+    path = tmp_path / "roofline.json"
+    path.write_text("{not json")
+    calibrate = CountingCalibration()
+    assert PeakCache(path, calibrate).get("cpu", "fp32", 1).matmul_flop_per_s == 1e9
+    assert len(calibrate.calls) == 1 and json.loads(path.read_text())
+
+
+def test_floors_for_uses_the_injected_cache(tmp_path):
+    cache = PeakCache(tmp_path / "r.json", CountingCalibration())
+    floors = roofline.floors_for(COST, TimingConfig(batch=1, threads=1), 1, 2.0, cache)
+    assert floors.compute_ms == pytest.approx(2 * 18944 / 1e9 * 1e3)
+
+
+def test_real_calibration_runs_small(monkeypatch):
+    # The real code path with sizes shrunk so that it takes milliseconds: rates must come out positive.
+    monkeypatch.setattr(roofline, "MATMUL_N", {"cpu": 64, "cuda": 64})
+    monkeypatch.setattr(roofline, "COPY_BYTES", {"cpu": 2**20, "cuda": 2**20})
+    monkeypatch.setattr(roofline, "CALIBRATION_S", 0.01)
+    peaks = roofline.measure_peaks("cpu", "fp32", 1)
+    assert peaks.matmul_flop_per_s > 0 and peaks.copy_bytes_per_s > 0
+    assert (peaks.device, peaks.dtype, peaks.threads) == ("cpu", "fp32", 1) and peaks.device_name
+
+
+@pytest.mark.cuda
+def test_real_cuda_calibration_small(monkeypatch):
+    monkeypatch.setattr(roofline, "MATMUL_N", {"cpu": 64, "cuda": 1024})
+    monkeypatch.setattr(roofline, "COPY_BYTES", {"cpu": 2**20, "cuda": 2**26})
+    monkeypatch.setattr(roofline, "CALIBRATION_S", 0.05)
+    peaks = roofline.measure_peaks("cuda", "fp16", 1)
+    assert peaks.matmul_flop_per_s > 1e11 and peaks.copy_bytes_per_s > 1e10  # any recent GPU
