@@ -62,6 +62,7 @@ class Latency:
     median_ms: float
     iqr_ms: float = math.nan
     runs: int = 0
+    cv: float = math.nan  # standard deviation / mean of the samples
     unstable: bool = False
 
 
@@ -89,6 +90,7 @@ def measure_models(
                 "latency_ms": latency.median_ms,
                 "iqr_ms": latency.iqr_ms,
                 "runs": latency.runs,
+                "cv": latency.cv,
                 "unstable": latency.unstable,
             }
         )

@@ -126,8 +126,8 @@ def layers(
         title = f"{spec.name}: measured time per conv/FC layer, in execution order ({_setting(timing)})"
         lines = totals_lines(timing, whole)
         notes = notes_for(timing, with_paper)
-        _emit(per_layer, format, LAYER_COLUMNS, title, [])
-        _emit(by_type, format, BY_TYPE_COLUMNS, f"{spec.name}: by layer type (the paper's Table 2, measured)",
+        emit_formatted(per_layer, format, LAYER_COLUMNS, title, [])
+        emit_formatted(by_type, format, BY_TYPE_COLUMNS, f"{spec.name}: by layer type (the paper's Table 2, measured)",
               [*lines, *notes])  # fmt: skip
 
 
@@ -179,7 +179,7 @@ def _setting(timing: LayerTiming) -> str:
     return f"{timing.device}, batch {timing.batch}, {timing.dtype}, {timing.threads} threads"
 
 
-def _emit(frame: pd.DataFrame, fmt: Format, columns: Sequence[Column], title: str, notes: list[str]) -> None:
+def emit_formatted(frame: pd.DataFrame, fmt: Format, columns: Sequence[Column], title: str, notes: list[str]) -> None:
     """Rich tables as everywhere; Markdown with the same formatted columns, a heading and the notes after."""
     shown = [c for c in columns if c.key in frame]  # the paper's columns only where the paper has them
     if fmt is Format.table:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mnv1_bench.cli.layers import Device, Dtype
+from mnv1_bench.cli.layers import Device, Dtype, emit_formatted
 from mnv1_bench.cli.render import Column, Format, emit, millions, number, records, stderr_console, text, warn
 from mnv1_bench.errors import UsageProblem
 
@@ -107,11 +107,13 @@ def proxy(
     if format is Format.json:
         fits = records(lib.fits_frame(result))
         typer.echo(json.dumps({"setting": env, "models": records(result.frame), "fits": fits}, indent=2))
+    elif format is Format.csv:
+        emit(result.frame, format, MODEL_COLUMNS)
     else:
-        emit(result.frame, format, MODEL_COLUMNS, f"Measured latency and the log-log fits ({_setting(env)})")
-        if format is not Format.csv:
-            emit(lib.fits_frame(result), format, FIT_COLUMNS, "How well the proxies predict latency",
-                 _notes(env))  # fmt: skip
+        title = f"Measured latency and the log-log fits ({_setting(env)})"
+        emit_formatted(result.frame, format, MODEL_COLUMNS, title, [])
+        emit_formatted(lib.fits_frame(result), format, FIT_COLUMNS, "How well the proxies predict latency",
+                       [*_notes(env), spread(frame)])  # fmt: skip
     if save:
         _save(result, table2, env, out, device.value)
 
@@ -125,7 +127,7 @@ def _measure(names: list[str], config: TimingConfig) -> pd.DataFrame:
 
     def measure(spec, cost) -> lib.Latency:
         row = time_spec(spec, config, cost=cost)
-        return lib.Latency(row.median_ms, row.iqr_ms, row.runs, row.unstable)
+        return lib.Latency(row.median_ms, row.iqr_ms, row.runs, row.cv, row.unstable)
 
     with Progress(console=stderr_console(), transient=True) as progress:
         task = progress.add_task("timing", total=len(names))
@@ -155,6 +157,12 @@ def _environment(config: TimingConfig) -> dict:
     env = provenance.environment(set_threads(config.threads))
     return env | {"device": config.device, "device_name": device_name(config.device), "batch": config.batch,
                   "dtype": config.dtype, "backend": "eager", "min_time_s": config.min_time_s}  # fmt: skip
+
+
+def spread(frame: pd.DataFrame) -> str:
+    """How noisy the latencies were: the median CV over the models and how many were flagged unstable."""
+    return (f"Spread of the measurements: median CV {frame['cv'].median():.1%} over {len(frame)} models; "
+            f"{int(frame['unstable'].sum())} flagged unstable (CV over 10%).")  # fmt: skip
 
 
 def _setting(env: dict) -> str:
@@ -206,9 +214,11 @@ def section(result: ProxyResult, table2: LayerTiming, env: dict, figure: str) ->
     dw = by_type.set_index("type").loc["Conv dw 3x3"]
     fit = result.fits["mult_adds"]
     worst = lib.outliers(result, "mult_adds", k=3)
+    commit = env["git_commit"] or "unknown"
+    commit = commit[:12] + ("-dirty" if commit.endswith("-dirty") else "")
     machine = (f"{env['device_name']} ({env['cpu_cores']} cores), {env['env_threads']} intra-op threads, batch "
                f"{env['batch']}, {env['dtype']}, PyTorch eager with batch norm folded, torch {env['torch']}, "
-               f"mnv1-bench {str(env['git_commit'])[:12]}, {env['utc'][:10]}")  # fmt: skip
+               f"mnv1-bench commit {commit}, {env['utc'][:10]}")  # fmt: skip
     where = env["device"].upper()
     return "\n".join([
         f"### Where the time goes on {where}: Table 2 with measured time (1.0 MobileNet-224)",
@@ -225,7 +235,8 @@ def section(result: ProxyResult, table2: LayerTiming, env: dict, figure: str) ->
         f"### Mult-adds as a latency proxy on {where} ({fit.n} models)",
         "",
         f"The paper's 16-model grid, Conv MobileNet and the five reference networks, each timed for at least "
-        f"{env['min_time_s']:g} s (median per call). Fit: log(latency) = a + slope x log(x), least squares.",
+        f"{env['min_time_s']:g} s (median per call). Fit: log(latency) = a + slope x log(x), least squares. "
+        + spread(result.frame),
         "",
         _md(lib.fits_frame(result), FIT_COLUMNS),
         "",
