@@ -1,0 +1,157 @@
+"""`mnv1-bench time` through Typer's CliRunner: rows, ratios, saving, interruption, warnings, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from mnv1_bench import backends, provenance, roofline, timing
+from mnv1_bench.cli import app
+
+runner = CliRunner()
+TINY = "mobilenet-0.25-64"
+FAST = ("--min-time", "0.05")
+REQUIRED = {"model", "device", "backend", "dtype", "batch", "median_ms", "iqr_ms", "p90_ms", "runs",
+            "throughput_per_s", "mult_adds", "roofline_fraction"}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """Each test runs in an empty folder (results/ lands there) with a fake, instant peak calibration."""
+    monkeypatch.chdir(tmp_path)
+
+    def calibrate(device, dtype, threads):
+        return roofline.Peaks(5e10, 1e10, device, dtype, threads, "fake")
+
+    roofline.set_default_cache(roofline.PeakCache(tmp_path / "peaks.json", calibrate))
+    yield tmp_path
+    roofline.set_default_cache(None)
+
+
+def invoke(*args: str):
+    return runner.invoke(app, ["time", *args])
+
+
+def test_json_rows_for_two_batches(isolated, counted):
+    result = invoke(TINY, "--batch", "1,2", "--threads", "1", *FAST, "--format", "json", "--no-save")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)  # nothing else on stdout: the progress bar is on stderr
+    assert [r["batch"] for r in rows] == [1, 2]
+    _, cost = counted(TINY)
+    for row in rows:
+        assert REQUIRED <= set(row)
+        assert (row["model"], row["device"], row["backend"], row["dtype"]) == (TINY, "cpu", "eager", "fp32")
+        assert row["mult_adds"] == cost.mult_adds and row["threads"] == 1 and row["runs"] >= timing.MIN_RUNS
+        assert row["throughput_per_s"] == pytest.approx(row["batch"] / row["median_ms"] * 1e3)
+        assert 0 < row["roofline_fraction"]
+        assert row["p90_ms"] >= row["median_ms"] > 0
+    assert not (isolated / "results").exists()  # --no-save
+
+
+def test_save_writes_rows_with_provenance(isolated):
+    result = invoke(TINY, *FAST, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].startswith("model,device,backend,dtype,batch")
+    files = list((isolated / "results").glob("time-*.jsonl"))
+    assert len(files) == 1 and f"saved 1 rows to results/{files[0].name}" in result.stderr
+    row = json.loads(files[0].read_text())
+    assert len(row["samples_ms"]) == row["runs"] and row["command"] and row["hostname"] and row["torch"]
+    frame = provenance.load_results(isolated / "results")
+    assert list(frame["model"]) == [TINY] and frame["median_ms"].item() == row["median_ms"]
+
+
+def test_two_models_show_mult_add_ratio_beside_speed_up(counted):
+    other = "conv-mobilenet-0.25-64"
+    result = invoke(TINY, other, *FAST, "--no-save")
+    assert result.exit_code == 0, result.output
+    ratio = counted(other)[1].mult_adds / counted(TINY)[1].mult_adds  # counted independently of the command
+    assert "Mult-adds ÷ #1" in result.stdout and "Time ÷ #1" in result.stdout
+    assert f"{ratio:.2f}x" in result.stdout
+    assert f"{TINY} needs {ratio:.1f}x fewer mult-adds than {other} (counted) and runs" in result.stdout
+
+    rows = json.loads(invoke(TINY, other, *FAST, "--no-save", "--format", "json").stdout)
+    assert rows[0]["mult_adds_vs_first"] == 1.0 and rows[1]["mult_adds_vs_first"] == pytest.approx(ratio)
+    assert rows[1]["time_vs_first"] == pytest.approx(rows[1]["median_ms"] / rows[0]["median_ms"])
+
+
+def test_unstable_rows_are_flagged_and_warned(monkeypatch):
+    spread = (0.010, 0.020, 0.011, 0.030, 0.012)  # CV far above 10%
+    monkeypatch.setattr(timing, "measure", lambda run, min_time_s, stopwatch: timing.Measurement(spread, 1, 3))
+    result = invoke(TINY, *FAST, "--no-save")
+    assert result.exit_code == 0, result.output
+    assert "UNSTABLE" in result.stdout
+    assert f"warning: {TINY} eager fp32 batch 1 on cpu: unstable (CV" in result.stderr
+    assert "12.000" in result.stdout  # the median of the injected samples, in ms
+
+
+def test_ctrl_c_keeps_finished_rows(isolated, monkeypatch):
+    real = timing.time_spec
+    calls = []
+
+    def interrupt_second(spec, config, cost=None):
+        calls.append(config.batch)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(spec, config, cost)
+
+    monkeypatch.setattr(timing, "time_spec", interrupt_second)
+    result = invoke(TINY, "--batch", "1,2,4", *FAST)
+    assert result.exit_code == 130
+    (saved,) = (isolated / "results").glob("time-*.jsonl")
+    assert [json.loads(line)["batch"] for line in saved.read_text().splitlines()] == [1]
+
+
+def test_markdown_table():
+    result = invoke(TINY, *FAST, "--no-save", "--format", "md")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("| model") and TINY in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([TINY, "--batch", "0"], "--batch takes positive integers"),
+        ([TINY, "--batch", "1,x"], "--batch takes positive integers"),
+        ([TINY, "--dtype", "fp8"], "--dtype: unknown value 'fp8'"),
+        ([TINY, "--backend", "tensorrt"], "--backend: unknown value 'tensorrt'"),
+        ([TINY, "--backend", ","], "--backend needs at least one"),
+        ([TINY, "--backend", "cudagraph"], "needs --device cuda"),
+        ([TINY, "--backend", "onnxruntime", "--dtype", "bf16"], "not bf16"),
+        ([TINY, "--threads", "0"], "--threads must be at least 1"),
+        ([TINY, "--min-time", "0"], "--min-time must be a positive number"),
+        ([TINY, "--min-time", "inf"], "--min-time must be a positive number"),
+        ([TINY, "--device", "tpu"], "--device"),
+        (["mobilenett"], "unknown model 'mobilenett'"),
+        ([], "Missing argument"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args, message):
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mnv1-bench: error:") and message in lines[0], lines
+    assert "Traceback" not in result.output
+
+
+def test_cuda_without_a_gpu_is_one_line_and_exit_2(monkeypatch):
+    monkeypatch.setattr(backends, "cuda_available", lambda: False)
+    result = invoke(TINY, "--device", "cuda")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.strip() == (
+        "mnv1-bench: error: --device cuda needs an NVIDIA GPU, but torch.cuda.is_available() is False here"
+    )
+
+
+@pytest.mark.cuda
+def test_cuda_rows(isolated):
+    args = (TINY, "--device", "cuda", "--backend", "eager,cudagraph", "--dtype", "fp32,fp16", "--batch", "1,8")
+    result = invoke(*args, *FAST, "--format", "json", "--no-save")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert len(rows) == 8 and {r["device"] for r in rows} == {"cuda"}
+    assert {(r["backend"], r["dtype"]) for r in rows} == {(b, d) for b in ("eager", "cudagraph")
+                                                          for d in ("fp32", "fp16")}  # fmt: skip
+    assert all(r["median_ms"] > 0 and r["roofline_fraction"] > 0 for r in rows)
