@@ -66,6 +66,9 @@ def _register() -> None:
     from mnv1_bench.cli import time as time_cmd
 
     app.command("time")(time_cmd.time_models)
+    from mnv1_bench.cli import tables
+
+    app.command("tables")(tables.tables)
 
 
 _register()

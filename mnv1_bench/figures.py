@@ -1,0 +1,114 @@
+"""The paper's Figures 4 and 5 (accuracy cited, cost measured) and a measured latency-vs-mult-adds figure.
+
+Matplotlib with the Agg backend, PNG at a fixed size and resolution, with no timestamp or software version in
+the file's metadata, so a figure changes only when what it shows changes.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from mnv1_bench import paper
+
+SIZE_IN = (8.0, 5.4)
+DPI = 120
+METADATA = {"Software": None}  # matplotlib otherwise writes its version into the PNG
+ALPHA_COLORS = {"1.0": "tab:blue", "0.75": "tab:orange", "0.5": "tab:green", "0.25": "tab:red"}
+DEVICE_MARKERS = {"cpu": "o", "cuda": "^"}
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display; deterministic raster output
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _log_axis(axis, set_scale) -> None:
+    """A log axis with plain tick labels (40, 100, 400) instead of powers of ten."""
+    from matplotlib.ticker import FuncFormatter
+
+    set_scale("log")
+
+    def plain(value: float, _position: object) -> str:
+        if value <= 0:
+            return ""
+        leading = value / 10 ** math.floor(math.log10(value) + 1e-9)
+        return f"{value:g}" if round(leading, 6) in (1, 2, 3, 5) else ""  # 1-2-3-5 labels do not collide
+
+    axis.set_major_formatter(FuncFormatter(plain))
+    axis.set_minor_formatter(FuncFormatter(plain))
+
+
+def _save(fig, path: Path) -> None:
+    """Write the PNG atomically: a temporary file in the same folder, then os.replace."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fig.savefig(tmp, format="png", dpi=DPI, metadata=METADATA)
+    os.replace(tmp, path)
+
+
+def accuracy_figure(grid: pd.DataFrame, x: str, path: Path) -> Path:
+    """Figure 4 (x="mult_adds") or 5 (x="weights"): cited ImageNet top-1 against a measured count, log x.
+
+    ``grid`` is :func:`mnv1_bench.sweep.grid_frame`'s output; models without a printed accuracy are left out.
+    """
+    plt = _pyplot()
+    number, what, unit = (
+        (4, "Mult-Adds", "millions") if x == "mult_adds" else (5, "Parameters", "millions of conv and FC weights")
+    )
+    points = grid.dropna(subset=["paper_top1"])
+    fig, ax = plt.subplots(figsize=SIZE_IN)
+    for alpha, group in points.groupby("alpha_label", sort=False):
+        ax.scatter(group[x] / 1e6, group["paper_top1"], color=ALPHA_COLORS.get(alpha, "tab:gray"),
+                   label=f"width multiplier {alpha}", zorder=3)  # fmt: skip
+        for row in group.itertuples():
+            ax.annotate(row.label, (getattr(row, x) / 1e6, row.paper_top1), textcoords="offset points",
+                        xytext=(5, -3), fontsize=7)  # fmt: skip
+    _log_axis(ax.xaxis, ax.set_xscale)
+    ax.margins(x=0.2, y=0.08)  # room for the point labels
+    ax.set_xlabel(f"{what} ({unit}, measured by mnv1-bench; log scale)")
+    ax.set_ylabel("ImageNet top-1 accuracy (%, cited from the paper)")
+    ax.set_title(f"Figure {number}: ImageNet accuracy vs {what.lower()}\n"
+                 f"accuracy cited from {paper.CITATION}\n"
+                 f"{len(points)} of the {len(grid)} width x resolution models have a printed accuracy "
+                 "(Tables 6, 7, 9)", fontsize=9)  # fmt: skip
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)
+    return path
+
+
+def latency_figure(timed: pd.DataFrame, path: Path) -> Path:
+    """Measured median latency (ms per image, batch 1) against measured mult-adds, log-log, one series per
+    device and model family. ``timed`` has model, device, device_name, mult_adds, median_ms, iqr_ms, family."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=SIZE_IN)
+    for (device_name, device, family), group in timed.groupby(["device_name", "device", "family"], sort=True):
+        marker = DEVICE_MARKERS.get(device, "s")
+        ax.errorbar(group["mult_adds"] / 1e6, group["median_ms"], yerr=group["iqr_ms"] / 2, fmt=marker,
+                    markersize=5, capsize=2, label=f"{family}, {device_name}")  # fmt: skip
+        if family != "MobileNet grid":
+            for row in group.itertuples():
+                ax.annotate(row.model, (row.mult_adds / 1e6, row.median_ms), textcoords="offset points",
+                            xytext=(5, -3), fontsize=7)  # fmt: skip
+    _log_axis(ax.xaxis, ax.set_xscale)
+    _log_axis(ax.yaxis, ax.set_yscale)
+    ax.margins(x=0.15)
+    ax.set_xlabel("Mult-adds per image (millions, measured; log scale)")
+    ax.set_ylabel("Median latency per image (ms, measured; log scale)")
+    ax.set_title("Measured latency vs mult-adds (batch 1, fp32, eager; error bars: IQR)\n"
+                 "not in the paper: mult-adds as a proxy for latency", fontsize=9)  # fmt: skip
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)
+    return path

@@ -1,0 +1,149 @@
+"""Tables 4 to 10: each printed row beside the network built for it, with the difference and its reason.
+
+Parameters are compared in the paper's convention, conv and FC weights only (the CSV also carries every
+learnable parameter, batch norm included, as ``params``). Table 10 is counted with the 120-class Stanford Dogs
+classifier; its printed mult-adds are the 1000-class figures, so they are compared with the 1000-class count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from mnv1_bench import paper
+from mnv1_bench.counting import Cost
+from mnv1_bench.registry import ModelSpec, resolve
+from mnv1_bench.tables import claims
+from mnv1_bench.tables.base import Col, PaperTable, accuracy, diff_pct, millions, rounded, signed, text, word, yes_no
+
+Measure = Callable[[str, int], tuple[ModelSpec, Cost]]
+
+COMPARED_TABLES = (4, 5, 6, 7, 8, 9, 10)
+DOGS_CLASSES = 120  # Stanford Dogs, Table 10
+
+
+def classes_of(table: int) -> int:
+    return DOGS_CLASSES if table == 10 else 1000
+
+
+def model_name(row: paper.PaperRow) -> str:
+    """The registry name of the network a printed row describes ("VGG 16" -> "vgg16")."""
+    return resolve(row.label, classes_of(row.table)).name
+
+
+def required_models() -> list[tuple[str, int]]:
+    """Every (model, classes) Tables 1 to 10 count, in table order, each once."""
+    keys = [("mobilenet-1.0-224", 1000)]
+    for table in COMPARED_TABLES:
+        for row in paper.rows_of(table):
+            keys.append((model_name(row), classes_of(table)))
+            if table == 10:  # the printed mult-adds are the 1000-class figures
+                keys.append((model_name(row), 1000))
+    return list(dict.fromkeys(keys))
+
+
+def compare_row(row: paper.PaperRow, measure: Measure) -> dict:
+    """One printed row beside its measured counts (exact integers) and whether they agree."""
+    classes = classes_of(row.table)
+    spec, cost = measure(model_name(row), classes)
+    # The paper's mult-adds are always 1000-class figures (Table 10 copies them from Tables 6 and 7).
+    _, cost_1000 = measure(spec.name, 1000) if classes != 1000 else (spec, cost)
+    ma_agrees = paper.agrees(cost_1000.mult_adds / 1e6, row.mult_adds_m)
+    w_agrees = paper.agrees(cost.weights / 1e6, row.params_m)
+    return {
+        "label": row.label,
+        "model": spec.name,
+        "classes": classes,
+        "paper_top1": row.accuracy,
+        "paper_mult_adds_m": row.mult_adds_m,
+        "mult_adds": cost.mult_adds,
+        "mult_adds_1000": cost_1000.mult_adds,
+        "mult_adds_diff_pct": diff_pct(cost_1000.mult_adds / 1e6, row.mult_adds_m),
+        "paper_params_m": row.params_m,
+        "weights": cost.weights,
+        "params": cost.params,
+        "params_diff_pct": diff_pct(cost.weights / 1e6, row.params_m),
+        "mult_adds_agree": ma_agrees,
+        "params_agree": w_agrees,
+        "agrees": ma_agrees and w_agrees,
+        "note": row.note,
+    }
+
+
+def comparison_table(table: int, measure: Measure) -> PaperTable:
+    """Tables 4 to 10: accuracy (cited), mult-adds and params (printed, measured, difference), agreement."""
+    rows = [compare_row(row, measure) for row in paper.rows_of(table)]
+    frame = pd.DataFrame(rows)
+    if table != 10:
+        frame = frame.drop(columns="mult_adds_1000")
+    for key in ("mult_adds_diff_pct", "params_diff_pct"):
+        frame[key] = rounded(frame[key])
+    dataset = "Stanford Dogs" if table == 10 else "ImageNet"
+    columns = [
+        word("label", "Model (paper)"),
+        word("model", "Built as"),
+        Col("paper_top1", f"{dataset} top-1 (paper)", accuracy),
+        Col("paper_mult_adds_m", "Mult-adds (M, paper)", text),
+    ]
+    if table == 10:
+        columns += [Col("mult_adds", "Mult-adds (M, measured, 120 classes)", millions(1)),
+                    Col("mult_adds_1000", "Mult-adds (M, measured, 1000 classes)", millions(1))]  # fmt: skip
+    else:
+        columns.append(Col("mult_adds", "Mult-adds (M, measured)", millions(1)))
+    columns += [
+        Col("mult_adds_diff_pct", "Δ mult-adds", signed(1)),
+        Col("paper_params_m", "Params (M, paper)", text),
+        Col("weights", "Params (M, measured)", millions(3)),
+        Col("params_diff_pct", "Δ params", signed(1)),
+        word("agrees", "Agrees", yes_no),
+    ]
+    misses = tuple(frame.loc[~frame["agrees"], "label"])
+    notes = _notes(table, frame) + tuple(claims.sentence(claims.check(c, measure)) for c in claims.claims_of(table))
+    return PaperTable(table, paper.TITLES[table], _source(table), frame, tuple(columns), notes,
+                      len(frame), misses)  # fmt: skip
+
+
+def _source(table: int) -> str:
+    classes = "the 120-class Stanford Dogs classifier" if table == 10 else "the 1000-class ImageNet classifier"
+    return (
+        f"Accuracy and printed figures cited from Table {table} of {paper.CITATION} (accuracy cannot be measured "
+        f"here: no dataset, no trained weights). Mult-adds and params measured by mnv1-bench (fvcore) on the "
+        f"networks named under 'Built as', with {classes}: mult-adds = multiply-accumulates of conv and FC layers "
+        "(FLOPs = 2 x mult-adds); params = conv and FC weights, the paper's convention (the CSV's `params` column "
+        "has every learnable parameter). Δ = (measured - paper) / paper. Agrees = mult-adds and params both "
+        "within one unit of the paper's last printed digit."
+    )
+
+
+def _notes(table: int, frame: pd.DataFrame) -> tuple[str, ...]:
+    """Every difference beyond the paper's rounding with its reason; reasons shared by rows are given once."""
+    notes: list[str] = []
+    if table == 10:
+        notes.append(
+            f"{paper.TABLE10_NOTE} So the printed mult-adds are compared with the 1000-class count and the printed "
+            "params with the 120-class count."
+        )
+    for record in frame.to_dict("records"):
+        reason = record["note"] if record["note"] != paper.TABLE10_NOTE else ""
+        misses = _misses(record)
+        if not misses and not reason:
+            continue
+        if misses and not reason:
+            reason = "No known reason: this difference is unexplained."
+        lead = f"**{record['label']}**" + (f" ({'; '.join(misses)})" if misses else "")
+        notes.append(f"{lead}: {reason}")
+    return tuple(notes)
+
+
+def _misses(record: dict) -> list[str]:
+    """The measured-vs-printed differences of one row that exceed the paper's rounding, in words."""
+    misses = []
+    if not record["mult_adds_agree"]:
+        measured = record.get("mult_adds_1000", record["mult_adds"])
+        misses.append(f"mult-adds measured {measured / 1e6:,.1f}M vs printed {record['paper_mult_adds_m']}, "
+                      f"{signed(1)(record['mult_adds_diff_pct'])}")  # fmt: skip
+    if not record["params_agree"]:
+        misses.append(f"params measured {record['weights'] / 1e6:,.3f}M vs printed {record['paper_params_m']}, "
+                      f"{signed(1)(record['params_diff_pct'])}")  # fmt: skip
+    return misses

@@ -1,0 +1,66 @@
+"""`make tables` end to end: Tables 1 to 10 (Markdown + CSV), Figures 4 and 5, the latency figure when timing
+results exist, and the index tables/README.md. Everything but the latency figure is a pure function of the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mnv1_bench import figures
+from mnv1_bench.sweep import grid_frame, grid_keys
+from mnv1_bench.tables import all_tables, required_models
+from mnv1_bench.tables.base import PaperTable
+from mnv1_bench.tables.comparisons import COMPARED_TABLES
+from mnv1_bench.tables.index import BEYOND_FILE, Figure, index_markdown
+from mnv1_bench.tables.latency import FIGURE as LATENCY_FIGURE
+from mnv1_bench.tables.latency import index_lines, latency_frame
+from mnv1_bench.tables.measure import ModelKey, measure
+from mnv1_bench.tables.timed import timed_table
+from mnv1_bench.tables.writer import write_table, write_text
+
+INDEX = "README.md"
+FIGURE4 = Figure("figure4_accuracy_vs_mult_adds.png",
+                 "Figure 4: ImageNet accuracy (cited from the paper) vs mult-adds (measured), log scale")  # fmt: skip
+FIGURE5 = Figure("figure5_accuracy_vs_params.png",
+                 "Figure 5: ImageNet accuracy (cited from the paper) vs parameters (measured), log scale")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Generated:
+    tables: list[PaperTable]
+    files: list[Path]
+    latency_points: int  # models x devices in the latency figure (0: not drawn)
+
+
+def required_keys() -> list[ModelKey]:
+    """Every (model, classes) the tables and figures count, each once: Tables 1-10, then the grid."""
+    return list(dict.fromkeys(required_models() + grid_keys()))
+
+
+def generate(out: Path, results_dir: Path, timings: dict | None = None, device: str = "") -> Generated:
+    """Write everything under ``out``; ``timings`` (from ``tables --time``) adds the *_timed tables."""
+    from mnv1_bench.provenance import load_results
+
+    tables = all_tables()
+    files: list[Path] = []
+    for table in tables:
+        files += write_table(table, out)
+        if timings and table.number in COMPARED_TABLES:
+            files += write_table(timed_table(table, timings, device), out, "_timed")
+    grid = grid_frame(measure)
+    files.append(figures.accuracy_figure(grid, "mult_adds", out / FIGURE4.file))
+    files.append(figures.accuracy_figure(grid, "weights", out / FIGURE5.file))
+    points = latency_frame(load_results(results_dir))
+    latency_path = out / LATENCY_FIGURE
+    shown = [FIGURE4, FIGURE5]
+    if len(points):
+        files.append(figures.latency_figure(points, latency_path))
+        shown.append(Figure(LATENCY_FIGURE, "Latency (measured) vs mult-adds (measured), log-log: not in the paper"))
+    else:
+        latency_path.unlink(missing_ok=True)  # a figure left from older results would contradict the index
+    beyond_path = out / BEYOND_FILE
+    beyond = beyond_path.read_text(encoding="utf-8") if beyond_path.is_file() else None
+    index = index_markdown(tables, shown, index_lines(points, results_dir, bool(len(points))), beyond)
+    files.append(write_text(out / INDEX, index))
+    return Generated(tables, files, len(points))

@@ -1,0 +1,81 @@
+"""Measured latency for the figure the paper does not have: latency vs mult-adds, per device.
+
+The rows come from saved timing results (``results/time-*.jsonl``, see :mod:`mnv1_bench.provenance`): batch 1,
+fp32, eager PyTorch, one row per model and device (the most recent). Which models: the width x resolution
+grid, the standard-conv MobileNet and the reference networks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from mnv1_bench.registry import REFERENCE_NETS, grid_names
+
+FIGURE = "latency_vs_mult_adds.png"
+SETTING = {"batch": 1, "dtype": "fp32", "backend": "eager"}
+FAMILIES = {
+    **{name: "MobileNet grid" for name in grid_names()},
+    "conv-mobilenet-1.0-224": "Conv MobileNet",
+    **{name: "reference networks" for name in REFERENCE_NETS},
+}
+
+
+def latency_frame(results: pd.DataFrame) -> pd.DataFrame:
+    """The figure's points: model, family, device, device_name, mult_adds, median_ms, iqr_ms, utc, source."""
+    columns = ["model", "family", "device", "device_name", "mult_adds", "median_ms", "iqr_ms", "utc", "source"]
+    if results.empty or not {"model", "device", "median_ms", "mult_adds"} <= set(results.columns):
+        return pd.DataFrame(columns=columns)
+    rows = results
+    for key, value in SETTING.items():
+        if key in rows:
+            rows = rows[rows[key] == value]
+    if "channels_last" in rows:
+        rows = rows[~rows["channels_last"].fillna(False).astype(bool)]
+    rows = rows[rows["model"].isin(FAMILIES)].copy()
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    rows["family"] = rows["model"].map(FAMILIES)
+    rows["device_name"] = [_device_name(r) for r in rows.to_dict("records")]
+    for key in ("iqr_ms", "utc", "source"):
+        if key not in rows:
+            rows[key] = None
+    rows = rows.sort_values(["utc", "source"], na_position="first", kind="stable")
+    latest = rows.groupby(["model", "device", "device_name"], sort=True).tail(1)
+    return latest[columns].sort_values(["device", "device_name", "mult_adds", "model"]).reset_index(drop=True)
+
+
+def _device_name(record: dict) -> str:
+    """The processor a row ran on, as recorded in its provenance: the GPU's name on cuda, the CPU's on cpu."""
+    key = "gpu_name" if record.get("device") == "cuda" else "cpu_model"
+    name = record.get(key)
+    if not isinstance(name, str) or not name:
+        return str(record.get("device", "unknown")).upper()
+    return name
+
+
+def index_lines(points: pd.DataFrame, results_dir: Path, drawn: bool) -> list[str]:
+    """What the index says about measured latency: the figure and where its numbers came from, or why not."""
+    if not drawn:
+        return [
+            f"No timing results under `{results_dir.as_posix()}/` for these models (batch 1, fp32, eager), so the "
+            f"latency figure has not been drawn. Run `mnv1-bench tables --time` (or `mnv1-bench time MODEL...`) "
+            "to measure them; `mnv1-bench tables` then draws it from the saved results."
+        ]
+    lines = [
+        f"[Latency vs mult-adds]({FIGURE}) (measured; not in the paper): median latency per image at batch 1, "
+        f"fp32, eager PyTorch, from the timing results saved under `{results_dir.as_posix()}/`:",
+        "",
+        "| Device | Processor | Models | Result files |",
+        "|---|---|---|---|",
+    ]
+    for (device, name), group in points.groupby(["device", "device_name"], sort=True):
+        files = ", ".join(f"`{s}`" for s in sorted(set(group["source"].dropna())))
+        lines.append(f"| {device} | {name} | {len(group)} | {files} |")
+    lines += [
+        "",
+        "`mnv1-bench tables --time` also writes `tableN_timed.md` and `.csv` (Tables 4 to 10 with measured "
+        "latency); they depend on the machine, so they are kept apart from the count tables above.",
+    ]
+    return lines

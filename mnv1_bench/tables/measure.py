@@ -1,0 +1,43 @@
+"""Count each model once per process: every table, figure and command that needs a model's cost shares it.
+
+Counting is a pure function of the code (random weights do not change shapes), so caching is safe. VGG16 and
+Inception V3 take seconds each to build and trace; `make tables` needs each of them in several tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import cache
+
+from mnv1_bench.counting import Cost, count
+from mnv1_bench.registry import ModelSpec, resolve
+
+ModelKey = tuple[str, int]  # (registry name, number of classes)
+
+
+@cache
+def measure(name: str, num_classes: int = 1000) -> tuple[ModelSpec, Cost]:
+    """Build and count one model (mult-adds in the paper's convention, exact integers); cached per process."""
+    import torch
+
+    spec = resolve(name, num_classes)
+    # Counting needs shapes, not speed. On a busy machine, intra-op threads spin-waiting for a free core made
+    # counting 2 to 5 times slower than one thread, so count on one and give the setting back after.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return spec, count(spec.build(), spec.input_shape)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def measure_all(
+    keys: Iterable[ModelKey], on_each: Callable[[ModelKey], None] | None = None
+) -> dict[ModelKey, tuple[ModelSpec, Cost]]:
+    """Count several models, each once; ``on_each`` is called after every model (for a progress bar)."""
+    done: dict[ModelKey, tuple[ModelSpec, Cost]] = {}
+    for key in dict.fromkeys(keys):
+        done[key] = measure(*key)
+        if on_each is not None:
+            on_each(key)
+    return done

@@ -1,0 +1,88 @@
+"""Timing for `compare`, `sweep` and `tables --time`: each model timed once, each row saved with provenance.
+
+Times come from :func:`mnv1_bench.timing.time_spec` (median and IQR per call, after warm-up, device synced);
+rows are saved under ``results/`` as the `time` command saves them, so figures can be drawn from them later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from mnv1_bench.tables.base import Col, PaperTable, fixed
+from mnv1_bench.tables.measure import ModelKey, measure
+
+TIMING_FIELDS = ("median_ms", "iqr_ms", "throughput_per_s", "runs", "unstable")
+
+
+def time_models(
+    keys: Iterable[ModelKey],
+    config,  # mnv1_bench.timing.TimingConfig
+    results_dir: Path | None,
+    on_each: Callable[[ModelKey], None] | None = None,
+) -> dict[ModelKey, object]:
+    """Time each (model, classes) once with ``config``; save every finished row under ``results_dir``
+    (None: do not save). Returns TimingRows by key."""
+    from mnv1_bench import provenance
+    from mnv1_bench.timing import set_threads, time_spec
+
+    run_file = None
+    rows: dict[ModelKey, object] = {}
+    for key in dict.fromkeys(keys):
+        spec, cost = measure(*key)
+        row = time_spec(spec, config, cost=cost)
+        rows[key] = row
+        if results_dir is not None:
+            if run_file is None:
+                env = provenance.environment(set_threads(config.threads))
+                run_file = provenance.RunFile(provenance.run_path(results_dir), env)
+            run_file.add({**provenance.row_record(row), "classes": key[1]})
+        if on_each is not None:
+            on_each(key)
+    return rows
+
+
+def timing_columns(row) -> dict:
+    """The fields a timed table or command adds: per call of batch images, in ms, measured."""
+    return {field: getattr(row, field) for field in TIMING_FIELDS} if row is not None else {}
+
+
+def device_label(config) -> str:
+    """ "cpu (AMD EPYC ..., 2 threads)" or "cuda (NVIDIA H100 ...)", for titles and notes."""
+    from mnv1_bench.roofline import device_name
+    from mnv1_bench.timing import set_threads
+
+    if config.device == "cuda":
+        return f"cuda ({device_name('cuda')})"
+    return f"cpu ({device_name('cpu')}, {set_threads(config.threads)} threads)"
+
+
+def timed_table(table: PaperTable, timings: dict[ModelKey, object], device: str) -> PaperTable:
+    """A comparison table (4 to 10) with measured latency added; machine-dependent, so written as *_timed."""
+    frame = table.frame.copy()
+    rows = [timings.get((m, c)) for m, c in zip(frame["model"], frame["classes"], strict=True)]
+    for field in TIMING_FIELDS:
+        frame[field] = [getattr(r, field) if r is not None else None for r in rows]
+    columns = tuple(c for c in table.columns if c.key != "agrees") + (
+        Col("median_ms", f"Median latency (ms, measured, {device})", fixed(2)),
+        Col("iqr_ms", "IQR (ms)", fixed(2)),
+        Col("throughput_per_s", "Images/s", fixed(1)),
+    )
+    unstable = [f"{m}" for m, r in zip(frame["model"], rows, strict=True) if r is not None and r.unstable]
+    notes = (
+        f"Latency measured by mnv1-bench on {device}: median and inter-quartile range per image (batch 1, fp32, "
+        "eager PyTorch, batch norm folded), after warm-up. It depends on the machine; the count table "
+        f"{table.stem}.md does not.",
+    ) + ((f"Unstable timings (rerun on a quieter machine): {', '.join(unstable)}.",) if unstable else ())
+    return replace(table, frame=frame, columns=columns, notes=table.notes + notes)
+
+
+def timed_frame(frame: pd.DataFrame, keys: list[ModelKey], timings: dict[ModelKey, object]) -> pd.DataFrame:
+    """Add the timing fields to a frame whose rows follow ``keys``."""
+    out = frame.copy()
+    for field in TIMING_FIELDS:
+        out[field] = [getattr(timings[k], field) if k in timings else None for k in keys]
+    return out
