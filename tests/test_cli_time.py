@@ -99,6 +99,7 @@ def test_ctrl_c_keeps_finished_rows(isolated, monkeypatch):
     monkeypatch.setattr(timing, "time_spec", interrupt_second)
     result = invoke(TINY, "--batch", "1,2,4", *FAST)
     assert result.exit_code == 130
+    assert TINY in result.stdout and "interrupted: the table shows the 1 rows finished" in result.stderr
     (saved,) = (isolated / "results").glob("time-*.jsonl")
     assert [json.loads(line)["batch"] for line in saved.read_text().splitlines()] == [1]
 

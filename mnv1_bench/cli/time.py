@@ -120,7 +120,7 @@ def time_models(
     from mnv1_bench.registry import resolve
 
     specs = list({spec.name: spec for spec in (resolve(name) for name in models)}.values())
-    rows = _run(specs, configs, save)
+    rows, interrupted = _run(specs, configs, save)
     frame = compare_frame(rows)
     for row in rows:
         if row.unstable:
@@ -128,14 +128,20 @@ def time_models(
                  "quieter machine")  # fmt: skip
     columns = COLUMNS if len(specs) > 1 else [c for c in COLUMNS if not c.key.endswith("_vs_first")]
     emit(frame, format, columns, "Latency per call (measured by mnv1-bench)", _notes(rows, specs))
+    if interrupted:
+        warn(f"interrupted: the table shows the {len(rows)} rows finished before Ctrl-C")
+        raise typer.Exit(130)
 
 
 def _label(row) -> str:
     return f"{row.model} {row.backend} {row.dtype} batch {row.batch} on {row.device}"
 
 
-def _run(specs, configs, save: bool) -> list:
-    """Count each model once, time every (model, config), persist each finished row at once."""
+def _run(specs, configs, save: bool) -> tuple[list, bool]:
+    """Count each model once, time every (model, config), persist each finished row at once.
+
+    Returns the rows and whether Ctrl-C cut the run short (after at least one row: before, it propagates).
+    """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from mnv1_bench import provenance
@@ -144,6 +150,8 @@ def _run(specs, configs, save: bool) -> list:
 
     run_file = None
     rows = []
+    interrupted = False
+    started = provenance.utc_now()
     console = stderr_console()
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TimeElapsedColumn())  # fmt: skip
@@ -161,14 +169,18 @@ def _run(specs, configs, save: bool) -> list:
                     rows.append(row)
                     if save:
                         if run_file is None:
-                            env = provenance.environment(set_threads(config.threads))
-                            run_file = provenance.RunFile(provenance.run_path(), env)
+                            env = provenance.environment(set_threads(config.threads), when=started)
+                            run_file = provenance.RunFile(provenance.run_path(when=started), env)
                         run_file.add(provenance.row_record(row))
                     progress.advance(task)
+    except KeyboardInterrupt:
+        if not rows:
+            raise
+        interrupted = True
     finally:
         if run_file is not None:
             console.print(f"saved {len(run_file.rows)} rows to {run_file.path}", style="dim", highlight=False)
-    return rows
+    return rows, interrupted
 
 
 def compare_frame(rows):
