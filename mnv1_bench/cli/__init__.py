@@ -69,6 +69,12 @@ def _register() -> None:
     from mnv1_bench.cli import tables
 
     app.command("tables")(tables.tables)
+    from mnv1_bench.cli import compare
+
+    app.command("compare")(compare.compare)
+    from mnv1_bench.cli import sweep
+
+    app.command("sweep")(sweep.sweep)
 
 
 _register()

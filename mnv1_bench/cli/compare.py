@@ -1,0 +1,128 @@
+"""`mnv1-bench compare`: Table 8's question for any models. Cost beside the paper, and ratios to a baseline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mnv1_bench.cli.render import Column, Format, emit, millions, number, text, warn
+from mnv1_bench.cli.time import DeviceChoice
+
+BASELINE = "mobilenet"  # 1.0 MobileNet-224, the paper's Table 8 baseline
+
+
+def times(v: object) -> str:
+    """A ratio: 27.2x, or two significant digits below 1 (0.024x) so a small model does not read 0.0x."""
+    if v is None or v != v:
+        return "-"
+    return f"{float(v):,.1f}x" if float(v) >= 1 else f"{float(v):.2g}x"
+
+
+def signed(v: object) -> str:
+    """+1.1%; a difference that rounds to zero shows as 0.0%, never -0.0%."""
+    if v is None or v != v:
+        return "-"
+    return "0.0%" if round(float(v), 1) == 0 else f"{float(v):+.1f}%"
+
+
+def accuracy(v: object) -> str:
+    return "-" if v is None or v != v else f"{float(v):g}%"
+
+
+def _printed(v: object) -> str:
+    return "-" if v is None or v != v else f"{float(v):g}"
+
+
+COLUMNS = (
+    Column("model", "Model", text),
+    Column("paper_top1", "Top-1 (paper)", accuracy),
+    Column("paper_mult_adds_m", "Mult-adds paper (M)", _printed),
+    Column("mult_adds", "measured (M)", millions(1)),
+    Column("mult_adds_diff_pct", "Δ", signed),
+    Column("paper_params_m", "Params paper (M)", _printed),
+    Column("weights", "measured (M)", millions(3)),
+    Column("params_diff_pct", "Δ", signed),
+    Column("mult_adds_ratio", "Mult-adds ÷ base", times),
+    Column("paper_mult_adds_ratio", "paper", times),
+    Column("weights_ratio", "Params ÷ base", times),
+    Column("paper_params_ratio", "paper", times),
+)
+TIMED_COLUMNS = (
+    Column("median_ms", "Median (ms)", number(2)),
+    Column("iqr_ms", "IQR (ms)", number(2)),
+    Column("throughput_per_s", "Images/s", number(1)),
+    Column("time_ratio", "Time ÷ base", times),
+)
+
+
+def compare(
+    models: Annotated[
+        list[str],
+        typer.Argument(help="Models to compare with the baseline (see `mnv1-bench models`).", show_default=False),
+    ],
+    baseline: Annotated[
+        str, typer.Option(help="The model every ratio divides by (Table 9 uses mobilenet-0.5-160).")
+    ] = BASELINE,
+    time: Annotated[bool, typer.Option("--time", help="Also measure latency and throughput (batch 1, fp32).")] = False,
+    device: Annotated[DeviceChoice, typer.Option(help="Where --time runs.")] = DeviceChoice.cpu,
+    min_time: Annotated[float, typer.Option("--min-time", help="Seconds of timed runs per model (--time).")] = 1.0,
+    threads: Annotated[int | None, typer.Option(help="CPU threads for --time [default: every core].")] = None,
+    results: Annotated[Path, typer.Option(help="Where --time saves its rows, with provenance.")] = Path("results"),
+    save: Annotated[bool, typer.Option(help="Save --time rows under RESULTS.")] = True,
+    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+) -> None:
+    """Compare models with 1.0 MobileNet-224 as the paper's Table 8 does, and check its ratios.
+
+    Rows: the baseline first, then each model. Accuracy is cited from the paper (it cannot be measured here);
+    mult-adds (conv + FC multiply-accumulates; FLOPs = 2 x mult-adds) and params (conv and FC weights, the
+    paper's convention) are measured, beside the paper's figures; ratios are model / baseline, measured and from
+    the paper's own figures. Example: mnv1-bench compare vgg16 googlenet
+    """
+    from mnv1_bench.cli.tables import timing_config, with_progress
+    from mnv1_bench.registry import resolve
+    from mnv1_bench.tables.compare import compare_frame
+    from mnv1_bench.tables.measure import measure_all
+
+    config = timing_config(device, min_time, threads) if time else None
+    names = list(dict.fromkeys(resolve(name).name for name in [baseline, *models]))  # all checked before counting
+    keys = [(name, 1000) for name in names]
+    counted = with_progress(keys, measure_all, "counting")
+    measured = [counted[key] for key in keys]
+    frame = compare_frame(measured)
+    columns = list(COLUMNS)
+    device_text = ""
+    if config is not None:
+        from mnv1_bench.tables.timed import TIMING_FIELDS, device_label, time_models
+
+        device_text = device_label(config)
+        timed = with_progress(keys, lambda ks, each: time_models(ks, config, results if save else None, each),
+                              "timing")  # fmt: skip
+        for field in TIMING_FIELDS:
+            frame[field] = [getattr(timed[key], field) for key in keys]
+        frame["time_ratio"] = frame["median_ms"] / frame["median_ms"].iloc[0]
+        frame["device"] = device_text
+        columns += TIMED_COLUMNS
+        for key in keys:
+            if timed[key].unstable:
+                warn(f"{key[0]}: latency unstable ({timed[key].unstable_reason}); rerun with a longer --min-time")
+    emit(frame, format, columns, f"Compared with {measured[0][0].label} (base), as in Table 8",
+         _notes(frame, measured, device_text))  # fmt: skip
+
+
+def _notes(frame, measured, device: str) -> list[str]:
+    from mnv1_bench import paper
+    from mnv1_bench.tables.compare import claim_notes
+
+    notes = [
+        f"Top-1 and paper figures cited from {paper.CITATION} (accuracy cannot be measured here). Measured by "
+        "mnv1-bench (fvcore): mult-adds = conv + FC multiply-accumulates (FLOPs = 2 x mult-adds); params = conv "
+        "and FC weights, the paper's convention. Δ = (measured - paper) / paper; ratios = model / base.",
+    ]
+    if device:
+        notes.append(f"Latency measured by mnv1-bench on {device}: median and IQR per image, batch 1, fp32, eager.")
+    for record in frame.to_dict("records"):
+        if record["note"]:
+            notes.append(f"{record['model']}: {record['note']}")
+    return notes + claim_notes(frame, measured)

@@ -1,0 +1,85 @@
+"""`mnv1-bench sweep`: the width x resolution grid of Figures 4 and 5, counted, with the paper's accuracy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mnv1_bench.cli.render import Column, Format, emit, millions, number, text, warn
+from mnv1_bench.cli.time import DeviceChoice
+
+DEFAULT_ALPHAS = "1,0.75,0.5,0.25"
+DEFAULT_RESOLUTIONS = "224,192,160,128"
+
+
+def _accuracy(v: object) -> str:
+    return "-" if v is None or v != v else f"{float(v):g}%"
+
+
+COLUMNS = (
+    Column("model", "Model", text),
+    Column("alpha_label", "α", text),
+    Column("resolution", "Resolution", text),
+    Column("mult_adds", "Mult-adds (M)", millions(1)),
+    Column("weights", "Params (M)", millions(3)),
+    Column("paper_top1", "ImageNet top-1 (paper)", _accuracy),
+    Column("paper_source", "Cited from", text),
+)
+TIMED_COLUMNS = (
+    Column("median_ms", "Median (ms)", number(2)),
+    Column("iqr_ms", "IQR (ms)", number(2)),
+    Column("throughput_per_s", "Images/s", number(1)),
+)
+
+
+def sweep(
+    alphas: Annotated[str, typer.Option(help="Width multipliers, comma-separated, each in (0, 4].")] = DEFAULT_ALPHAS,
+    resolutions: Annotated[str, typer.Option(help="Input resolutions, comma-separated integers of at least 32.")] = (
+        DEFAULT_RESOLUTIONS
+    ),
+    time: Annotated[bool, typer.Option("--time", help="Also measure latency (batch 1, fp32, eager).")] = False,
+    device: Annotated[DeviceChoice, typer.Option(help="Where --time runs.")] = DeviceChoice.cpu,
+    min_time: Annotated[float, typer.Option("--min-time", help="Seconds of timed runs per model (--time).")] = 1.0,
+    threads: Annotated[int | None, typer.Option(help="CPU threads for --time [default: every core].")] = None,
+    results: Annotated[Path, typer.Option(help="Where --time saves its rows, with provenance.")] = Path("results"),
+    save: Annotated[bool, typer.Option(help="Save --time rows under RESULTS.")] = True,
+    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+) -> None:
+    """Count every MobileNet of a width x resolution grid (the paper's Figures 4 and 5).
+
+    Mult-adds (conv + FC multiply-accumulates; FLOPs = 2 x mult-adds) and params (conv and FC weights, the
+    paper's convention) are measured; ImageNet top-1 is cited from the paper where it prints one (Tables 6, 7
+    and 9), empty otherwise. Example: mnv1-bench sweep --alphas 1,0.5 --resolutions 224,128
+    """
+    from mnv1_bench.cli.tables import timing_config, with_progress
+    from mnv1_bench.sweep import grid_frame, grid_keys, parse_alphas, parse_resolutions
+    from mnv1_bench.tables.measure import measure, measure_all
+
+    alpha_values, resolution_values = parse_alphas(alphas), parse_resolutions(resolutions)
+    config = timing_config(device, min_time, threads) if time else None
+    keys = grid_keys(alpha_values, resolution_values)
+    with_progress(keys, measure_all, "counting")
+    frame = grid_frame(measure, alpha_values, resolution_values)
+    columns = list(COLUMNS)
+    notes = [
+        "Mult-adds and params measured by mnv1-bench (fvcore): mult-adds = conv + FC multiply-accumulates "
+        "(FLOPs = 2 x mult-adds); params = conv and FC weights, the paper's convention.",
+        "ImageNet top-1 cited from Howard et al. 2017 (arXiv 1704.04861) where it prints one; its Figures 4 and 5 "
+        "plot the whole grid, but only printed numbers are cited here.",
+    ]
+    if config is not None:
+        from mnv1_bench.tables.timed import device_label, time_models, timed_frame
+
+        label = device_label(config)
+        timed = with_progress(keys, lambda ks, each: time_models(ks, config, results if save else None, each),
+                              "timing")  # fmt: skip
+        frame = timed_frame(frame, keys, timed)
+        frame["device"] = label
+        columns += TIMED_COLUMNS
+        notes.append(f"Latency measured by mnv1-bench on {label}: median and IQR per image, batch 1, fp32, eager.")
+        for key, row in timed.items():
+            if row.unstable:
+                warn(f"{key[0]}: latency unstable ({row.unstable_reason}); rerun with a longer --min-time")
+    emit(frame, format, columns, "MobileNet width x resolution grid (Figures 4 and 5)", notes)

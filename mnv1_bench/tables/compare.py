@@ -1,0 +1,66 @@
+"""Table 8's question for any models: cost beside the paper's figures, and each model's ratio to a baseline.
+
+Ratios are model / baseline, measured and from the paper's own printed figures, so a claim such as VGG16 being
+"32 times smaller" than 1.0 MobileNet-224 is checked rather than repeated. Parameters are compared in the
+paper's convention (conv and FC weights); ``params`` keeps every learnable parameter for reference.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from mnv1_bench import paper, report
+from mnv1_bench.counting import Cost
+from mnv1_bench.registry import ModelSpec
+from mnv1_bench.tables.claims import QUANTITY_WORDS
+
+FIELDS = (
+    "model", "label", "input", "paper_row", "paper_top1", "paper_mult_adds_m", "mult_adds", "mult_adds_diff_pct",
+    "paper_params_m", "params", "weights", "params_diff_pct", "mult_adds_ratio", "paper_mult_adds_ratio",
+    "weights_ratio", "paper_params_ratio", "agrees_with_paper", "note",
+)  # fmt: skip
+
+
+def _ratio(value: float | None, base: float | None) -> float | None:
+    return None if value is None or not base else value / base
+
+
+def compare_frame(measured: list[tuple[ModelSpec, Cost]]) -> pd.DataFrame:
+    """One row per model, the first being the baseline; counts exact, ratios model / baseline."""
+    base_spec, base_cost = measured[0]
+    base_row = base_spec.paper_row()
+    rows = []
+    for spec, cost in measured:
+        summary = report.summary_row(spec, cost)
+        printed = spec.paper_row()
+        rows.append({
+            **summary,
+            "paper_top1": printed.accuracy if printed else None,
+            "params_diff_pct": report.diff_pct(cost.weights / 1e6, printed.params if printed else None),
+            "mult_adds_ratio": cost.mult_adds / base_cost.mult_adds,
+            "paper_mult_adds_ratio": _ratio(printed.mult_adds if printed else None,
+                                            base_row.mult_adds if base_row else None),
+            "weights_ratio": cost.weights / base_cost.weights,
+            "paper_params_ratio": _ratio(printed.params if printed else None, base_row.params if base_row else None),
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=list(FIELDS))
+
+
+def claim_notes(frame: pd.DataFrame, measured: list[tuple[ModelSpec, Cost]]) -> list[str]:
+    """The paper's text claims about these models against this baseline, each checked against the ratios."""
+    base_row = measured[0][0].paper_row()
+    notes = []
+    for (spec, _), record in zip(measured, frame.to_dict("records"), strict=True):
+        printed = spec.paper_row()
+        if printed is None or base_row is None:
+            continue
+        for claim in paper.CLAIMS:
+            if claim.model != printed.label or claim.baseline != base_row.label:
+                continue
+            ratio = record["weights_ratio" if claim.quantity == "params" else "mult_adds_ratio"]
+            verdict = "borne out" if paper.claim_holds(claim, ratio) else "not borne out"
+            notes.append(
+                f"Table {claim.table}'s text: {claim.baseline} is '{claim.quote}' than {claim.model}. Measured "
+                f"{QUANTITY_WORDS[claim.quantity]} ratio {ratio:.1f}x: {verdict} at the claim's printed precision."
+            )
+    return notes
