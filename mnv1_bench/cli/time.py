@@ -224,7 +224,12 @@ def _notes(rows, specs) -> list[str]:
             base = first.setdefault(key, row)
             if row is not base:
                 notes.append(_speedup_note(base, row))
-    notes += list(dict.fromkeys(f"{row.backend}: {row.settings}" for row in rows))
+    by_settings: dict[tuple[str, str], list[str]] = {}
+    for row in rows:
+        models = by_settings.setdefault((row.backend, row.settings), [])
+        if row.model not in models:
+            models.append(row.model)
+    notes += [f"{backend} ({', '.join(models)}): {settings}" for (backend, settings), models in by_settings.items()]
     names = {"compile_s": "compiled", "export_s": "exported to ONNX"}
     one_off = [f"{row.model} {row.backend} {row.dtype} b{row.batch} {names[k]} in {v:.1f} s"
                for row in rows for k, v in row.extra.items() if k in names]  # fmt: skip
