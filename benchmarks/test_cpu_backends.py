@@ -1,0 +1,53 @@
+"""The CPU backend target: 1.0 MobileNet-224, batch 1, fp32 — the tool's fastest backend within 1.1x of plain
+onnxruntime (default session options, the same intra-op thread count), measured side by side in one process.
+
+"Plain onnxruntime" is written here independently of mnv1_bench.backends: torch.onnx.export's default exporter,
+an InferenceSession with only intra_op_num_threads set, and session.run timed by pytest-benchmark.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import torch
+
+from mnv1_bench.counting import count
+from mnv1_bench.registry import resolve
+from mnv1_bench.timing import TimingConfig, available_cores, time_spec
+
+TARGET_RATIO = 1.1
+MIN_TIME_S = 3.0
+
+
+def test_fastest_backend_within_target_of_plain_onnxruntime(benchmark):
+    threads = available_cores()
+    spec = resolve("mobilenet")
+    model = spec.build().eval()
+    x = torch.randn(spec.input_shape)
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        path = str(Path(tmp) / "plain.onnx")
+        torch.onnx.export(model, (x,), path, verbose=False)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    feed = {session.get_inputs()[0].name: np.ascontiguousarray(x.numpy())}
+    benchmark.pedantic(session.run, args=(None, feed), rounds=200, warmup_rounds=20)
+    plain_ms = benchmark.stats.stats.median * 1e3
+
+    cost = count(model, spec.input_shape)
+    rows = {
+        backend: time_spec(spec, TimingConfig(backend=backend, threads=threads, min_time_s=MIN_TIME_S), cost)
+        for backend in ("eager", "compile", "onnxruntime")
+    }
+    fastest = min(rows.values(), key=lambda row: row.median_ms)
+    benchmark.extra_info.update({f"{k}_median_ms": round(r.median_ms, 3) for k, r in rows.items()})
+    benchmark.extra_info["plain_onnxruntime_median_ms"] = round(plain_ms, 3)
+    assert fastest.median_ms <= TARGET_RATIO * plain_ms, (
+        f"fastest {fastest.backend} {fastest.median_ms:.2f} ms vs plain onnxruntime {plain_ms:.2f} ms "
+        f"({threads} threads)"
+    )
