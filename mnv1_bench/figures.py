@@ -31,7 +31,7 @@ def _pyplot():
 
 
 def _log_axis(axis, set_scale) -> None:
-    """A log axis with plain tick labels (40, 100, 400) instead of powers of ten."""
+    """A log axis with plain tick labels (50, 100, 200) instead of powers of ten."""
     from matplotlib.ticker import FuncFormatter
 
     set_scale("log")
@@ -40,7 +40,7 @@ def _log_axis(axis, set_scale) -> None:
         if value <= 0:
             return ""
         leading = value / 10 ** math.floor(math.log10(value) + 1e-9)
-        return f"{value:g}" if round(leading, 6) in (1, 2, 3, 5) else ""  # 1-2-3-5 labels do not collide
+        return f"{value:g}" if round(leading, 6) in (1, 2, 5) else ""  # 1-2-5 labels do not collide
 
     axis.set_major_formatter(FuncFormatter(plain))
     axis.set_minor_formatter(FuncFormatter(plain))

@@ -59,13 +59,13 @@ def index_lines(points: pd.DataFrame, results_dir: Path, drawn: bool) -> list[st
     """What the index says about measured latency: the figure and where its numbers came from, or why not."""
     if not drawn:
         return [
-            f"No timing results under `{results_dir.as_posix()}/` for these models (batch 1, fp32, eager), so the "
+            f"No timing results under `{results_dir.name}/` for these models (batch 1, fp32, eager), so the "
             f"latency figure has not been drawn. Run `mnv1-bench tables --time` (or `mnv1-bench time MODEL...`) "
             "to measure them; `mnv1-bench tables` then draws it from the saved results."
         ]
     lines = [
         f"[Latency vs mult-adds]({FIGURE}) (measured; not in the paper): median latency per image at batch 1, "
-        f"fp32, eager PyTorch, from the timing results saved under `{results_dir.as_posix()}/`:",
+        f"fp32, eager PyTorch, from the timing results saved under `{results_dir.name}/`:",
         "",
         "| Device | Processor | Models | Result files |",
         "|---|---|---|---|",

@@ -1,0 +1,154 @@
+"""`mnv1-bench compare`: Table 8's rows in every format, the ratios to the baseline checked against counts
+derived independently (by hand from VGG's configuration D, and the paper notes' analytic MobileNet count)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from mnv1_bench.cli import app
+
+MODELS = ["mobilenet-1.0-224", "vgg16", "googlenet"]
+MOBILENET_MULT_ADDS = 568_740_352  # analytic (TF-Slim's docstring body 567,716,352 + FC 1,024,000)
+MOBILENET_WEIGHTS = 4_209_088  # analytic, conv and FC weights
+
+
+def vgg16_by_hand() -> tuple[int, int, int]:
+    """VGG16 configuration D from its paper: (mult-adds, weights, all params) of 13 3x3 convs and 3 FC layers."""
+    convs = [(3, 64, 224), (64, 64, 224), (64, 128, 112), (128, 128, 112), (128, 256, 56), (256, 256, 56),
+             (256, 256, 56), (256, 512, 28), (512, 512, 28), (512, 512, 28), (512, 512, 14), (512, 512, 14),
+             (512, 512, 14)]  # fmt: skip
+    fcs = [(512 * 7 * 7, 4096), (4096, 4096), (4096, 1000)]
+    mult_adds = sum(9 * cin * cout * size * size for cin, cout, size in convs) + sum(i * o for i, o in fcs)
+    weights = sum(9 * cin * cout for cin, cout, _ in convs) + sum(i * o for i, o in fcs)
+    biases = sum(cout for _, cout, _ in convs) + sum(o for _, o in fcs)
+    return mult_adds, weights, weights + biases
+
+
+@pytest.fixture(scope="module")
+def outputs() -> dict[str, object]:
+    runner = CliRunner()
+    return {fmt: runner.invoke(app, ["compare", "vgg16", "googlenet", "--format", fmt])
+            for fmt in ("table", "json", "csv", "md")}  # fmt: skip
+
+
+def test_vgg16_by_hand_is_torchvisions_documented_count():
+    assert vgg16_by_hand()[2] == 138_357_544  # torchvision's documented num_params for vgg16
+
+
+def test_json_rows_baseline_first_with_paper_columns(outputs):
+    result = outputs["json"]
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["model"] for r in rows] == MODELS
+    required = {"model", "paper_top1", "paper_mult_adds_m", "mult_adds", "paper_params_m", "params"}
+    assert all(required <= set(r) for r in rows)
+    # Table 8 as printed.
+    assert [r["paper_top1"] for r in rows] == [70.6, 71.5, 69.8]
+    assert [r["paper_mult_adds_m"] for r in rows] == [569, 15300, 1550]
+    assert [r["paper_params_m"] for r in rows] == [4.2, 138, 6.8]
+
+
+def test_ratios_check_the_papers_claims(outputs):
+    rows = {r["model"]: r for r in json.loads(outputs["json"].stdout)}
+    vgg_mult_adds, vgg_weights, vgg_params = vgg16_by_hand()
+    vgg = rows["vgg16"]
+    assert vgg["mult_adds"] == vgg_mult_adds and vgg["params"] == vgg_params
+    assert vgg["weights_ratio"] == pytest.approx(vgg_weights / MOBILENET_WEIGHTS)  # "32 times smaller"
+    assert round(vgg["weights_ratio"]) == 33 and int(vgg["weights_ratio"]) == 32
+    assert vgg["mult_adds_ratio"] == pytest.approx(vgg_mult_adds / MOBILENET_MULT_ADDS)  # "27 times less compute"
+    assert int(vgg["mult_adds_ratio"]) == 27
+    assert vgg["paper_params_ratio"] == pytest.approx(138 / 4.2)
+    assert vgg["paper_mult_adds_ratio"] == pytest.approx(15300 / 569)
+    assert rows["googlenet"]["mult_adds_ratio"] > 2.5  # "more than 2.5 times less computation"
+    base = rows["mobilenet-1.0-224"]
+    assert base["mult_adds_ratio"] == base["weights_ratio"] == base["paper_mult_adds_ratio"] == 1.0
+
+
+def test_table_format_shows_rows_in_order_and_checks_the_claims(outputs):
+    result = outputs["table"]
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.index("mobilenet-1.0-224") < out.index("vgg16") < out.index("googlenet")
+    assert "27.2x" in out and "32.9x" in out  # measured ratios: 15,470.3 / 568.7 and 138.344 / 4.209
+    assert "Top-1 (paper)" in out
+    claims = [line for line in out.splitlines() if "Table 8's text" in line]
+    assert len(claims) == 3 and all("borne out" in c and "not borne out" not in c for c in claims)
+
+
+def test_csv_and_md_formats(outputs):
+    rows = list(csv.DictReader(io.StringIO(outputs["csv"].stdout)))
+    assert [r["model"] for r in rows] == MODELS
+    assert rows[1]["paper_mult_adds_m"] == "15300.0" and int(rows[1]["mult_adds"]) == vgg16_by_hand()[0]
+    md = outputs["md"]
+    assert md.exit_code == 0
+    lines = [line for line in md.stdout.splitlines() if line.startswith("|")]
+    assert len(lines) == 2 + 3  # header, rule, three rows
+    assert "weights_ratio" in lines[0]
+
+
+def test_baseline_option_checks_table_9s_claims():
+    result = CliRunner().invoke(app, ["compare", "squeezenet", "alexnet", "--baseline", "mobilenet-0.5-160"])
+    assert result.exit_code == 0, result.output
+    claims = [line for line in result.stdout.splitlines() if "Table 9's text" in line]
+    assert len(claims) == 3
+    # SqueezeNet's printed 1700 is a FLOP count: in mult-adds, the "22x" claim is about 10.7x.
+    assert any("'22× less computation'" in c and "not borne out" in c for c in claims)
+
+
+def test_unknown_model_is_one_line_and_exit_2():
+    result = CliRunner().invoke(app, ["compare", "vgg61"])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "vgg16" in result.stderr and "Traceback" not in result.output
+    assert result.stdout == ""
+
+
+def fake_time_spec(spec, config, cost=None):
+    """A timing engine stand-in (no clock at all): latency proportional to mult-adds, 100 G mult-adds/s."""
+    from mnv1_bench.timing import TimingRow
+
+    median = cost.mult_adds / 1e8
+    return TimingRow(model=spec.name, device=config.device, backend=config.backend, dtype=config.dtype,
+                     batch=config.batch, threads=1, samples_ms=(median,) * 5, median_ms=median, iqr_ms=0.0,
+                     p90_ms=median, runs=5, cv=0.0, unstable=False, throughput_per_s=1e3 / median,
+                     mult_adds=cost.mult_adds, compute_floor_ms=None, memory_floor_ms=None, roofline_fraction=None,
+                     settings="fake", input_size=spec.input_size)  # fmt: skip
+
+
+def test_time_adds_latency_and_saves_rows_with_provenance(monkeypatch, tmp_path):
+    from mnv1_bench.provenance import load_results
+
+    monkeypatch.setattr("mnv1_bench.timing.time_spec", fake_time_spec)
+    args = ["compare", "mobilenet-0.25-128", "--baseline", "mobilenet-0.25-224", "--time", "--min-time", "0.01",
+            "--results", str(tmp_path), "--format", "json"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    base, small = json.loads(result.stdout)
+    assert {"median_ms", "iqr_ms", "throughput_per_s", "runs", "unstable", "time_ratio"} <= set(small)
+    assert base["time_ratio"] == 1.0
+    # The fake engine's latency is proportional to mult-adds, so the two ratios must be equal.
+    assert small["time_ratio"] == pytest.approx(small["mult_adds_ratio"])
+    assert small["median_ms"] == pytest.approx(small["mult_adds"] / 1e8)
+    saved = load_results(tmp_path)
+    assert sorted(saved["model"]) == ["mobilenet-0.25-128", "mobilenet-0.25-224"]
+    assert {"cpu_model", "git_commit", "command", "classes"} <= set(saved.columns)
+
+
+def test_time_no_save_writes_nothing(monkeypatch, tmp_path):
+    monkeypatch.setattr("mnv1_bench.timing.time_spec", fake_time_spec)
+    args = ["compare", "mobilenet-0.25-128", "--baseline", "mobilenet-0.25-224", "--time", "--no-save",
+            "--results", str(tmp_path)]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "Median" in result.stdout and "Images/s" in result.stdout  # headers may wrap in a narrow table
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_min_time_is_one_line_and_exit_2():
+    result = CliRunner().invoke(app, ["compare", "vgg16", "--time", "--min-time", "0"])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output

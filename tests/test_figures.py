@@ -1,0 +1,141 @@
+"""Figures 4 and 5, the latency figure from saved results, and the index's latency and 'Beyond the paper' parts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from mnv1_bench import figures
+from mnv1_bench.cli import app
+from mnv1_bench.sweep import grid_frame
+from mnv1_bench.tables import all_tables, measure
+from mnv1_bench.tables.index import NOT_MEASURED, Figure, index_markdown
+from mnv1_bench.tables.latency import FIGURE, index_lines, latency_frame
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def grid() -> pd.DataFrame:
+    return grid_frame(measure)
+
+
+def test_accuracy_figures_are_stable_pngs_without_software_metadata(grid, tmp_path):
+    first = figures.accuracy_figure(grid, "mult_adds", tmp_path / "a.png").read_bytes()
+    again = figures.accuracy_figure(grid, "mult_adds", tmp_path / "b.png").read_bytes()
+    other = figures.accuracy_figure(grid, "weights", tmp_path / "c.png").read_bytes()
+    assert first.startswith(PNG) and first == again
+    assert other != first
+    assert b"matplotlib" not in first  # no "Software: Matplotlib version ..." text chunk
+    assert not list(tmp_path.glob(".*.tmp"))  # written through a temporary file, then renamed
+
+
+def test_accuracy_figure_plots_only_printed_accuracies(grid):
+    assert grid["paper_top1"].notna().sum() == 8  # Tables 6 (4), 7 (3 more) and 9 (0.5 MobileNet-160)
+
+
+def _result(model: str, device: str = "cpu", utc: str = "2026-01-01T00:00:00+00:00", **extra) -> dict:
+    row = {"model": model, "device": device, "backend": "eager", "dtype": "fp32", "batch": 1,
+           "channels_last": False, "median_ms": 10.0, "iqr_ms": 1.0, "mult_adds": 500_000_000, "utc": utc,
+           "cpu_model": "Test CPU", "gpu_name": None}  # fmt: skip
+    return {**row, **extra}
+
+
+def write_results(folder: Path, rows: list[dict], name: str = "time-20260101T000000Z-test.jsonl") -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_latency_frame_keeps_the_latest_batch1_fp32_eager_row_per_model_and_device(tmp_path):
+    from mnv1_bench.provenance import load_results
+
+    write_results(tmp_path, [
+        _result("mobilenet-1.0-224", median_ms=30.0),
+        _result("mobilenet-1.0-224", utc="2026-02-01T00:00:00+00:00", median_ms=20.0),  # newer: kept
+        _result("mobilenet-1.0-224", device="cuda", gpu_name="Test GPU", median_ms=1.0),
+        _result("vgg16", batch=32),  # another setting
+        _result("vgg16", backend="compile"),
+        _result("vgg16", channels_last=True),
+        _result("mobilenet-0.25-64"),  # not one of the figure's models
+        _result("conv-mobilenet-1.0-224", median_ms=90.0),
+    ])  # fmt: skip
+    points = latency_frame(load_results(tmp_path))
+    got = {(r.model, r.device_name): (r.median_ms, r.family) for r in points.itertuples()}
+    assert got == {
+        ("mobilenet-1.0-224", "Test CPU"): (20.0, "MobileNet grid"),
+        ("mobilenet-1.0-224", "Test GPU"): (1.0, "MobileNet grid"),
+        ("conv-mobilenet-1.0-224", "Test CPU"): (90.0, "Conv MobileNet"),
+    }
+    lines = "\n".join(index_lines(points, tmp_path, True))
+    assert "| cpu | Test CPU | 2 |" in lines and "| cuda | Test GPU | 1 |" in lines
+
+
+def test_no_results_means_no_latency_figure(tmp_path):
+    from mnv1_bench.provenance import load_results
+
+    points = latency_frame(load_results(tmp_path))
+    assert points.empty
+    assert "has not been drawn" in index_lines(points, tmp_path, False)[0]
+
+
+def test_latency_figure_is_a_png(tmp_path):
+    points = pd.DataFrame([
+        {"model": "mobilenet-1.0-224", "family": "MobileNet grid", "device": "cpu", "device_name": "CPU",
+         "mult_adds": 568_740_352, "median_ms": 20.0, "iqr_ms": 1.0},
+        {"model": "vgg16", "family": "reference networks", "device": "cpu", "device_name": "CPU",
+         "mult_adds": 15_470_264_320, "median_ms": 400.0, "iqr_ms": 10.0},
+    ])  # fmt: skip
+    assert figures.latency_figure(points, tmp_path / FIGURE).read_bytes().startswith(PNG)
+
+
+def test_index_includes_beyond_the_paper_when_it_exists():
+    tables = all_tables()
+    beyond = "# Beyond the paper\n\nMeasured per-layer time.\n\n## Fit\n\n```\n# not a heading\n```\n"
+    index = index_markdown(tables, [Figure("f.png", "F")], ["latency"], beyond)
+    section = index.split("## Beyond the paper\n", 1)[1]
+    assert "### Beyond the paper" in section and "#### Fit" in section and "\n# not a heading" in section
+    assert "Measured per-layer time." in section and NOT_MEASURED not in section
+    assert NOT_MEASURED in index_markdown(tables, [], ["latency"], None)
+
+
+def fake_time_spec(spec, config, cost=None):
+    """A timing engine stand-in (no clock at all): latency proportional to mult-adds, 100 G mult-adds/s."""
+    from mnv1_bench.timing import TimingRow
+
+    median = cost.mult_adds / 1e8
+    return TimingRow(model=spec.name, device=config.device, backend=config.backend, dtype=config.dtype,
+                     batch=config.batch, threads=1, samples_ms=(median,) * 5, median_ms=median, iqr_ms=0.0,
+                     p90_ms=median, runs=5, cv=0.0, unstable=False, throughput_per_s=1e3 / median,
+                     mult_adds=cost.mult_adds, compute_floor_ms=None, memory_floor_ms=None, roofline_fraction=None,
+                     settings="fake", input_size=spec.input_size)  # fmt: skip
+
+
+def test_tables_time_writes_timed_tables_and_draws_latency(monkeypatch, tmp_path):
+    monkeypatch.setattr("mnv1_bench.timing.time_spec", fake_time_spec)
+    out, results = tmp_path / "tables", tmp_path / "results"
+    result = CliRunner().invoke(app, ["tables", "--time", "--out", str(out), "--results", str(results)])
+    assert result.exit_code == 0, result.output
+    for number in range(4, 11):
+        timed = (out / f"table{number}_timed.md").read_text(encoding="utf-8")
+        assert "Median latency (ms, measured, cpu" in timed
+        assert (
+            (out / f"table{number}_timed.csv")
+            .read_text(encoding="utf-8")
+            .splitlines()[0]
+            .endswith("median_ms,iqr_ms,throughput_per_s,runs,unstable")
+        )
+    assert not (out / "table1_timed.md").exists()
+    assert (out / FIGURE).read_bytes().startswith(PNG)
+    index = (out / "README.md").read_text(encoding="utf-8")
+    assert f"]({FIGURE})" in index and "has not been drawn" not in index
+    # The count tables do not change when timed: same bytes as an untimed run.
+    untimed = tmp_path / "untimed"
+    assert (
+        CliRunner().invoke(app, ["tables", "--out", str(untimed), "--results", str(tmp_path / "none")]).exit_code == 0
+    )
+    for name in ("table4.md", "table8.csv", "table10.md"):
+        assert (out / name).read_bytes() == (untimed / name).read_bytes()

@@ -1,0 +1,91 @@
+"""`mnv1-bench sweep`: the 16-model grid, the paper's accuracies where printed, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from mnv1_bench.cli import app
+
+# Transcribed from the paper (Tables 6, 7 and 9): the grid models with a printed ImageNet top-1.
+PRINTED_TOP1 = {
+    "mobilenet-1.0-224": 70.6, "mobilenet-1.0-192": 69.1, "mobilenet-1.0-160": 67.2, "mobilenet-1.0-128": 64.4,
+    "mobilenet-0.75-224": 68.4, "mobilenet-0.5-224": 63.7, "mobilenet-0.25-224": 50.6, "mobilenet-0.5-160": 60.2,
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def grid() -> list[dict]:
+    result = CliRunner().invoke(app, ["sweep", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_default_grid_is_the_papers_16_models(grid):
+    names = [f"mobilenet-{a}-{r}" for a in ("1.0", "0.75", "0.5", "0.25") for r in (224, 192, 160, 128)]
+    assert [row["model"] for row in grid] == names
+    assert {"mult_adds", "params", "weights", "paper_top1", "alpha", "resolution"} <= set(grid[0])
+
+
+def test_only_printed_accuracies_are_cited(grid):
+    cited = {row["model"]: row["paper_top1"] for row in grid if row["paper_top1"] is not None}
+    assert cited == PRINTED_TOP1
+    assert {row["paper_source"] for row in grid if row["paper_top1"] is not None} == {"Table 6", "Table 7", "Table 9"}
+
+
+def test_body_mult_adds_scale_with_the_square_of_resolution(grid):
+    """Every resolution is a multiple of 32, so each conv's output area scales by (r / 224)^2 exactly;
+    the FC layer (1024 * alpha inputs, 1000 outputs) does not change."""
+    by_model = {row["model"]: row for row in grid}
+    for alpha in ("1.0", "0.75", "0.5", "0.25"):
+        fc = int(1024 * float(alpha)) * 1000
+        body_224 = by_model[f"mobilenet-{alpha}-224"]["mult_adds"] - fc
+        for r in (192, 160, 128):
+            row = by_model[f"mobilenet-{alpha}-{r}"]
+            assert (row["mult_adds"] - fc) * 224**2 == body_224 * r**2
+            assert row["params"] == by_model[f"mobilenet-{alpha}-224"]["params"]  # resolution adds no parameters
+
+
+def test_custom_lists_and_table_format():
+    result = CliRunner().invoke(app, ["sweep", "--alphas", "0.25", "--resolutions", "128,96"])
+    assert result.exit_code == 0, result.output
+    assert "mobilenet-0.25-128" in result.stdout and "mobilenet-0.25-96" in result.stdout
+    assert "cited" in result.stdout and "ImageNet top-1 (paper)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--alphas", "5"), ("--alphas", "0"), ("--alphas", "-0.5"), ("--alphas", "abc"), ("--alphas", "1,,0.5"),
+     ("--resolutions", "16"), ("--resolutions", "224.5"), ("--resolutions", "x"), ("--resolutions", "")],
+)  # fmt: skip
+def test_bad_lists_are_one_line_and_exit_2(option, value):
+    result = CliRunner().invoke(app, ["sweep", option, value])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and option in result.stderr
+    assert "Traceback" not in result.output and result.stdout == ""
+
+
+def fake_time_spec(spec, config, cost=None):
+    """A timing engine stand-in (no clock at all): latency proportional to mult-adds, 100 G mult-adds/s."""
+    from mnv1_bench.timing import TimingRow
+
+    median = cost.mult_adds / 1e8
+    return TimingRow(model=spec.name, device=config.device, backend=config.backend, dtype=config.dtype,
+                     batch=config.batch, threads=1, samples_ms=(median,) * 5, median_ms=median, iqr_ms=0.0,
+                     p90_ms=median, runs=5, cv=0.0, unstable=False, throughput_per_s=1e3 / median,
+                     mult_adds=cost.mult_adds, compute_floor_ms=None, memory_floor_ms=None, roofline_fraction=None,
+                     settings="fake", input_size=spec.input_size)  # fmt: skip
+
+
+def test_time_adds_latency_columns(monkeypatch, tmp_path):
+    monkeypatch.setattr("mnv1_bench.timing.time_spec", fake_time_spec)
+    args = ["sweep", "--alphas", "0.25", "--resolutions", "128,96", "--time", "--results", str(tmp_path),
+            "--format", "json"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["median_ms"] for r in rows] == pytest.approx([r["mult_adds"] / 1e8 for r in rows])
+    assert all(r["device"].startswith("cpu") for r in rows)
+    assert len(list(tmp_path.glob("time-*.jsonl"))) == 1
