@@ -31,6 +31,7 @@ BACKENDS = ("eager", "compile", "cudagraph", "onnxruntime")
 
 MIN_RUNS = 5  # fewer samples make the IQR and p90 meaningless
 MAX_RUNS = 100_000  # a bound so that a clock that never advances cannot loop forever
+MAX_CALLS_PER_SAMPLE = 1000  # bounds a sample when a call reads as taking no time at all
 MIN_SAMPLE_S = 1e-3  # pyperf's advice: samples under 1 ms are dominated by timer overhead and granularity
 UNSTABLE_CV = 0.10  # pyperf warns when the standard deviation exceeds 10% of the mean
 WARMUP_FRACTION = 0.2  # warm-up lasts this share of min_time_s (at least WARMUP_RUNS calls)
@@ -163,7 +164,12 @@ def measure(run: Callable[[], object], min_time_s: float, stopwatch: Stopwatch |
         per_call = min(per_call, elapsed)
         if warmup_runs >= MAX_RUNS:
             break
-    number = 1 if per_call >= MIN_SAMPLE_S else max(1, math.ceil(MIN_SAMPLE_S / max(per_call, 1e-9)))
+    if per_call >= MIN_SAMPLE_S:
+        number = 1
+    elif per_call * MAX_CALLS_PER_SAMPLE <= MIN_SAMPLE_S:
+        number = MAX_CALLS_PER_SAMPLE
+    else:
+        number = math.ceil(MIN_SAMPLE_S / per_call)
     samples: list[float] = []
     total = 0.0
     while (len(samples) < MIN_RUNS or total < min_time_s) and len(samples) < MAX_RUNS:

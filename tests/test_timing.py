@@ -86,6 +86,7 @@ def test_a_clock_that_never_moves_cannot_loop_forever(monkeypatch):
     clock = FakeClock(0.0)
     result = measure(clock.run, min_time_s=1.0, stopwatch=WallStopwatch(clock, clock.sync))
     assert len(result.samples_s) == 50
+    assert result.calls_per_sample == timing.MAX_CALLS_PER_SAMPLE
 
 
 def test_summary_by_hand():
