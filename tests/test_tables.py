@@ -7,6 +7,7 @@ import csv
 import io
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,23 @@ def generated(tmp_path_factory) -> tuple[Path, object]:
     beyond = COMMITTED / "beyond_the_paper.md"
     if beyond.is_file():
         shutil.copy(beyond, out / beyond.name)
-    result = CliRunner().invoke(app, ["tables", "--out", str(out), "--results", str(REPO / "results")])
+    results = tmp_path_factory.mktemp("timing") / "results"  # the index names the folder: keep its name
+    results.mkdir()
+    for path in committed_results():
+        shutil.copy(path, results / path.name)
+    result = CliRunner().invoke(app, ["tables", "--out", str(out), "--results", str(results)])
     return out, result
+
+
+def committed_results() -> list[Path]:
+    """The timing results the committed tables were drawn from: tracked files only, so a local, uncommitted
+    `mnv1-bench time` run does not make the committed tables look stale."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "results"], cwd=REPO, capture_output=True, text=True,
+                                check=True, timeout=30).stdout.split()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):  # not a git checkout: every result present
+        return sorted((REPO / "results").glob("time-*.jsonl"))
+    return [REPO / name for name in listed if re.fullmatch(r"results/time-[^/]*\.jsonl", name)]
 
 
 def read_csv(path: Path) -> list[dict]:
