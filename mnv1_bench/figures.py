@@ -96,9 +96,10 @@ def latency_figure(timed: pd.DataFrame, path: Path) -> Path:
         ax.errorbar(group["mult_adds"] / 1e6, group["median_ms"], yerr=group["iqr_ms"] / 2, fmt=marker,
                     markersize=5, capsize=2, label=f"{family}, {device_name}")  # fmt: skip
         if family != "MobileNet grid":
-            for row in group.itertuples():
+            for i, row in enumerate(group.sort_values("mult_adds").itertuples()):
+                # Alternate above and below: neighbours such as AlexNet and SqueezeNet sit close together.
                 ax.annotate(row.model, (row.mult_adds / 1e6, row.median_ms), textcoords="offset points",
-                            xytext=(5, -3), fontsize=7)  # fmt: skip
+                            xytext=(5, 4 if i % 2 else -10), fontsize=7)  # fmt: skip
     _log_axis(ax.xaxis, ax.set_xscale)
     _log_axis(ax.yaxis, ax.set_yscale)
     ax.margins(x=0.15)

@@ -41,7 +41,7 @@ def test_accuracy_figure_plots_only_printed_accuracies(grid):
 def _result(model: str, device: str = "cpu", utc: str = "2026-01-01T00:00:00+00:00", **extra) -> dict:
     row = {"model": model, "device": device, "backend": "eager", "dtype": "fp32", "batch": 1,
            "channels_last": False, "median_ms": 10.0, "iqr_ms": 1.0, "mult_adds": 500_000_000, "utc": utc,
-           "cpu_model": "Test CPU", "gpu_name": None}  # fmt: skip
+           "threads": 2, "cpu_model": "Test CPU", "gpu_name": None}  # fmt: skip
     return {**row, **extra}
 
 
@@ -62,16 +62,19 @@ def test_latency_frame_keeps_the_latest_batch1_fp32_eager_row_per_model_and_devi
         _result("vgg16", channels_last=True),
         _result("mobilenet-0.25-64"),  # not one of the figure's models
         _result("conv-mobilenet-1.0-224", median_ms=90.0),
+        _result("mobilenet-1.0-224", utc="2026-03-01T00:00:00+00:00", classes=120),  # Table 10's classifier
+        _result("vgg16", threads=1, median_ms=400.0),
     ])  # fmt: skip
     points = latency_frame(load_results(tmp_path))
     got = {(r.model, r.device_name): (r.median_ms, r.family) for r in points.itertuples()}
     assert got == {
-        ("mobilenet-1.0-224", "Test CPU"): (20.0, "MobileNet grid"),
+        ("mobilenet-1.0-224", "Test CPU, 2 threads"): (20.0, "MobileNet grid"),
         ("mobilenet-1.0-224", "Test GPU"): (1.0, "MobileNet grid"),
-        ("conv-mobilenet-1.0-224", "Test CPU"): (90.0, "Conv MobileNet"),
+        ("conv-mobilenet-1.0-224", "Test CPU, 2 threads"): (90.0, "Conv MobileNet"),
+        ("vgg16", "Test CPU, 1 thread"): (400.0, "reference networks"),
     }
     lines = "\n".join(index_lines(points, tmp_path, True))
-    assert "| cpu | Test CPU | 2 |" in lines and "| cuda | Test GPU | 1 |" in lines
+    assert "| cpu | Test CPU, 2 threads | 2 |" in lines and "| cuda | Test GPU | 1 |" in lines
 
 
 def test_no_results_means_no_latency_figure(tmp_path):

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from mnv1_bench.cli.render import Column, Format, emit, stderr_console, text
+from mnv1_bench.cli.render import Column, Format, emit, stderr_console, text, warn
 from mnv1_bench.cli.time import DeviceChoice
 from mnv1_bench.errors import UsageProblem
 
@@ -87,6 +87,10 @@ def tables(
 
         label = device_label(config)
         timings = with_progress(keys, lambda ks, each: time_models(ks, config, results, each), "timing")
+        unstable = [_name(key) for key, row in timings.items() if row.unstable]
+        if unstable:
+            warn(f"{len(unstable)} of {len(timings)} timings are unstable (CV over 10%): {', '.join(unstable)}; "
+                 "rerun with a longer --min-time or on a quieter machine")  # fmt: skip
     generated = generate(out, results, timings, label)
     _summary(generated, out)
 

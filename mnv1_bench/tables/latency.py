@@ -24,7 +24,8 @@ FAMILIES = {
 
 def latency_frame(results: pd.DataFrame) -> pd.DataFrame:
     """The figure's points: model, family, device, device_name, mult_adds, median_ms, iqr_ms, utc, source."""
-    columns = ["model", "family", "device", "device_name", "mult_adds", "median_ms", "iqr_ms", "utc", "source"]
+    columns = ["model", "family", "device", "device_name", "mult_adds", "median_ms", "iqr_ms", "unstable", "utc",
+               "source"]  # fmt: skip
     if results.empty or not {"model", "device", "median_ms", "mult_adds"} <= set(results.columns):
         return pd.DataFrame(columns=columns)
     rows = results
@@ -33,12 +34,14 @@ def latency_frame(results: pd.DataFrame) -> pd.DataFrame:
             rows = rows[rows[key] == value]
     if "channels_last" in rows:
         rows = rows[~rows["channels_last"].fillna(False).astype(bool)]
+    if "classes" in rows:  # `compare`, `sweep` and `tables --time` record it; `time` always uses 1000 classes
+        rows = rows[rows["classes"].fillna(1000) == 1000]
     rows = rows[rows["model"].isin(FAMILIES)].copy()
     if rows.empty:
         return pd.DataFrame(columns=columns)
     rows["family"] = rows["model"].map(FAMILIES)
     rows["device_name"] = [_device_name(r) for r in rows.to_dict("records")]
-    for key in ("iqr_ms", "utc", "source"):
+    for key in ("iqr_ms", "unstable", "utc", "source"):
         if key not in rows:
             rows[key] = None
     rows = rows.sort_values(["utc", "source"], na_position="first", kind="stable")
@@ -47,12 +50,16 @@ def latency_frame(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def _device_name(record: dict) -> str:
-    """The processor a row ran on, as recorded in its provenance: the GPU's name on cuda, the CPU's on cpu."""
-    key = "gpu_name" if record.get("device") == "cuda" else "cpu_model"
-    name = record.get(key)
+    """The processor a row ran on, as its provenance records it: the GPU's name on cuda; on cpu, the CPU's
+    name and the threads used (a different thread count is a different measurement)."""
+    cuda = record.get("device") == "cuda"
+    name = record.get("gpu_name" if cuda else "cpu_model")
     if not isinstance(name, str) or not name:
-        return str(record.get("device", "unknown")).upper()
-    return name
+        name = str(record.get("device", "unknown")).upper()
+    threads = record.get("threads")
+    if cuda or not isinstance(threads, (int, float)) or threads != threads:
+        return name
+    return f"{name}, {int(threads)} thread{'s' if threads != 1 else ''}"
 
 
 def index_lines(points: pd.DataFrame, results_dir: Path, drawn: bool) -> list[str]:
@@ -67,12 +74,13 @@ def index_lines(points: pd.DataFrame, results_dir: Path, drawn: bool) -> list[st
         f"[Latency vs mult-adds]({FIGURE}) (measured; not in the paper): median latency per image at batch 1, "
         f"fp32, eager PyTorch, from the timing results saved under `{results_dir.name}/`:",
         "",
-        "| Device | Processor | Models | Result files |",
-        "|---|---|---|---|",
+        "| Device | Processor | Models | Flagged unstable (CV over 10%) | Result files |",
+        "|---|---|---|---|---|",
     ]
     for (device, name), group in points.groupby(["device", "device_name"], sort=True):
         files = ", ".join(f"`{s}`" for s in sorted(set(group["source"].dropna())))
-        lines.append(f"| {device} | {name} | {len(group)} | {files} |")
+        unstable = int(group["unstable"].fillna(False).astype(bool).sum())
+        lines.append(f"| {device} | {name} | {len(group)} | {unstable} | {files} |")
     lines += [
         "",
         "`mnv1-bench tables --time` also writes `tableN_timed.md` and `.csv` (Tables 4 to 10 with measured "
