@@ -207,8 +207,13 @@ def save_figure(result: ProxyResult, path: Path, title: str) -> None:
             part = frame["family"] == fam
             if part.any():
                 ax.scatter(x[part], frame.loc[part, "latency_ms"], color=colour, label=fam, zorder=3)
-        for xi, yi, name in zip(x, frame["latency_ms"], frame["model"], strict=True):
-            ax.annotate(short_label(name), (xi, yi), textcoords="offset points", xytext=(4, 3), fontsize=7)
+        # Neighbours in a crowded cluster alternate sides, so that their labels do not print over each other.
+        order = sorted(range(len(frame)), key=lambda i: (x.iloc[i], frame["latency_ms"].iloc[i]))
+        for rank, i in enumerate(order):
+            right = rank % 2 == 0
+            ax.annotate(short_label(frame["model"].iloc[i]), (x.iloc[i], frame["latency_ms"].iloc[i]),
+                        textcoords="offset points", xytext=(5, 2) if right else (-5, -2), fontsize=7,
+                        ha="left" if right else "right", va="bottom" if right else "top")  # fmt: skip
         line = np.geomspace(x.min() / 1.5, x.max() * 1.5, 50)
         ax.plot(line, fit.predict_ms(line * 1e6), color="grey", linestyle="--", zorder=2,
                 label=f"fit: slope {fit.slope:.2f}, Pearson r (log) {fit.pearson:.2f}, "

@@ -73,7 +73,7 @@ def test_table_shows_layers_by_type_and_both_totals():
     assert "features.block1.dw.conv" in out and "Conv dw 3x3" in out and "% time" in out
     assert "the paper's Table 2, measured" in out
     assert "Whole network, measured without hooks" in out and "Sum of the per-layer medians" in out
-    assert "Attribution:" in out and "1 threads" in out
+    assert "Attribution:" in out and "1 thread;" in out
 
 
 def test_table2_model_shows_the_papers_shares():

@@ -172,13 +172,16 @@ def test_a_device_section_is_self_contained_markdown_with_its_provenance(counted
     spec, cost = counted("mobilenet-0.25-64")
     table2 = time_layers(spec, TimingConfig(threads=1, min_time_s=0.01), cost, runs=1, warmup=0)
     frame = synthetic([1e6, 1e7, 1e8], [1.0, 4.0, 20.0]).assign(cv=[0.01, 0.02, 0.2], unstable=[False, False, True])
+    frame.loc[0, "model"] = table2.model  # the proxy run's whole-network time of the per-layer model
     env = {"device": "cpu", "device_name": "Test CPU 9000", "cpu_cores": 2, "env_threads": 1, "batch": 1,
            "dtype": "fp32", "torch": "2.x", "git_commit": "0123456789abcdef-dirty", "utc": "2025-01-02T03:04:05",
            "min_time_s": 1.0}  # fmt: skip
     text = cli_proxy.section(proxy.analyse(frame), table2, env, "proxy_cpu.png")
     headings = [line for line in text.splitlines() if line.startswith("#")]
     assert headings and all(h.startswith("### ") for h in headings)
-    assert "Test CPU 9000 (2 cores), 1 intra-op threads" in text and "0123456789ab-dirty, 2025-01-02" in text
+    assert "Test CPU 9000 (2 cores), 1 thread (intra-op)" in text and "0123456789ab-dirty, 2025-01-02" in text
+    agreement = 100 * (table2.sum_ms - 1.0) / 1.0
+    assert f"against 1.00 ms for the whole network timed without hooks ({agreement:+.1f}%)" in text
     assert "torch 2.x" in text and "![" in text and "(proxy_cpu.png)" in text
     assert "The depthwise layers hold" in text and "94.86" in text  # the paper's Table 2 beside the measured one
     assert "1 flagged unstable" in text and "median CV 2.0%" in text

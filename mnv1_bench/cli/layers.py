@@ -164,7 +164,7 @@ def notes_for(timing: LayerTiming, with_paper: bool) -> list[str]:
     from mnv1_bench import layer_timing
 
     notes = [
-        f"Measured by mnv1-bench: {timing.settings}; {timing.threads} threads; torch {timing.torch_version}.",
+        f"Measured by mnv1-bench: {timing.settings}; {threads_text(timing.threads)}; torch {timing.torch_version}.",
         f"Attribution: {layer_timing.ATTRIBUTION}.",
         "Mult-adds per image (paper convention: conv + FC multiply-accumulates; FLOPs = 2 x mult-adds); "
         f"bytes per pass at batch {timing.batch} = weights + biases + input + output at the dtype's size; "
@@ -176,7 +176,11 @@ def notes_for(timing: LayerTiming, with_paper: bool) -> list[str]:
 
 
 def _setting(timing: LayerTiming) -> str:
-    return f"{timing.device}, batch {timing.batch}, {timing.dtype}, {timing.threads} threads"
+    return f"{timing.device}, batch {timing.batch}, {timing.dtype}, {threads_text(timing.threads)}"
+
+
+def threads_text(threads: int) -> str:
+    return f"{threads} thread" + ("" if threads == 1 else "s")
 
 
 def emit_formatted(frame: pd.DataFrame, fmt: Format, columns: Sequence[Column], title: str, notes: list[str]) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mnv1_bench.cli.layers import Device, Dtype, emit_formatted
+from mnv1_bench.cli.layers import Device, Dtype, emit_formatted, threads_text
 from mnv1_bench.cli.render import Column, Format, emit, millions, number, records, stderr_console, text, warn
 from mnv1_bench.errors import UsageProblem
 
@@ -50,6 +50,7 @@ TABLE2_COLUMNS = (
     Column("mult_adds_pct", "% mult-adds", number(2)),
     Column("paper_mult_adds_pct", "Paper % mult-adds", number(2)),
     Column("bytes_pct", "% bytes", number(2)),
+    Column("time_ms", "Time (ms)", number(2)),
     Column("time_pct", "% time (measured)", number(2)),
     Column("gflops_per_s", "GFLOP/s", number(1)),
 )
@@ -166,7 +167,7 @@ def spread(frame: pd.DataFrame) -> str:
 
 
 def _setting(env: dict) -> str:
-    return f"{env['device_name']}, batch {env['batch']}, {env['dtype']}, {env['env_threads']} threads"
+    return f"{env['device_name']}, batch {env['batch']}, {env['dtype']}, {threads_text(env['env_threads'])}"
 
 
 def _notes(env: dict) -> list[str]:
@@ -197,6 +198,18 @@ def _save(result: ProxyResult, table2: LayerTiming | None, env: dict, out: Path,
     console.print(f"saved {path}", style="dim", highlight=False)
 
 
+def _whole(result: ProxyResult, table2: LayerTiming) -> str:
+    """The whole-network time of the same model from the proxy run, for comparison with the per-layer sum."""
+    from mnv1_bench.layer_timing import agreement_pct
+
+    rows = result.frame[result.frame["model"] == table2.model]
+    if rows.empty:
+        return ""
+    whole = float(rows["latency_ms"].iloc[0])
+    return (f", against {whole:.2f} ms for the whole network timed without hooks "
+            f"({agreement_pct(table2.sum_ms, whole):+.1f}%)")  # fmt: skip
+
+
 def _md(frame: pd.DataFrame, columns: tuple[Column, ...]) -> str:
     import pandas as pd
 
@@ -216,7 +229,7 @@ def section(result: ProxyResult, table2: LayerTiming, env: dict, figure: str) ->
     worst = lib.outliers(result, "mult_adds", k=3)
     commit = env["git_commit"] or "unknown"
     commit = commit[:12] + ("-dirty" if commit.endswith("-dirty") else "")
-    machine = (f"{env['device_name']} ({env['cpu_cores']} cores), {env['env_threads']} intra-op threads, batch "
+    machine = (f"{env['device_name']} ({env['cpu_cores']} cores), {threads_text(env['env_threads'])} (intra-op), batch "
                f"{env['batch']}, {env['dtype']}, PyTorch eager with batch norm folded, torch {env['torch']}, "
                f"mnv1-bench commit {commit}, {env['utc'][:10]}")  # fmt: skip
     where = env["device"].upper()
@@ -230,7 +243,7 @@ def section(result: ProxyResult, table2: LayerTiming, env: dict, figure: str) ->
         "",
         f"The depthwise layers hold {dw['mult_adds_pct']:.1f}% of the mult-adds (paper: 3.06%) but "
         f"{dw['bytes_pct']:.1f}% of the bytes moved and {dw['time_pct']:.1f}% of the measured time. "
-        f"Per-layer times sum to {table2.sum_ms:.2f} ms. {layer_timing.TABLE2_SOURCE}",
+        f"Per-layer times sum to {table2.sum_ms:.2f} ms{_whole(result, table2)}. {layer_timing.TABLE2_SOURCE}",
         "",
         f"### Mult-adds as a latency proxy on {where} ({fit.n} models)",
         "",
