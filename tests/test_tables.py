@@ -29,26 +29,25 @@ def generated(tmp_path_factory) -> tuple[Path, object]:
     """`mnv1-bench tables` run once per session, as `make tables` runs it (same results folder, same
     beyond_the_paper.md), into a temporary folder."""
     out = tmp_path_factory.mktemp("tables")
-    beyond = COMMITTED / "beyond_the_paper.md"
-    if beyond.is_file():
-        shutil.copy(beyond, out / beyond.name)
+    for path in tracked("tables", r"tables/beyond_the_paper\.md"):
+        shutil.copy(path, out / path.name)
     results = tmp_path_factory.mktemp("timing") / "results"  # the index names the folder: keep its name
     results.mkdir()
-    for path in committed_results():
+    for path in tracked("results", r"results/time-[^/]*\.jsonl"):
         shutil.copy(path, results / path.name)
     result = CliRunner().invoke(app, ["tables", "--out", str(out), "--results", str(results)])
     return out, result
 
 
-def committed_results() -> list[Path]:
-    """The timing results the committed tables were drawn from: tracked files only, so a local, uncommitted
-    `mnv1-bench time` run does not make the committed tables look stale."""
+def tracked(folder: str, pattern: str) -> list[Path]:
+    """Committed files the index is drawn from (timing results, beyond_the_paper.md): tracked files only, so
+    a local, uncommitted run of another command does not make the committed tables look stale."""
     try:
-        listed = subprocess.run(["git", "ls-files", "results"], cwd=REPO, capture_output=True, text=True,
+        listed = subprocess.run(["git", "ls-files", folder], cwd=REPO, capture_output=True, text=True,
                                 check=True, timeout=30).stdout.split()  # fmt: skip
-    except (OSError, subprocess.SubprocessError):  # not a git checkout: every result present
-        return sorted((REPO / "results").glob("time-*.jsonl"))
-    return [REPO / name for name in listed if re.fullmatch(r"results/time-[^/]*\.jsonl", name)]
+    except (OSError, subprocess.SubprocessError):  # not a git checkout: every file present
+        listed = [p.relative_to(REPO).as_posix() for p in (REPO / folder).iterdir()]
+    return [REPO / name for name in listed if re.fullmatch(pattern, name)]
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -82,10 +81,13 @@ def test_committed_tables_equal_regenerated(generated):
 def test_index_links_every_table_and_figure_and_cites_tables_11_to_14(generated):
     out, _ = generated
     index = (out / "README.md").read_text(encoding="utf-8")
-    links = set(re.findall(r"\]\(([^)]+)\)", index))
+    ours, beyond = index.split("## Beyond the paper", 1)
+    links = set(re.findall(r"\]\(([^)]+)\)", ours))
     assert set(TABLE_FILES) | set(FIGURES) <= links
     for target in links:
         assert (out / target).is_file(), target
+    for target in re.findall(r"\]\(([^)]+)\)", beyond):  # the included file's links: its own files in tables/
+        assert (COMMITTED / target).is_file(), target
     cited = index.split("## Cited, not reproduced")[1].split("## Figures")[0]
     for number, reason in paper.NOT_REPRODUCED.items():
         assert f"| {number} | {paper.TITLES[number]} | {reason} |" in cited
