@@ -107,7 +107,7 @@ def compare(
         for key in keys:
             if timed[key].unstable:
                 warn(f"{key[0]}: latency unstable ({timed[key].unstable_reason}); rerun with a longer --min-time")
-    emit(frame, format, columns, f"Compared with {measured[0][0].label} (base), as in Table 8",
+    emit(frame, format, columns, f"Compared with {measured[0][0].label} (base), the shape of Table 8",
          _notes(frame, measured, device_text))  # fmt: skip
 
 
