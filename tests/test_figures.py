@@ -103,6 +103,10 @@ def test_index_includes_beyond_the_paper_when_it_exists():
     assert "### Beyond the paper" in section and "#### Fit" in section and "\n# not a heading" in section
     assert "Measured per-layer time." in section and NOT_MEASURED not in section
     assert NOT_MEASURED in index_markdown(tables, [], ["latency"], None)
+    nested = index_markdown(tables, [], ["latency"], "Intro.\n\n### Where the time goes\n").split(
+        "## Beyond the paper\n"
+    )[1]
+    assert "\n### Where the time goes" in nested  # already nested: left as written
 
 
 def fake_time_spec(spec, config, cost=None):

@@ -33,14 +33,23 @@ def _agreement(table: PaperTable) -> str:
     return text + (f" (not: {', '.join(table.misses)})" if table.misses else "")
 
 
-def demote_headings(markdown: str, levels: int = 2) -> str:
-    """Push every ATX heading down ``levels`` levels (outside code fences), to nest a file under a heading."""
-    out, fenced = [], False
-    for line in markdown.splitlines():
+def nest_headings(markdown: str, under: int = 2) -> str:
+    """Shift a file's ATX headings (outside code fences) so its top level sits just below a level-``under``
+    heading: "# A" becomes "### A" under "## Beyond the paper"; a file already written with "###" is kept."""
+    lines = markdown.splitlines()
+    fenced, levels = False, []
+    for line in lines:
         if line.lstrip().startswith(("```", "~~~")):
             fenced = not fenced
-        if not fenced and re.match(r"#{1,6} ", line):
-            line = "#" * levels + line
+        elif not fenced and (match := re.match(r"(#{1,6}) ", line)):
+            levels.append(len(match.group(1)))
+    shift = max(0, under + 1 - min(levels)) if levels else 0
+    out, fenced = [], False
+    for line in lines:
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and shift and re.match(r"#{1,6} ", line):
+            line = "#" * shift + line
         out.append(line)
     return "\n".join(out).strip("\n")
 
@@ -75,5 +84,5 @@ def index_markdown(tables: list[PaperTable], figures: list[Figure], latency: lis
     for figure in figures:
         lines += [f"- [{figure.caption}]({figure.file})"]
     lines += ["", "## Measured latency", "", *latency, "", "## Beyond the paper", ""]
-    lines.append(demote_headings(beyond) if beyond and beyond.strip() else NOT_MEASURED)
+    lines.append(nest_headings(beyond) if beyond and beyond.strip() else NOT_MEASURED)
     return "\n".join(lines) + "\n"
