@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mnv1_bench.cli.render import Column, Format, emit, stderr_console, text, warn
 from mnv1_bench.cli.time import DeviceChoice
 from mnv1_bench.errors import UsageProblem
+
+if TYPE_CHECKING:
+    from mnv1_bench.timing import TimingConfig
 
 SUMMARY_COLUMNS = (
     Column("table", "Table", text),
@@ -42,7 +45,7 @@ def _name(key) -> str:
     return name if classes == 1000 else f"{name} ({classes} classes)"
 
 
-def timing_config(device: DeviceChoice, min_time: float, threads: int | None):
+def timing_config(device: DeviceChoice, min_time: float, threads: int | None) -> TimingConfig:
     """A batch-1 fp32 eager configuration, validated before anything is built or timed."""
     from mnv1_bench import backends
     from mnv1_bench.timing import TimingConfig, validate

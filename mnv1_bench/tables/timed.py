@@ -9,28 +9,32 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from mnv1_bench.tables.base import Col, PaperTable, fixed
 from mnv1_bench.tables.measure import ModelKey, measure
 
+if TYPE_CHECKING:
+    from mnv1_bench.timing import TimingConfig, TimingRow
+
 TIMING_FIELDS = ("median_ms", "iqr_ms", "throughput_per_s", "runs", "unstable")
 
 
 def time_models(
     keys: Iterable[ModelKey],
-    config,  # mnv1_bench.timing.TimingConfig
+    config: TimingConfig,
     results_dir: Path | None,
     on_each: Callable[[ModelKey], None] | None = None,
-) -> dict[ModelKey, object]:
+) -> dict[ModelKey, TimingRow]:
     """Time each (model, classes) once with ``config``; save every finished row under ``results_dir``
     (None: do not save). Returns TimingRows by key."""
     from mnv1_bench import provenance
     from mnv1_bench.timing import set_threads, time_spec
 
     run_file = None
-    rows: dict[ModelKey, object] = {}
+    rows: dict[ModelKey, TimingRow] = {}
     for key in dict.fromkeys(keys):
         spec, cost = measure(*key)
         row = time_spec(spec, config, cost=cost)
@@ -45,12 +49,7 @@ def time_models(
     return rows
 
 
-def timing_columns(row) -> dict:
-    """The fields a timed table or command adds: per call of batch images, in ms, measured."""
-    return {field: getattr(row, field) for field in TIMING_FIELDS} if row is not None else {}
-
-
-def device_label(config) -> str:
+def device_label(config: TimingConfig) -> str:
     """ "cpu (AMD EPYC ..., 2 threads)" or "cuda (NVIDIA H100 ...)", for titles and notes."""
     from mnv1_bench.roofline import device_name
     from mnv1_bench.timing import set_threads
@@ -60,7 +59,7 @@ def device_label(config) -> str:
     return f"cpu ({device_name('cpu')}, {set_threads(config.threads)} threads)"
 
 
-def timed_table(table: PaperTable, timings: dict[ModelKey, object], device: str) -> PaperTable:
+def timed_table(table: PaperTable, timings: dict[ModelKey, TimingRow], device: str) -> PaperTable:
     """A comparison table (4 to 10) with measured latency added; machine-dependent, so written as *_timed."""
     frame = table.frame.copy()
     rows = [timings.get((m, c)) for m, c in zip(frame["model"], frame["classes"], strict=True)]
@@ -80,7 +79,7 @@ def timed_table(table: PaperTable, timings: dict[ModelKey, object], device: str)
     return replace(table, frame=frame, columns=columns, notes=table.notes + notes)
 
 
-def timed_frame(frame: pd.DataFrame, keys: list[ModelKey], timings: dict[ModelKey, object]) -> pd.DataFrame:
+def timed_frame(frame: pd.DataFrame, keys: list[ModelKey], timings: dict[ModelKey, TimingRow]) -> pd.DataFrame:
     """Add the timing fields to a frame whose rows follow ``keys``."""
     out = frame.copy()
     for field in TIMING_FIELDS:
