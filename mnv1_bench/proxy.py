@@ -207,13 +207,6 @@ def save_figure(result: ProxyResult, path: Path, title: str) -> None:
             part = frame["family"] == fam
             if part.any():
                 ax.scatter(x[part], frame.loc[part, "latency_ms"], color=colour, label=fam, zorder=3)
-        # Neighbours in a crowded cluster alternate sides, so that their labels do not print over each other.
-        order = sorted(range(len(frame)), key=lambda i: (x.iloc[i], frame["latency_ms"].iloc[i]))
-        for rank, i in enumerate(order):
-            right = rank % 2 == 0
-            ax.annotate(short_label(frame["model"].iloc[i]), (x.iloc[i], frame["latency_ms"].iloc[i]),
-                        textcoords="offset points", xytext=(5, 2) if right else (-5, -2), fontsize=7,
-                        ha="left" if right else "right", va="bottom" if right else "top")  # fmt: skip
         line = np.geomspace(x.min() / 1.5, x.max() * 1.5, 50)
         ax.plot(line, fit.predict_ms(line * 1e6), color="grey", linestyle="--", zorder=2,
                 label=f"fit: slope {fit.slope:.2f}, Pearson r (log) {fit.pearson:.2f}, "
@@ -229,11 +222,36 @@ def save_figure(result: ProxyResult, path: Path, title: str) -> None:
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8, loc="upper left")
     fig.suptitle(title, fontsize=10)
+    fig.canvas.draw()  # settle the layout and limits: labels are placed in pixels
+    for ax, against in zip(axes, result.fits, strict=True):
+        _label_points(ax, frame[against].astype(float) / 1e6, frame["latency_ms"], frame["model"].map(short_label))
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=path.suffix, delete=False) as tmp:
         fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=120)
     plt.close(fig)
     os.replace(tmp.name, path)
+
+
+# Offsets in points, tried in turn for each label: beside its point, then below and above, further out.
+_LABEL_OFFSETS = [(dx, dy) for dy in (2, -9, 9, -16, 16, -23, 23) for dx in (5, -5)]
+
+
+def _label_points(ax, xs: pd.Series, ys: pd.Series, labels: pd.Series, fontsize: float = 7) -> None:
+    """Label every point where its text overlaps no label placed before (greedy, lowest points first)."""
+    scale = ax.figure.dpi / 72  # points -> pixels
+    pixels = ax.transData.transform(np.column_stack([xs, ys]))
+    placed: list[tuple[float, float, float, float]] = []
+    for i in sorted(range(len(labels)), key=lambda k: (pixels[k][1], pixels[k][0])):
+        px, py = pixels[i]
+        width, height = 0.6 * fontsize * len(labels.iloc[i]) * scale, fontsize * scale  # rough text extent
+        for dx, dy in _LABEL_OFFSETS:
+            x0 = px + dx * scale - (width if dx < 0 else 0)
+            box = (x0, py + dy * scale, x0 + width, py + dy * scale + height)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+                break
+        placed.append(box)
+        ax.annotate(labels.iloc[i], (xs.iloc[i], ys.iloc[i]), textcoords="offset points", xytext=(dx, dy),
+                    ha="left" if dx > 0 else "right", va="bottom", fontsize=fontsize)  # fmt: skip
 
 
 # beyond_the_paper.md holds one section per device; each run replaces its own device's section only.
