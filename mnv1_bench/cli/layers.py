@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from mnv1_bench.layer_timing import LayerTiming
-    from mnv1_bench.timing import TimingRow
+    from mnv1_bench.timing import Stats
 
 
 class Device(str, Enum):
@@ -70,7 +71,11 @@ def layers(
         typer.Option(help="CPU intra-op threads [default: every core this process may use].", show_default=False),
     ] = None,
     min_time: Annotated[
-        float, typer.Option("--min-time", help="Seconds of timed work for the whole-network time (no hooks).")
+        float,
+        typer.Option(
+            "--min-time",
+            help="Seconds of timed work for the whole network (no hooks): half before, half after the layers.",
+        ),
     ] = 1.0,
     fold_bn: Annotated[
         bool, typer.Option(help="Fold batch norm into the conv before it, as `mnv1-bench time` does.")
@@ -89,7 +94,7 @@ def layers(
     from mnv1_bench.counting import count
     from mnv1_bench.errors import UsageProblem
     from mnv1_bench.registry import resolve
-    from mnv1_bench.timing import TimingConfig, time_spec, validate
+    from mnv1_bench.timing import TimingConfig, instability, summarize, time_spec, validate
 
     if runs < 1:
         raise UsageProblem(f"--runs must be at least 1, got {runs}")
@@ -101,10 +106,17 @@ def layers(
 
     backends.check_supported(config)  # before the model is built: bad settings fail at once
     cost = count(spec.build(), spec.input_shape)
+    # The whole network is timed half before and half after the hooked passes, and the samples pooled, so
+    # that a shared machine's drift between the two measurements weighs on both alike.
+    half = replace(config, min_time_s=min_time / 2)
+    with _status(format, f"timing {spec.name} whole (no hooks)"):
+        before = time_spec(spec, half, cost=cost)
     with _status(format, f"timing {spec.name}'s layers"):
         timing = layer_timing.time_layers(spec, config, cost, runs=runs)
-    with _status(format, f"timing {spec.name} whole (no hooks)"):
-        whole = time_spec(spec, config, cost=cost)
+    with _status(format, f"timing {spec.name} whole again"):
+        after = time_spec(spec, half, cost=cost)
+    whole = summarize(before.samples_ms + after.samples_ms)
+    unstable = instability(whole, max(before.calls_per_sample, after.calls_per_sample))
 
     per_layer = layer_timing.layers_frame(timing)
     with_paper = layer_timing.is_table2_model(spec.name, spec.num_classes)
@@ -114,8 +126,8 @@ def layers(
         warn(f"per-layer times add up to {agreement:+.1f}% of the whole-network time, beyond "
              f"±{layer_timing.AGREEMENT_TOLERANCE_PCT:g}%: the machine may be busy (whole-network CV "
              f"{whole.cv:.0%}); rerun when it is quiet")  # fmt: skip
-    if whole.unstable:
-        warn(f"whole-network time unstable: {whole.unstable_reason}")
+    if unstable:
+        warn(f"whole-network time unstable: {unstable}")
 
     if format is Format.json:
         typer.echo(json.dumps(summary(timing, whole) | {"layers": records(per_layer),
@@ -131,7 +143,7 @@ def layers(
               [*lines, *notes])  # fmt: skip
 
 
-def summary(timing: LayerTiming, whole: TimingRow) -> dict:
+def summary(timing: LayerTiming, whole: Stats) -> dict:
     """The run's setting and the whole-network comparison, for JSON output."""
     from mnv1_bench import layer_timing
 
@@ -146,13 +158,14 @@ def summary(timing: LayerTiming, whole: TimingRow) -> dict:
     }  # fmt: skip
 
 
-def totals_lines(timing: LayerTiming, whole: TimingRow) -> list[str]:
+def totals_lines(timing: LayerTiming, whole: Stats) -> list[str]:
     """The whole-network time beside the per-layer sum, so a reader sees that they agree (or not)."""
     from mnv1_bench import layer_timing
 
     agreement = layer_timing.agreement_pct(timing.sum_ms, whole.median_ms)
     return [
-        f"Whole network, measured without hooks (mnv1_bench.timing, {whole.runs} samples): "
+        f"Whole network, measured without hooks (mnv1_bench.timing, {whole.runs} samples taken before and after "
+        "the hooked passes): "
         f"{whole.median_ms:.2f} ms median (IQR {whole.iqr_ms:.2f} ms, CV {whole.cv:.0%}).",
         f"Sum of the per-layer medians ({timing.runs} passes with hooks): {timing.sum_ms:.2f} ms, "
         f"{agreement:+.1f}% of the whole; the hooked passes themselves took {timing.instrumented_ms:.2f} ms "
