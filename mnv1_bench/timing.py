@@ -1,18 +1,20 @@
 """Time one model in one configuration: warm-up, device sync, min-time filling, statistics over raw samples.
 
-Method (after pyperf and ``torch.utils.benchmark``): the model runs in eval and inference mode; a warm-up runs
+Method (after pyperf, timeit and ``torch.utils.benchmark``): eval and inference mode; a warm-up runs
 first; every sample is one timed region bracketed by device synchronisation (on CUDA, CUDA events recorded on
 the stream and synchronised); samples are taken until both ``min_time_s`` of timed work and ``MIN_RUNS``
 samples are collected. Calls faster than ``MIN_SAMPLE_S`` are repeated inside one sample (so the clock's
 granularity stays small against it), and the sample is divided by that repeat count. Raw samples are kept;
 rows report the median, the inter-quartile range, the 90th percentile, the number of samples and the
-coefficient of variation (standard deviation / mean). Threads are set explicitly (``torch.set_num_threads``)
+coefficient of variation (standard deviation / mean). Garbage collection is off while sampling (as in timeit).
+Threads are set explicitly (``torch.set_num_threads``)
 and recorded: unlike ``torch.utils.benchmark.Timer``, which defaults to one thread, the default is every core
 this process may run on.
 """
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import statistics
@@ -172,13 +174,19 @@ def measure(run: Callable[[], object], min_time_s: float, stopwatch: Stopwatch |
         number = math.ceil(MIN_SAMPLE_S / per_call)
     samples: list[float] = []
     total = 0.0
-    while (len(samples) < MIN_RUNS or total < min_time_s) and len(samples) < MAX_RUNS:
-        watch.start()
-        for _ in range(number):
-            run()
-        elapsed = watch.stop()
-        total += elapsed
-        samples.append(elapsed / number)
+    collecting = gc.isenabled()
+    gc.disable()  # as timeit does: a collection inside one sample would be charged to the model
+    try:
+        while (len(samples) < MIN_RUNS or total < min_time_s) and len(samples) < MAX_RUNS:
+            watch.start()
+            for _ in range(number):
+                run()
+            elapsed = watch.stop()
+            total += elapsed
+            samples.append(elapsed / number)
+    finally:
+        if collecting:
+            gc.enable()
     return Measurement(tuple(samples), number, warmup_runs)
 
 

@@ -58,6 +58,22 @@ def test_min_time_filling_with_constant_calls():
     assert clock.syncs == 2 * (3 + 11)
 
 
+def test_garbage_collection_is_off_while_sampling_and_restored():
+    import gc
+
+    seen = []
+    clock = FakeClock(0.002)
+
+    def run():
+        seen.append(gc.isenabled())
+        clock.run()
+
+    assert gc.isenabled()
+    result = measure(run, min_time_s=0.01, stopwatch=WallStopwatch(clock, clock.sync))
+    assert seen[result.warmup_runs :] and not any(seen[result.warmup_runs :])
+    assert gc.isenabled()
+
+
 def test_min_runs_when_calls_are_slow():
     clock = FakeClock(1.0)
     result = measure(clock.run, min_time_s=0.5, stopwatch=WallStopwatch(clock, clock.sync))
