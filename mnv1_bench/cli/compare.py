@@ -7,53 +7,43 @@ from typing import Annotated
 
 import typer
 
-from mnv1_bench.cli.render import Column, Format, emit, millions, number, text, warn
+from mnv1_bench.cli.render import (
+    Column,
+    Format,
+    accuracy,
+    emit,
+    millions,
+    number,
+    printed,
+    ratio,
+    signed_pct,
+    text,
+    warn,
+)
 from mnv1_bench.cli.time import DeviceChoice
 
 BASELINE = "mobilenet"  # 1.0 MobileNet-224, the paper's Table 8 baseline
 
 
-def times(v: object) -> str:
-    """A ratio: 27.2x, or two significant digits below 1 (0.024x) so a small model does not read 0.0x."""
-    if v is None or v != v:
-        return "-"
-    return f"{float(v):,.1f}x" if float(v) >= 1 else f"{float(v):.2g}x"
-
-
-def signed(v: object) -> str:
-    """+1.1%; a difference that rounds to zero shows as 0.0%, never -0.0%."""
-    if v is None or v != v:
-        return "-"
-    return "0.0%" if round(float(v), 1) == 0 else f"{float(v):+.1f}%"
-
-
-def accuracy(v: object) -> str:
-    return "-" if v is None or v != v else f"{float(v):g}%"
-
-
-def _printed(v: object) -> str:
-    return "-" if v is None or v != v else f"{float(v):g}"
-
-
 COLUMNS = (
     Column("model", "Model", text),
     Column("paper_top1", "Top-1 (paper)", accuracy),
-    Column("paper_mult_adds_m", "Mult-adds paper (M)", _printed),
+    Column("paper_mult_adds_m", "Mult-adds paper (M)", printed),
     Column("mult_adds", "measured (M)", millions(1)),
-    Column("mult_adds_diff_pct", "Δ", signed),
-    Column("paper_params_m", "Params paper (M)", _printed),
+    Column("mult_adds_diff_pct", "Δ", signed_pct),
+    Column("paper_params_m", "Params paper (M)", printed),
     Column("weights", "measured (M)", millions(3)),
-    Column("params_diff_pct", "Δ", signed),
-    Column("mult_adds_ratio", "Mult-adds ÷ base", times),
-    Column("paper_mult_adds_ratio", "paper", times),
-    Column("weights_ratio", "Params ÷ base", times),
-    Column("paper_params_ratio", "paper", times),
+    Column("params_diff_pct", "Δ", signed_pct),
+    Column("mult_adds_ratio", "Mult-adds ÷ base", ratio(1)),
+    Column("paper_mult_adds_ratio", "paper", ratio(1)),
+    Column("weights_ratio", "Params ÷ base", ratio(1)),
+    Column("paper_params_ratio", "paper", ratio(1)),
 )
 TIMED_COLUMNS = (
     Column("median_ms", "Median (ms)", number(2)),
     Column("iqr_ms", "IQR (ms)", number(2)),
     Column("throughput_per_s", "Images/s", number(1)),
-    Column("time_ratio", "Time ÷ base", times),
+    Column("time_ratio", "Time ÷ base", ratio(1)),
 )
 
 

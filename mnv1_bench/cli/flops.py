@@ -7,7 +7,19 @@ from typing import Annotated
 
 import typer
 
-from mnv1_bench.cli.render import Column, Format, emit, millions, number, signed_pct, stderr_console, text, warn
+from mnv1_bench.cli.render import (
+    Column,
+    Format,
+    emit,
+    millions,
+    number,
+    printed,
+    signed_pct,
+    stderr_console,
+    text,
+    warn,
+    yes_no,
+)
 from mnv1_bench.errors import UsageProblem
 
 
@@ -19,14 +31,14 @@ class BlockChoice(str, Enum):
 SUMMARY_COLUMNS = (
     Column("model", "Model", text),
     Column("paper_row", "Paper row", text),
-    Column("input", "Input", text),
     Column("mult_adds", "Mult-adds (M)", millions(1)),
     Column("params", "Params (M)", millions(3)),
     Column("weights", "Weights (M)", millions(3)),
-    Column("paper_mult_adds_m", "Paper mult-adds (M)", number(0)),
+    Column("paper_mult_adds_m", "Paper mult-adds (M)", printed),
     Column("mult_adds_diff_pct", "Δ mult-adds", signed_pct),
-    Column("paper_params_m", "Paper params (M)", number(2)),
+    Column("paper_params_m", "Paper params (M)", printed),
     Column("weights_diff_pct", "Δ params", signed_pct),
+    Column("agrees_with_paper", "Agrees", yes_no),
     Column("fvcore_total", "fvcore all-ops (M)", millions(1)),
 )
 LAYER_COLUMNS = (

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mnv1_bench.cli.layers import Device, Dtype, emit_formatted, threads_text
-from mnv1_bench.cli.render import Column, Format, emit, millions, number, records, stderr_console, text, warn
+from mnv1_bench.cli.render import Column, Format, emit, millions, number, ratio, records, stderr_console, text, warn
 from mnv1_bench.errors import UsageProblem
 
 if TYPE_CHECKING:
@@ -20,10 +20,6 @@ if TYPE_CHECKING:
     from mnv1_bench.timing import TimingConfig
 
 
-def _ratio(v: object) -> str:
-    return "-" if v is None or v != v else f"{float(v):.2f}x"
-
-
 MODEL_COLUMNS = (
     Column("model", "Model", text),
     Column("family", "Family", text),
@@ -32,9 +28,9 @@ MODEL_COLUMNS = (
     Column("latency_ms", "Latency (ms)", number(2)),
     Column("iqr_ms", "IQR (ms)", number(2)),
     Column("predicted_ms_mult_adds", "Fit on mult-adds (ms)", number(2)),
-    Column("ratio_mult_adds", "Measured ÷ fit", _ratio),
+    Column("ratio_mult_adds", "Measured ÷ fit", ratio(2)),
     Column("predicted_ms_params", "Fit on params (ms)", number(2)),
-    Column("ratio_params", "Measured ÷ fit", _ratio),
+    Column("ratio_params", "Measured ÷ fit", ratio(2)),
 )
 FIT_COLUMNS = (
     Column("against", "Latency fitted against", text),

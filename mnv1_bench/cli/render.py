@@ -43,7 +43,34 @@ def number(digits: int = 1) -> Callable[[object], str]:
 
 
 def signed_pct(v: object) -> str:
-    return "-" if missing(v) else f"{float(v):+.1f}%"
+    """+1.1%; a difference that rounds to zero shows as 0.0%, never -0.0%."""
+    if missing(v):
+        return "-"
+    return "0.0%" if round(float(v), 1) == 0 else f"{float(v):+.1f}%"
+
+
+def fraction_pct(v: object) -> str:
+    """A fraction as a percentage: 0.126 -> 12.6%."""
+    return "-" if missing(v) else f"{100 * float(v):.1f}%"
+
+
+def accuracy(v: object) -> str:
+    """A cited accuracy in percent, as printed: 70.6%."""
+    return "-" if missing(v) else f"{float(v):g}%"
+
+
+def printed(v: object) -> str:
+    """A cited figure as the paper prints it (no added digits): 569, 4.2, 1.32."""
+    return "-" if missing(v) else f"{float(v):g}"
+
+
+def yes_no(v: object) -> str:
+    return "-" if missing(v) else ("yes" if v else "no")
+
+
+def ratio(digits: int = 2) -> Callable[[object], str]:
+    """27.23x; below 1, two significant digits (0.024x) so a small ratio does not read 0.0x."""
+    return lambda v: "-" if missing(v) else (f"{float(v):,.{digits}f}x" if float(v) >= 1 else f"{float(v):.2g}x")
 
 
 def text(v: object) -> str:

@@ -7,15 +7,11 @@ from typing import Annotated
 
 import typer
 
-from mnv1_bench.cli.render import Column, Format, emit, millions, number, text, warn
+from mnv1_bench.cli.render import Column, Format, accuracy, emit, millions, number, text, warn
 from mnv1_bench.cli.time import DeviceChoice
 
 DEFAULT_ALPHAS = "1,0.75,0.5,0.25"
 DEFAULT_RESOLUTIONS = "224,192,160,128"
-
-
-def _accuracy(v: object) -> str:
-    return "-" if v is None or v != v else f"{float(v):g}%"
 
 
 COLUMNS = (
@@ -24,7 +20,7 @@ COLUMNS = (
     Column("resolution", "Resolution", text),
     Column("mult_adds", "Mult-adds (M)", millions(1)),
     Column("weights", "Params (M)", millions(3)),
-    Column("paper_top1", "ImageNet top-1 (paper)", _accuracy),
+    Column("paper_top1", "ImageNet top-1 (paper)", accuracy),
     Column("paper_source", "Cited from", text),
 )
 TIMED_COLUMNS = (
