@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from mnv1_bench import backends, provenance, roofline, timing
@@ -26,7 +27,9 @@ def isolated(tmp_path, monkeypatch):
         return roofline.Peaks(5e10, 1e10, device, dtype, threads, "fake")
 
     roofline.set_default_cache(roofline.PeakCache(tmp_path / "peaks.json", calibrate))
+    threads = torch.get_num_threads()
     yield tmp_path
+    torch.set_num_threads(threads)  # the command sets threads for the whole process
     roofline.set_default_cache(None)
 
 
