@@ -82,6 +82,21 @@ def test_floors_for_uses_the_injected_cache(tmp_path):
     assert floors.compute_ms == pytest.approx(2 * 18944 / 1e9 * 1e3)
 
 
+def test_a_row_faster_than_its_floor_remeasures_and_keeps_the_better_peaks(tmp_path):
+    rates = iter([1e6, 1e9, 1e7])  # a busy first calibration, a quiet second, a worse third
+
+    def calibrate(device, dtype, threads):
+        return Peaks(next(rates), 1e12, device, dtype, threads, "fake")
+
+    cache = PeakCache(tmp_path / "r.json", calibrate)
+    config = TimingConfig(batch=1, threads=1)
+    # at 1e6 FLOP/s the compute floor is 37.9 ms, above the 1 ms measured: the peaks must be too low
+    floors = roofline.floors_for(COST, config, 1, 1.0, cache)
+    assert floors.compute_ms == pytest.approx(2 * 18944 / 1e9 * 1e3) and floors.fraction < 1
+    assert cache.get("cpu", "fp32", 1).matmul_flop_per_s == 1e9
+    assert cache.remeasure("cpu", "fp32", 1).matmul_flop_per_s == 1e9  # 1e7 measured, 1e9 kept
+
+
 def test_real_calibration_runs_small(monkeypatch):
     # The real code path with sizes shrunk so that it takes milliseconds: rates must come out positive.
     monkeypatch.setattr(roofline, "MATMUL_N", {"cpu": 64, "cuda": 64})
