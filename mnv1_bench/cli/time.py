@@ -7,25 +7,15 @@ from typing import Annotated
 
 import typer
 
+from mnv1_bench.cli import render
 from mnv1_bench.cli.render import Column, Format, emit, millions, number, stderr_console, text, warn
 from mnv1_bench.errors import UsageProblem
-
-DEVICES = ("cpu", "cuda")
-DTYPES = ("fp32", "fp16", "bf16")
-BACKENDS = ("eager", "compile", "cudagraph", "onnxruntime")
+from mnv1_bench.timing import BACKENDS, DTYPES  # stdlib-only module: cheap at start-up
 
 
 class DeviceChoice(str, Enum):
     cpu = "cpu"
     cuda = "cuda"
-
-
-def _ratio(v: object) -> str:
-    return "-" if v is None or v != v else f"{float(v):.2f}x"
-
-
-def _pct(v: object) -> str:
-    return "-" if v is None or v != v else f"{100 * float(v):.1f}%"
 
 
 COLUMNS = (
@@ -37,12 +27,12 @@ COLUMNS = (
     Column("iqr_ms", "IQR (ms)", number(3)),
     Column("p90_ms", "p90 (ms)", number(3)),
     Column("runs", "Runs", text),
-    Column("cv", "CV", _pct),
+    Column("cv", "CV", render.fraction_pct),
     Column("throughput_per_s", "Images/s", number(1)),
     Column("mult_adds", "Mult-adds (M)", millions(1)),
-    Column("mult_adds_vs_first", "Mult-adds ÷ #1", _ratio),
-    Column("time_vs_first", "Time ÷ #1", _ratio),
-    Column("roofline_fraction", "Roofline", _pct),
+    Column("mult_adds_vs_first", "Mult-adds ÷ #1", render.ratio(2)),
+    Column("time_vs_first", "Time ÷ #1", render.ratio(2)),
+    Column("roofline_fraction", "Roofline", render.fraction_pct),
     Column("bound", "Bound", text),
     Column("flag", "Flag", text),
 )
