@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test tables bench lint clean
+.PHONY: install test tables bench lint gpu-wheels clean
 
 install: $(STAMP)
 
@@ -27,6 +27,11 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check mnv1_bench tests benchmarks
 	$(BIN)/ruff format --check mnv1_bench tests benchmarks
+
+# fvcore and its small pure-Python dependencies, for a GPU machine that runs the project under its own python3
+# (scripts/gpu-check.sh installs them from .whl/ with --no-index --no-deps).
+gpu-wheels: $(STAMP)
+	$(BIN)/pip wheel --quiet --no-deps fvcore iopath yacs termcolor portalocker tabulate -w .whl
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .benchmarks

@@ -55,26 +55,18 @@ def _root(ctx: typer.Context) -> None:
 
 
 def _register() -> None:
-    from mnv1_bench.cli import flops, models
+    """One command per module, in the order a new user needs them; each module imports torch lazily."""
+    from mnv1_bench.cli import compare, flops, layers, models, proxy, sweep, tables
+    from mnv1_bench.cli import time as time_cmd
 
     app.command("models")(models.models)
     app.command("flops")(flops.flops)
-    from mnv1_bench.cli import layers, proxy
-
+    app.command("time")(time_cmd.time_models)
+    app.command("compare")(compare.compare)
+    app.command("tables")(tables.tables)
+    app.command("sweep")(sweep.sweep)
     app.command("layers")(layers.layers)
     app.command("proxy")(proxy.proxy)
-    from mnv1_bench.cli import time as time_cmd
-
-    app.command("time")(time_cmd.time_models)
-    from mnv1_bench.cli import tables
-
-    app.command("tables")(tables.tables)
-    from mnv1_bench.cli import compare
-
-    app.command("compare")(compare.compare)
-    from mnv1_bench.cli import sweep
-
-    app.command("sweep")(sweep.sweep)
 
 
 _register()
