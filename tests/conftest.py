@@ -30,3 +30,22 @@ def _counted(name: str, num_classes: int) -> tuple[ModelSpec, Cost]:
 def counted():
     """counted(name, num_classes=1000) -> (spec, cost), built and counted once per session."""
     return lambda name, num_classes=1000: _counted(name, num_classes)
+
+
+def _fake_time_spec(spec, config, cost=None):
+    """A timing engine stand-in with no clock at all: latency proportional to mult-adds, 100 G mult-adds/s."""
+    from mnv1_bench.timing import TimingRow
+
+    median = cost.mult_adds / 1e8
+    return TimingRow(
+        model=spec.name, device=config.device, backend=config.backend, dtype=config.dtype, batch=config.batch,
+        threads=1, samples_ms=(median,) * 5, median_ms=median, iqr_ms=0.0, p90_ms=median, runs=5, cv=0.0,
+        unstable=False, throughput_per_s=1e3 / median, mult_adds=cost.mult_adds, compute_floor_ms=None,
+        memory_floor_ms=None, roofline_fraction=None, settings="fake", input_size=spec.input_size,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def fake_timing(monkeypatch):
+    """Commands that time models (compare, sweep, tables --time) get the clock-free stand-in above."""
+    monkeypatch.setattr("mnv1_bench.timing.time_spec", _fake_time_spec)

@@ -109,20 +109,7 @@ def test_index_includes_beyond_the_paper_when_it_exists():
     assert "\n### Where the time goes" in nested  # already nested: left as written
 
 
-def fake_time_spec(spec, config, cost=None):
-    """A timing engine stand-in (no clock at all): latency proportional to mult-adds, 100 G mult-adds/s."""
-    from mnv1_bench.timing import TimingRow
-
-    median = cost.mult_adds / 1e8
-    return TimingRow(model=spec.name, device=config.device, backend=config.backend, dtype=config.dtype,
-                     batch=config.batch, threads=1, samples_ms=(median,) * 5, median_ms=median, iqr_ms=0.0,
-                     p90_ms=median, runs=5, cv=0.0, unstable=False, throughput_per_s=1e3 / median,
-                     mult_adds=cost.mult_adds, compute_floor_ms=None, memory_floor_ms=None, roofline_fraction=None,
-                     settings="fake", input_size=spec.input_size)  # fmt: skip
-
-
-def test_tables_time_writes_timed_tables_and_draws_latency(monkeypatch, tmp_path):
-    monkeypatch.setattr("mnv1_bench.timing.time_spec", fake_time_spec)
+def test_tables_time_writes_timed_tables_and_draws_latency(fake_timing, tmp_path):
     out, results = tmp_path / "tables", tmp_path / "results"
     result = CliRunner().invoke(app, ["tables", "--time", "--out", str(out), "--results", str(results)])
     assert result.exit_code == 0, result.output

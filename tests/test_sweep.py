@@ -67,20 +67,7 @@ def test_bad_lists_are_one_line_and_exit_2(option, value):
     assert "Traceback" not in result.output and result.stdout == ""
 
 
-def fake_time_spec(spec, config, cost=None):
-    """A timing engine stand-in (no clock at all): latency proportional to mult-adds, 100 G mult-adds/s."""
-    from mnv1_bench.timing import TimingRow
-
-    median = cost.mult_adds / 1e8
-    return TimingRow(model=spec.name, device=config.device, backend=config.backend, dtype=config.dtype,
-                     batch=config.batch, threads=1, samples_ms=(median,) * 5, median_ms=median, iqr_ms=0.0,
-                     p90_ms=median, runs=5, cv=0.0, unstable=False, throughput_per_s=1e3 / median,
-                     mult_adds=cost.mult_adds, compute_floor_ms=None, memory_floor_ms=None, roofline_fraction=None,
-                     settings="fake", input_size=spec.input_size)  # fmt: skip
-
-
-def test_time_adds_latency_columns(monkeypatch, tmp_path):
-    monkeypatch.setattr("mnv1_bench.timing.time_spec", fake_time_spec)
+def test_time_adds_latency_columns(fake_timing, tmp_path):
     args = ["sweep", "--alphas", "0.25", "--resolutions", "128,96", "--time", "--results", str(tmp_path),
             "--format", "json"]  # fmt: skip
     result = CliRunner().invoke(app, args)
