@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeResults, TimeSave, TimeThreads
 from mnv1_bench.cli.render import (
     Column,
     Format,
@@ -20,7 +21,6 @@ from mnv1_bench.cli.render import (
     text,
     warn,
 )
-from mnv1_bench.cli.time import DeviceChoice
 
 BASELINE = "mobilenet"  # 1.0 MobileNet-224, the paper's Table 8 baseline
 
@@ -56,11 +56,11 @@ def compare(
         str, typer.Option(help="The model every ratio divides by (Table 9 uses mobilenet-0.5-160).")
     ] = BASELINE,
     time: Annotated[bool, typer.Option("--time", help="Also measure latency and throughput (batch 1, fp32).")] = False,
-    device: Annotated[DeviceChoice, typer.Option(help="Where --time runs.")] = DeviceChoice.cpu,
-    min_time: Annotated[float, typer.Option("--min-time", help="Seconds of timed runs per model (--time).")] = 1.0,
-    threads: Annotated[int | None, typer.Option(help="CPU threads for --time [default: every core].")] = None,
-    results: Annotated[Path, typer.Option(help="Where --time saves its rows, with provenance.")] = Path("results"),
-    save: Annotated[bool, typer.Option(help="Save --time rows under RESULTS.")] = True,
+    device: TimeDevice = Device.cpu,
+    min_time: TimeMinTime = 1.0,
+    threads: TimeThreads = None,
+    results: TimeResults = Path("results"),
+    save: TimeSave = True,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
 ) -> None:
     """Compare models with 1.0 MobileNet-224 as the paper's Table 8 does, and check its ratios.

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import replace
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mnv1_bench.cli.options import Device, Dtype
 from mnv1_bench.cli.render import Column, Format, emit, millions, number, records, text, warn
 
 if TYPE_CHECKING:
@@ -17,17 +17,6 @@ if TYPE_CHECKING:
 
     from mnv1_bench.layer_timing import LayerTiming
     from mnv1_bench.timing import Stats
-
-
-class Device(str, Enum):
-    cpu = "cpu"
-    cuda = "cuda"
-
-
-class Dtype(str, Enum):
-    fp32 = "fp32"
-    fp16 = "fp16"
-    bf16 = "bf16"
 
 
 LAYER_COLUMNS = (

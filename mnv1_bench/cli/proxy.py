@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mnv1_bench.cli.layers import Device, Dtype, emit_formatted, threads_text
+from mnv1_bench.cli.layers import emit_formatted, threads_text
+from mnv1_bench.cli.options import Device, Dtype
 from mnv1_bench.cli.render import Column, Format, emit, millions, number, ratio, records, stderr_console, text, warn
 from mnv1_bench.errors import UsageProblem
 

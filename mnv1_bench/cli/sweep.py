@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
+from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeResults, TimeSave, TimeThreads
 from mnv1_bench.cli.render import Column, Format, accuracy, emit, millions, number, text, warn
-from mnv1_bench.cli.time import DeviceChoice
 
 DEFAULT_ALPHAS = "1,0.75,0.5,0.25"
 DEFAULT_RESOLUTIONS = "224,192,160,128"
@@ -36,11 +36,11 @@ def sweep(
         DEFAULT_RESOLUTIONS
     ),
     time: Annotated[bool, typer.Option("--time", help="Also measure latency (batch 1, fp32, eager).")] = False,
-    device: Annotated[DeviceChoice, typer.Option(help="Where --time runs.")] = DeviceChoice.cpu,
-    min_time: Annotated[float, typer.Option("--min-time", help="Seconds of timed runs per model (--time).")] = 1.0,
-    threads: Annotated[int | None, typer.Option(help="CPU threads for --time [default: every core].")] = None,
-    results: Annotated[Path, typer.Option(help="Where --time saves its rows, with provenance.")] = Path("results"),
-    save: Annotated[bool, typer.Option(help="Save --time rows under RESULTS.")] = True,
+    device: TimeDevice = Device.cpu,
+    min_time: TimeMinTime = 1.0,
+    threads: TimeThreads = None,
+    results: TimeResults = Path("results"),
+    save: TimeSave = True,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
 ) -> None:
     """Count every MobileNet of a width x resolution grid (the paper's Figures 4 and 5).

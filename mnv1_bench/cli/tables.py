@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeThreads
 from mnv1_bench.cli.render import Column, Format, emit, stderr_console, text, warn
-from mnv1_bench.cli.time import DeviceChoice
 from mnv1_bench.errors import UsageProblem
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def _name(key) -> str:
     return name if classes == 1000 else f"{name} ({classes} classes)"
 
 
-def timing_config(device: DeviceChoice, min_time: float, threads: int | None) -> TimingConfig:
+def timing_config(device: Device, min_time: float, threads: int | None) -> TimingConfig:
     """A batch-1 fp32 eager configuration, validated before anything is built or timed."""
     from mnv1_bench import backends
     from mnv1_bench.timing import TimingConfig, validate
@@ -64,9 +64,9 @@ def tables(
         Path("results")
     ),
     time: Annotated[bool, typer.Option("--time", help="Also time every model and write tableN_timed.md/csv.")] = False,
-    device: Annotated[DeviceChoice, typer.Option(help="Where --time runs.")] = DeviceChoice.cpu,
-    min_time: Annotated[float, typer.Option("--min-time", help="Seconds of timed runs per model (--time).")] = 0.5,
-    threads: Annotated[int | None, typer.Option(help="CPU threads for --time [default: every core].")] = None,
+    device: TimeDevice = Device.cpu,
+    min_time: TimeMinTime = 0.5,
+    threads: TimeThreads = None,
 ) -> None:
     """Write the paper's Tables 1-10 (Markdown + CSV), Figures 4 and 5 and an index into OUT.
 

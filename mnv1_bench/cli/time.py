@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated
 
 import typer
 
 from mnv1_bench.cli import render
+from mnv1_bench.cli.options import Device
 from mnv1_bench.cli.render import Column, Format, emit, millions, number, stderr_console, text, warn
 from mnv1_bench.errors import UsageProblem
 from mnv1_bench.timing import BACKENDS, DTYPES  # stdlib-only module: cheap at start-up
-
-
-class DeviceChoice(str, Enum):
-    cpu = "cpu"
-    cuda = "cuda"
-
 
 COLUMNS = (
     Column("model", "Model", text),
@@ -61,7 +55,7 @@ def parse_batches(value: str) -> list[int]:
 
 def time_models(
     models: Annotated[list[str], typer.Argument(help="Models to time (see `mnv1-bench models`).", show_default=False)],
-    device: Annotated[DeviceChoice, typer.Option(help="Where to run.")] = DeviceChoice.cpu,
+    device: Annotated[Device, typer.Option(help="Where to run.")] = Device.cpu,
     batch: Annotated[str, typer.Option(help="Batch sizes, comma-separated, e.g. 1,32.")] = "1",
     dtype: Annotated[str, typer.Option(help="fp32, fp16, bf16; comma-separated.")] = "fp32",
     backend: Annotated[
