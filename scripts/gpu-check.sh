@@ -2,7 +2,9 @@
 # GPU check for mnv1-bench, on a machine with an NVIDIA GPU, in under 4 minutes:
 #   1. the CUDA tests (pytest -m cuda);
 #   2. a timing table: separable vs standard MobileNet, VGG16, GoogLeNet; batch 1 and 256; fp32 and fp16;
-#      eager and cudagraph for every row, then torch.compile for as many rows as the time left allows.
+#      eager and cudagraph for every row;
+#   3. `layers mobilenet` and `proxy` on CUDA (the proxy writes tables/proxy_cuda.png and its section);
+#   4. torch.compile for as many rows as the time left allows.
 # Everything printed goes to results/gpu-check-<UTC>.txt; timing rows (with provenance) go to
 # results/time-<UTC>-<host>.jsonl as `mnv1-bench time --save` writes them. Copies land in $OUT when it is set.
 #
@@ -68,13 +70,23 @@ checks() {
     timed "${MODELS[@]}" --device cuda --batch 1,256 --dtype fp32,fp16 --backend eager,cudagraph \
         --min-time "$MIN_TIME" || status=1
 
+    echo
+    echo "## 3. Where the time goes on CUDA: layers and the mult-adds proxy ($(left) s left)"
+    timeout 40 "${MNV1[@]}" layers mobilenet --device cuda --runs 20 || status=1
+    if [ "$(left)" -gt 90 ]; then
+        # writes tables/proxy_cuda.png and the CUDA part of tables/beyond_the_paper.md
+        timeout 80 "${MNV1[@]}" proxy --device cuda --min-time "$MIN_TIME" || status=1
+    else
+        echo "proxy skipped: $(left) s left of the $BUDGET_S s budget"
+    fi
+
     for dtype in fp16 fp32; do
         echo
         if [ "$(left)" -lt 30 ]; then
-            echo "## 3. torch.compile $dtype skipped: $(left) s left of the $BUDGET_S s budget"
+            echo "## 4. torch.compile $dtype skipped: $(left) s left of the $BUDGET_S s budget"
             continue
         fi
-        echo "## 3. Timing: torch.compile, $dtype ($(left) s left; rows finished before the limit are kept)"
+        echo "## 4. Timing: torch.compile, $dtype ($(left) s left; rows finished before the limit are kept)"
         timed "${MODELS[@]}" --device cuda --batch 1,256 --dtype "$dtype" --backend compile --min-time "$MIN_TIME"
         code=$?
         if [ "$code" -eq 130 ]; then
@@ -97,7 +109,7 @@ checks 2>&1 | tee -a "$LOG"
 status=${PIPESTATUS[0]}
 
 if [ -n "${OUT:-}" ] && [ -d "${OUT}" ]; then
-    cp "$LOG" results/time-*.jsonl "$OUT"/ 2>/dev/null || true
+    cp "$LOG" results/time-*.jsonl tables/beyond_the_paper.md tables/proxy_cuda.png "$OUT"/ 2>/dev/null || true
 fi
 echo "gpu-check: log in $LOG" >&2
 exit "$status"
