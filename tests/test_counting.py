@@ -108,6 +108,14 @@ def test_squeezenet_matches_torchvision_builder(counted):
     assert len(squeezenet.FIRE_ROWS) == 8
 
 
+def test_inception_v3_matches_torchvision_builder(counted):
+    """Our Inception V3 (from its rows) counts exactly as torchvision's independent builder, layer by layer."""
+    _, ours = counted("inception-v3")
+    _, theirs = counted("torchvision:inception_v3")
+    assert (ours.mult_adds, ours.params, ours.fvcore_total) == (theirs.mult_adds, theirs.params, theirs.fvcore_total)
+    assert [layer.mult_adds for layer in ours.layers] == [layer.mult_adds for layer in theirs.layers]
+
+
 def test_alexnet_towers_are_grouped():
     model = alexnet.build_alexnet()
     groups = [m.groups for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
