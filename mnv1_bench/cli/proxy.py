@@ -180,8 +180,7 @@ def _notes(env: dict) -> list[str]:
 
 
 def _save(result: ProxyResult, table2: LayerTiming | None, env: dict, out: Path, device: str) -> None:
-    from mnv1_bench import provenance
-    from mnv1_bench import proxy as lib
+    from mnv1_bench import provenance, proxy as lib
 
     figure = out / f"proxy_{device}.png"
     lib.save_figure(result, figure, f"Latency vs cost, measured by mnv1-bench: {_setting(env)}, PyTorch eager, "
@@ -219,8 +218,7 @@ def _md(frame: pd.DataFrame, columns: tuple[Column, ...]) -> str:
 
 def section(result: ProxyResult, table2: LayerTiming, env: dict, figure: str) -> str:
     """One device's part of beyond_the_paper.md: the measured Table 2 and the proxy fits, with provenance."""
-    from mnv1_bench import layer_timing
-    from mnv1_bench import proxy as lib
+    from mnv1_bench import layer_timing, proxy as lib
 
     by_type = layer_timing.by_type_frame(table2, with_paper=True)
     dw = by_type.set_index("type").loc["Conv dw 3x3"]

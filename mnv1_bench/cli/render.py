@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -11,6 +10,16 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 import typer
+
+# The shared value formatters, re-exported so each table module imports its formatting from one place.
+from mnv1_bench.formatting import (
+    accuracy as accuracy,
+    fixed as fixed,
+    millions as millions,
+    missing as missing,
+    signed as signed,
+    yes_no as yes_no,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,23 +39,11 @@ class Column:
     fmt: Callable[[object], str] = str
 
 
-def missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def millions(digits: int = 1) -> Callable[[object], str]:
-    return lambda v: "-" if missing(v) else f"{float(v) / 1e6:,.{digits}f}"
-
-
 def number(digits: int = 1) -> Callable[[object], str]:
-    return lambda v: "-" if missing(v) else f"{float(v):,.{digits}f}"
+    return fixed(digits)
 
 
-def signed_pct(v: object) -> str:
-    """+1.1%; a difference that rounds to zero shows as 0.0%, never -0.0%."""
-    if missing(v):
-        return "-"
-    return "0.0%" if round(float(v), 1) == 0 else f"{float(v):+.1f}%"
+signed_pct = signed(1)  # +1.1%; a difference that rounds to zero shows as 0.0%, never -0.0%
 
 
 def fraction_pct(v: object) -> str:
@@ -54,18 +51,9 @@ def fraction_pct(v: object) -> str:
     return "-" if missing(v) else f"{100 * float(v):.1f}%"
 
 
-def accuracy(v: object) -> str:
-    """A cited accuracy in percent, as printed: 70.6%."""
-    return "-" if missing(v) else f"{float(v):g}%"
-
-
 def printed(v: object) -> str:
     """A cited figure as the paper prints it (no added digits): 569, 4.2, 1.32."""
     return "-" if missing(v) else f"{float(v):g}"
-
-
-def yes_no(v: object) -> str:
-    return "-" if missing(v) else ("yes" if v else "no")
 
 
 def ratio(digits: int = 2) -> Callable[[object], str]:

@@ -6,11 +6,20 @@ The paper's figures are kept as the strings it printed, so their precision is ne
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+
+# The shared value formatters, re-exported so each table module imports its formatting from one place.
+from mnv1_bench.formatting import (
+    accuracy as accuracy,
+    fixed as fixed,
+    millions as millions,
+    missing as missing,
+    signed as signed,
+    yes_no as yes_no,
+)
 
 
 @dataclass(frozen=True)
@@ -55,10 +64,6 @@ class PaperTable:
         return self.frame.to_csv(index=False, lineterminator="\n")
 
 
-def missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
 def text(value: object) -> str:
     return "-" if missing(value) or value == "" else str(value)
 
@@ -66,35 +71,6 @@ def text(value: object) -> str:
 def word(key: str, header: str, fmt: Callable[[object], str] = text) -> Col:
     """A left-aligned column of words."""
     return Col(key, header, fmt, "left")
-
-
-def millions(digits: int) -> Callable[[object], str]:
-    """An exact count shown in millions, e.g. 568740352 -> "568.7" (digits=1)."""
-    return lambda v: "-" if missing(v) else f"{float(v) / 1e6:,.{digits}f}"
-
-
-def fixed(digits: int, suffix: str = "") -> Callable[[object], str]:
-    return lambda v: "-" if missing(v) else f"{float(v):,.{digits}f}{suffix}"
-
-
-def signed(digits: int, suffix: str = "%") -> Callable[[object], str]:
-    """A difference with its sign; a value that rounds to zero shows as 0, never as "-0.0"."""
-
-    def fmt(v: object) -> str:
-        if missing(v):
-            return "-"
-        rounded = round(float(v), digits)
-        return f"{0.0:.{digits}f}{suffix}" if rounded == 0 else f"{rounded:+.{digits}f}{suffix}"
-
-    return fmt
-
-
-def yes_no(value: object) -> str:
-    return "-" if missing(value) else ("yes" if value else "no")
-
-
-def accuracy(value: object) -> str:
-    return "-" if missing(value) else f"{float(value):g}%"
 
 
 def diff_pct(measured: float, printed: str | None) -> float | None:

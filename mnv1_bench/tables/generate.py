@@ -13,8 +13,7 @@ from mnv1_bench.tables import all_tables, required_models
 from mnv1_bench.tables.base import PaperTable
 from mnv1_bench.tables.comparisons import COMPARED_TABLES
 from mnv1_bench.tables.index import BEYOND_FILE, Figure, index_markdown
-from mnv1_bench.tables.latency import FIGURE as LATENCY_FIGURE
-from mnv1_bench.tables.latency import index_lines, latency_frame
+from mnv1_bench.tables.latency import FIGURE as LATENCY_FIGURE, index_lines, latency_frame
 from mnv1_bench.tables.measure import ModelKey, measure
 from mnv1_bench.tables.timed import timed_table
 from mnv1_bench.tables.writer import write_table, write_text
