@@ -1,12 +1,24 @@
-"""Value formatters shared by the CLI's rich tables and the Markdown of the reproduced tables.
+"""The rendering vocabulary shared by the CLI's tables and the reproduced tables' Markdown: value formatters,
+one column type, one Markdown writer, and the convention every count is stated in.
 
-Pure and stdlib-only (no pandas import), so the CLI can use them without slowing its start-up. Counts stay
-exact integers in the data; these only round when a value is shown.
+Pure and light (no pandas import), so the CLI can use it without slowing its start-up. Counts stay exact
+integers in the data; these only round when a value is shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from tabulate import tabulate
+
+MULT_ADDS_CONVENTION = (
+    "mult-adds = multiply-accumulates of conv and FC layers (the paper's convention; FLOPs = 2 x mult-adds)"
+)
+CONVENTION = (
+    f"{MULT_ADDS_CONVENTION}; params = all learnable parameters (BN and biases included); weights = conv and FC "
+    "weights only, the paper's parameter convention, which Δ params compares"
+)
 
 
 def missing(value: object) -> bool:
@@ -47,3 +59,64 @@ def yes_no(value: object) -> str:
 def accuracy(value: object) -> str:
     """A cited accuracy in percent, as printed: 70.6%."""
     return "-" if missing(value) else f"{float(value):g}%"
+
+
+def text(value: object) -> str:
+    return "-" if missing(value) or value == "" else str(value)
+
+
+def blank(value: object) -> str:
+    """Words where a missing value means "nothing to say" (a flag not raised), shown as an empty cell."""
+    return "" if missing(value) else str(value)
+
+
+def fraction_pct(v: object) -> str:
+    """A fraction as a percentage: 0.126 -> 12.6%."""
+    return "-" if missing(v) else f"{100 * float(v):.1f}%"
+
+
+def printed(v: object) -> str:
+    """A cited figure as the paper prints it (no added digits): 569, 4.2, 1.32."""
+    return "-" if missing(v) else f"{float(v):g}"
+
+
+def ratio(digits: int = 2) -> Callable[[object], str]:
+    """27.23x; below 1, two significant digits (0.024x) so a small ratio does not read 0.0x."""
+    return lambda v: "-" if missing(v) else (f"{float(v):,.{digits}f}x" if float(v) >= 1 else f"{float(v):.2g}x")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table, in every format: the data's key, its header (with unit and source), a formatter.
+
+    ``priority`` says what goes first when a terminal is too narrow for every column: 0 is essential and always
+    shown; higher numbers are left out first (and listed in a note; ``--wide`` shows them).
+    """
+
+    key: str
+    header: str
+    fmt: Callable[[object], str] = text
+    align: str = "right"  # "left" for words, "right" for numbers
+    priority: int = 0
+
+
+def word(key: str, header: str, fmt: Callable[[object], str] = text, priority: int = 0) -> Column:
+    """A left-aligned column of words."""
+    return Column(key, header, fmt, "left", priority)
+
+
+def cells(records: Iterable[dict], columns: Sequence[Column]) -> list[list[str]]:
+    """Each record's values, formatted as its columns show them."""
+    return [[column.fmt(record.get(column.key)) for column in columns] for record in records]
+
+
+def markdown_table(records: Iterable[dict], columns: Sequence[Column]) -> str:
+    """A pipe table of the formatted values, numbers right-aligned, headers as declared (they may repeat)."""
+    # disable_numparse: tabulate would otherwise re-read "+0.72" or "4.20" as numbers and reformat them.
+    return tabulate(
+        cells(records, columns),
+        headers=[column.header for column in columns],
+        tablefmt="pipe",
+        disable_numparse=True,
+        colalign=[column.align for column in columns],
+    )

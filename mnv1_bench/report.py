@@ -9,20 +9,16 @@ import pandas as pd
 
 from mnv1_bench import paper
 from mnv1_bench.counting import Cost
+from mnv1_bench.formatting import CONVENTION as CONVENTION
 from mnv1_bench.registry import ModelSpec
 
-CONVENTION = (
-    "mult-adds = multiply-accumulates of conv and FC layers (the paper's convention; FLOPs = 2 x mult-adds); "
-    "params = all learnable parameters (BN and biases included); weights = conv and FC weights only, "
-    "the paper's parameter convention, which Δ params compares"
-)
 
-
-def diff_pct(measured: float, published: float | None) -> float | None:
-    """(measured - published) / published in percent; None where the paper has no figure."""
-    if published is None or published == 0:
+def diff_pct(measured: float, published: float | str | None) -> float | None:
+    """(measured - published) / published in percent, both in the published unit (a printed figure may come as
+    the string the paper printed); None where the paper has no figure."""
+    if published is None or float(published) == 0:
         return None
-    return 100.0 * (measured - published) / published
+    return 100.0 * (measured - float(published)) / float(published)
 
 
 def summary_row(spec: ModelSpec, cost: Cost) -> dict:

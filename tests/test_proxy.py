@@ -142,7 +142,7 @@ def test_proxy_cli_end_to_end_on_three_tiny_models(tmp_path, fake_peaks):
     assert (tmp_path / "proxy_cpu.png").exists()
     assert not (tmp_path / "beyond_the_paper.md").exists()  # a subset never overwrites the committed section
     table = CliRunner().invoke(app, [*args, "--no-save"])
-    assert table.exit_code == 0 and "Spearman rho" in table.stdout and "Slope (log-log)" in table.stdout
+    assert table.exit_code == 0 and "Spearman" in table.stdout and "Slope" in table.stdout  # headers may wrap
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeResults,
 from mnv1_bench.cli.render import (
     Column,
     Format,
+    Wide,
     accuracy,
     emit,
     millions,
@@ -18,16 +19,16 @@ from mnv1_bench.cli.render import (
     printed,
     ratio,
     signed_pct,
-    text,
     warn,
+    word,
 )
 
 BASELINE = "mobilenet"  # 1.0 MobileNet-224, the paper's Table 8 baseline
 
 
 COLUMNS = (
-    Column("model", "Model", text),
-    Column("paper_top1", "Top-1 (paper)", accuracy),
+    word("model", "Model"),
+    Column("paper_top1", "Top-1 (paper)", accuracy, priority=1),
     Column("paper_mult_adds_m", "Mult-adds paper (M)", printed),
     Column("mult_adds", "measured (M)", millions(1)),
     Column("mult_adds_diff_pct", "Δ", signed_pct),
@@ -35,14 +36,14 @@ COLUMNS = (
     Column("weights", "measured (M)", millions(3)),
     Column("params_diff_pct", "Δ", signed_pct),
     Column("mult_adds_ratio", "Mult-adds ÷ base", ratio(1)),
-    Column("paper_mult_adds_ratio", "paper", ratio(1)),
+    Column("paper_mult_adds_ratio", "Mult-adds ÷ base (paper)", ratio(1), priority=2),
     Column("weights_ratio", "Params ÷ base", ratio(1)),
-    Column("paper_params_ratio", "paper", ratio(1)),
+    Column("paper_params_ratio", "Params ÷ base (paper)", ratio(1), priority=2),
 )
 TIMED_COLUMNS = (
     Column("median_ms", "Median (ms)", number(2)),
-    Column("iqr_ms", "IQR (ms)", number(2)),
-    Column("throughput_per_s", "Images/s", number(1)),
+    Column("iqr_ms", "IQR (ms)", number(2), priority=1),
+    Column("throughput_per_s", "Images/s", number(1), priority=3),
     Column("time_ratio", "Time ÷ base", ratio(1)),
 )
 
@@ -62,6 +63,7 @@ def compare(
     results: TimeResults = Path("results"),
     save: TimeSave = True,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    wide: Wide = False,
 ) -> None:
     """Compare models with 1.0 MobileNet-224 as the paper's Table 8 does, and check its ratios.
 
@@ -98,7 +100,7 @@ def compare(
             if timed[key].unstable:
                 warn(f"{key[0]}: latency unstable ({timed[key].unstable_reason}); rerun with a longer --min-time")
     emit(frame, format, columns, f"Compared with {measured[0][0].label} (base), the shape of Table 8",
-         _notes(frame, measured, device_text))  # fmt: skip
+         _notes(frame, measured, device_text), wide)  # fmt: skip
 
 
 def _notes(frame, measured, device: str) -> list[str]:

@@ -10,14 +10,15 @@ import typer
 from mnv1_bench.cli.render import (
     Column,
     Format,
+    Wide,
     emit,
     millions,
     number,
     printed,
     signed_pct,
     stderr_console,
-    text,
     warn,
+    word,
     yes_no,
 )
 from mnv1_bench.errors import UsageProblem
@@ -29,31 +30,31 @@ class BlockChoice(str, Enum):
 
 
 SUMMARY_COLUMNS = (
-    Column("model", "Model", text),
-    Column("paper_row", "Paper row", text),
+    word("model", "Model"),
+    word("paper_row", "Paper row"),
     Column("mult_adds", "Mult-adds (M)", millions(1)),
-    Column("params", "Params (M)", millions(3)),
+    Column("params", "Params (M)", millions(3), priority=1),
     Column("weights", "Weights (M)", millions(3)),
     Column("paper_mult_adds_m", "Paper mult-adds (M)", printed),
     Column("mult_adds_diff_pct", "Δ mult-adds", signed_pct),
     Column("paper_params_m", "Paper params (M)", printed),
     Column("weights_diff_pct", "Δ params", signed_pct),
     Column("agrees_with_paper", "Agrees", yes_no),
-    Column("fvcore_total", "fvcore all-ops (M)", millions(1)),
+    Column("fvcore_total", "fvcore all-ops (M)", millions(1), priority=2),
 )
 LAYER_COLUMNS = (
-    Column("index", "#", text),
-    Column("name", "Layer", text),
-    Column("type", "Type", text),
-    Column("stride", "Stride", text),
-    Column("in_shape", "Input", text),
-    Column("out_shape", "Output", text),
+    word("index", "#"),
+    word("name", "Layer"),
+    word("type", "Type"),
+    word("stride", "Stride", priority=2),
+    word("in_shape", "Input", priority=1),
+    word("out_shape", "Output"),
     Column("mult_adds", "Mult-adds (M)", millions(2)),
     Column("params", "Params", number(0)),
     Column("mult_adds_pct", "% mult-adds", number(2)),
 )
 BY_TYPE_COLUMNS = (
-    Column("type", "Type", text),
+    word("type", "Type"),
     Column("mult_adds", "Mult-adds (M)", millions(2)),
     Column("mult_adds_pct", "% mult-adds", number(2)),
     Column("paper_mult_adds_pct", "Paper %", number(2)),
@@ -84,6 +85,7 @@ def flops(
     per_layer: Annotated[bool, typer.Option("--per-layer", help="Also show every conv and FC layer.")] = False,
     by_type: Annotated[bool, typer.Option("--by-type", help="Also show the split by layer type (Table 2).")] = False,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    wide: Wide = False,
 ) -> None:
     """Count mult-adds and parameters, and show the paper's figures beside them.
 
@@ -121,18 +123,18 @@ def flops(
 
     if format is Format.table or not (per_layer or by_type):
         summary = report.summary_frame([report.summary_row(s, c) for s, c in zip(specs, costs, strict=True)])
-        emit(summary, format, SUMMARY_COLUMNS, "Cost per image (measured) beside the paper", _notes(summary))
+        emit(summary, format, SUMMARY_COLUMNS, "Cost per image (measured) beside the paper", _notes(summary), wide)
     for spec, cost in zip(specs, costs, strict=True):
         if per_layer:
             frame = report.layers_frame(cost)
             frame.insert(0, "model", spec.name)
-            emit(frame, format, LAYER_COLUMNS, f"{spec.name}: conv and FC layers, in execution order")
+            emit(frame, format, LAYER_COLUMNS, f"{spec.name}: conv and FC layers, in execution order", (), wide)
         if by_type:
             is_table2_model = spec.name == "mobilenet-1.0-224" and spec.num_classes == 1000
             frame = report.by_type_frame(cost, with_paper=is_table2_model)
             frame.insert(0, "model", spec.name)
             notes = [_table2_note()] if "paper_mult_adds_pct" in frame else []
-            emit(frame, format, BY_TYPE_COLUMNS, f"{spec.name}: resources per layer type (Table 2)", notes)
+            emit(frame, format, BY_TYPE_COLUMNS, f"{spec.name}: resources per layer type (Table 2)", notes, wide)
 
 
 def _progress(specs):

@@ -3,40 +3,37 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mnv1_bench.cli.options import Device, Dtype
-from mnv1_bench.cli.render import Column, Format, emit, millions, number, records, text, warn
+from mnv1_bench.cli.render import Column, Format, Wide, emit, millions, number, records, warn, word
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from mnv1_bench.layer_timing import LayerTiming
     from mnv1_bench.timing import Stats
 
 
 LAYER_COLUMNS = (
-    Column("index", "#", text),
-    Column("name", "Layer", text),
-    Column("type", "Type", text),
-    Column("in_shape", "Input", text),
-    Column("out_shape", "Output", text),
+    word("index", "#"),
+    word("name", "Layer"),
+    word("type", "Type"),
+    word("in_shape", "Input", priority=3),
+    word("out_shape", "Output", priority=2),
     Column("mult_adds", "Mult-adds (M)", millions(2)),
     Column("params", "Params (K)", lambda v: f"{float(v) / 1e3:,.1f}"),
-    Column("bytes", "Bytes (MB)", millions(2)),
-    Column("flops_per_byte", "FLOPs/byte", number(1)),
+    Column("bytes", "Bytes (MB)", millions(2), priority=1),
+    Column("flops_per_byte", "FLOPs/byte", number(1), priority=2),
     Column("time_ms", "Time (ms)", number(3)),
-    Column("gflops_per_s", "GFLOP/s", number(1)),
+    Column("gflops_per_s", "GFLOP/s", number(1), priority=1),
     Column("mult_adds_pct", "% mult-adds", number(2)),
-    Column("bytes_pct", "% bytes", number(2)),
+    Column("bytes_pct", "% bytes", number(2), priority=1),
     Column("time_pct", "% time", number(2)),
 )
 BY_TYPE_COLUMNS = (
-    Column("type", "Type", text),
+    word("type", "Type"),
     Column("layers", "Layers", number(0)),
     Column("mult_adds_pct", "% mult-adds", number(2)),
     Column("paper_mult_adds_pct", "Paper %", number(2)),
@@ -72,6 +69,7 @@ def layers(
     format: Annotated[Format, typer.Option("--format", help="Output format (csv: the layer rows only).")] = (
         Format.table
     ),
+    wide: Wide = False,
 ) -> None:
     """Measured time of every conv and FC layer beside its mult-adds, params and bytes moved, and by type.
 
@@ -127,9 +125,9 @@ def layers(
         title = f"{spec.name}: measured time per conv/FC layer, in execution order ({_setting(timing)})"
         lines = totals_lines(timing, whole)
         notes = notes_for(timing, with_paper)
-        emit_formatted(per_layer, format, LAYER_COLUMNS, title, [])
-        emit_formatted(by_type, format, BY_TYPE_COLUMNS, f"{spec.name}: by layer type (the paper's Table 2, measured)",
-              [*lines, *notes])  # fmt: skip
+        emit(per_layer, format, LAYER_COLUMNS, title, (), wide)
+        emit(by_type, format, BY_TYPE_COLUMNS, f"{spec.name}: by layer type (the paper's Table 2, measured)",
+             [*lines, *notes], wide)  # fmt: skip
 
 
 def summary(timing: LayerTiming, whole: Stats) -> dict:
@@ -183,21 +181,6 @@ def _setting(timing: LayerTiming) -> str:
 
 def threads_text(threads: int) -> str:
     return f"{threads} thread" + ("" if threads == 1 else "s")
-
-
-def emit_formatted(frame: pd.DataFrame, fmt: Format, columns: Sequence[Column], title: str, notes: list[str]) -> None:
-    """Rich tables as everywhere; Markdown with the same formatted columns, a heading and the notes after."""
-    shown = [c for c in columns if c.key in frame]  # the paper's columns only where the paper has them
-    if fmt is Format.table:
-        emit(frame, fmt, shown, title, notes)
-        return
-    import pandas as pd
-
-    rows = records(frame)
-    table = pd.DataFrame([[c.fmt(row.get(c.key)) for c in shown] for row in rows], columns=[c.header for c in shown])
-    typer.echo(f"**{title}**\n\n{table.to_markdown(index=False)}\n")
-    for note in notes:
-        typer.echo(f"{note}\n")
 
 
 def _status(fmt: Format, message: str):

@@ -8,9 +8,22 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mnv1_bench.cli.layers import emit_formatted, threads_text
+from mnv1_bench.cli.layers import threads_text
 from mnv1_bench.cli.options import Device, Dtype
-from mnv1_bench.cli.render import Column, Format, emit, millions, number, ratio, records, stderr_console, text, warn
+from mnv1_bench.cli.render import (
+    Column,
+    Format,
+    Wide,
+    emit,
+    markdown_table,
+    millions,
+    number,
+    ratio,
+    records,
+    stderr_console,
+    warn,
+    word,
+)
 from mnv1_bench.errors import UsageProblem
 
 if TYPE_CHECKING:
@@ -22,28 +35,28 @@ if TYPE_CHECKING:
 
 
 MODEL_COLUMNS = (
-    Column("model", "Model", text),
-    Column("family", "Family", text),
+    word("model", "Model"),
+    word("family", "Family", priority=2),
     Column("mult_adds", "Mult-adds (M)", millions(1)),
     Column("params", "Params (M)", millions(2)),
     Column("latency_ms", "Latency (ms)", number(2)),
-    Column("iqr_ms", "IQR (ms)", number(2)),
+    Column("iqr_ms", "IQR (ms)", number(2), priority=1),
     Column("predicted_ms_mult_adds", "Fit on mult-adds (ms)", number(2)),
-    Column("ratio_mult_adds", "Measured ÷ fit", ratio(2)),
-    Column("predicted_ms_params", "Fit on params (ms)", number(2)),
-    Column("ratio_params", "Measured ÷ fit", ratio(2)),
+    Column("ratio_mult_adds", "Measured ÷ fit (mult-adds)", ratio(2)),
+    Column("predicted_ms_params", "Fit on params (ms)", number(2), priority=3),
+    Column("ratio_params", "Measured ÷ fit (params)", ratio(2), priority=3),
 )
 FIT_COLUMNS = (
-    Column("against", "Latency fitted against", text),
+    word("against", "Latency fitted against"),
     Column("n", "Models", number(0)),
     Column("slope", "Slope (log-log)", number(2)),
     Column("pearson_log", "Pearson r (logs)", number(3)),
     Column("spearman", "Spearman rho", number(3)),
     Column("r2_log", "R² (logs)", number(3)),
-    Column("furthest", "Furthest from the fit (measured ÷ fit)", text),
+    word("furthest", "Furthest from the fit (measured ÷ fit)"),
 )
 TABLE2_COLUMNS = (
-    Column("type", "Type", text),
+    word("type", "Type"),
     Column("mult_adds_pct", "% mult-adds", number(2)),
     Column("paper_mult_adds_pct", "Paper % mult-adds", number(2)),
     Column("bytes_pct", "% bytes", number(2)),
@@ -71,6 +84,7 @@ def proxy(
         Format.table
     ),
     models: Annotated[str | None, typer.Option(hidden=True, help="Comma-separated subset (tests).")] = None,
+    wide: Wide = False,
 ) -> None:
     """Time the paper's 16-model grid, Conv MobileNet and the reference networks; fit latency to mult-adds.
 
@@ -111,9 +125,9 @@ def proxy(
         emit(result.frame, format, MODEL_COLUMNS)
     else:
         title = f"Measured latency and the log-log fits ({_setting(env)})"
-        emit_formatted(result.frame, format, MODEL_COLUMNS, title, [])
-        emit_formatted(lib.fits_frame(result), format, FIT_COLUMNS, "How well the proxies predict latency",
-                       [*_notes(env), spread(frame)])  # fmt: skip
+        emit(result.frame, format, MODEL_COLUMNS, title, (), wide)
+        emit(lib.fits_frame(result), format, FIT_COLUMNS, "How well the proxies predict latency",
+             [*_notes(env), spread(frame)], wide)  # fmt: skip
     if save:
         _save(result, table2, env, out, device.value)
 
@@ -209,11 +223,7 @@ def _whole(result: ProxyResult, table2: LayerTiming) -> str:
 
 
 def _md(frame: pd.DataFrame, columns: tuple[Column, ...]) -> str:
-    import pandas as pd
-
-    shown = [c for c in columns if c.key in frame]
-    rows = [[c.fmt(row.get(c.key)) for c in shown] for row in records(frame)]
-    return pd.DataFrame(rows, columns=[c.header for c in shown]).to_markdown(index=False)
+    return markdown_table(records(frame), [c for c in columns if c.key in frame])
 
 
 def section(result: ProxyResult, table2: LayerTiming, env: dict, figure: str) -> str:

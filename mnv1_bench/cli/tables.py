@@ -9,17 +9,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeThreads
-from mnv1_bench.cli.render import Column, Format, emit, stderr_console, text, warn
+from mnv1_bench.cli.render import Format, emit, stderr_console, warn, word
 from mnv1_bench.errors import UsageProblem
 
 if TYPE_CHECKING:
     from mnv1_bench.timing import TimingConfig
 
 SUMMARY_COLUMNS = (
-    Column("table", "Table", text),
-    Column("title", "Caption", text),
-    Column("agreement", "Rows that agree with the paper", text),
-    Column("files", "Files", text),
+    word("table", "Table"),
+    word("title", "Caption"),
+    word("agreement", "Rows that agree with the paper"),
+    word("files", "Files"),
 )
 
 

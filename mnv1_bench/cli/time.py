@@ -6,29 +6,41 @@ from typing import Annotated
 
 import typer
 
-from mnv1_bench.cli import render
 from mnv1_bench.cli.options import Device
-from mnv1_bench.cli.render import Column, Format, emit, millions, number, stderr_console, text, warn
+from mnv1_bench.cli.render import (
+    Column,
+    Format,
+    Wide,
+    blank,
+    emit,
+    fraction_pct,
+    millions,
+    number,
+    ratio,
+    stderr_console,
+    warn,
+    word,
+)
 from mnv1_bench.errors import UsageProblem
 from mnv1_bench.timing import BACKENDS, DTYPES  # stdlib-only module: cheap at start-up
 
 COLUMNS = (
-    Column("model", "Model", text),
-    Column("backend", "Backend", text),
-    Column("dtype", "Dtype", text),
-    Column("batch", "Batch", text),
+    word("model", "Model"),
+    word("backend", "Backend"),
+    word("dtype", "Dtype"),
+    word("batch", "Batch"),
     Column("median_ms", "Median (ms)", number(3)),
     Column("iqr_ms", "IQR (ms)", number(3)),
-    Column("p90_ms", "p90 (ms)", number(3)),
-    Column("runs", "Runs", text),
-    Column("cv", "CV", render.fraction_pct),
-    Column("throughput_per_s", "Images/s", number(1)),
+    Column("p90_ms", "p90 (ms)", number(3), priority=3),
+    word("runs", "Runs"),
+    Column("cv", "CV", fraction_pct, priority=2),
+    Column("throughput_per_s", "Images/s", number(1), priority=1),
     Column("mult_adds", "Mult-adds (M)", millions(1)),
-    Column("mult_adds_vs_first", "Mult-adds ÷ #1", render.ratio(2)),
-    Column("time_vs_first", "Time ÷ #1", render.ratio(2)),
-    Column("roofline_fraction", "Roofline", render.fraction_pct),
-    Column("bound", "Bound", text),
-    Column("flag", "Flag", text),
+    Column("mult_adds_vs_first", "Mult-adds ÷ #1", ratio(2)),
+    Column("time_vs_first", "Time ÷ #1", ratio(2)),
+    Column("roofline_fraction", "Roofline", fraction_pct, priority=2),
+    word("bound", "Bound", priority=3),
+    word("flag", "Flag", blank),
 )
 
 
@@ -67,6 +79,7 @@ def time_models(
     min_time: Annotated[float, typer.Option(help="Seconds of timed runs per row, after warm-up.")] = 1.0,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
     save: Annotated[bool, typer.Option(help="Save rows with provenance to results/time-<UTC>-<host>.jsonl.")] = True,
+    wide: Wide = False,
 ) -> None:
     """Time models: median, IQR, p90 and runs per row, throughput, and roofline floors.
 
@@ -111,7 +124,7 @@ def time_models(
             warn(f"{_label(row)}: unstable ({row.unstable_reason}); rerun with a longer --min-time or on a "
                  "quieter machine")  # fmt: skip
     columns = COLUMNS if len(specs) > 1 else [c for c in COLUMNS if not c.key.endswith("_vs_first")]
-    emit(frame, format, columns, "Latency per call (measured by mnv1-bench)", _notes(rows, specs))
+    emit(frame, format, columns, "Latency per call (measured by mnv1-bench)", _notes(rows, specs), wide)
     if interrupted:
         warn(f"interrupted: the table shows the {len(rows)} rows finished before Ctrl-C")
         raise typer.Exit(130)

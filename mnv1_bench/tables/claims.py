@@ -27,6 +27,11 @@ def paper_ratio(claim: paper.Claim) -> float:
     return getattr(model, attr) / getattr(base, attr)
 
 
+def verdict(claim: paper.Claim, ratio: float) -> str:
+    """Whether a measured ratio bears a claim out, in the words every table and command uses."""
+    return "borne out" if paper.claim_holds(claim, ratio) else "not borne out"
+
+
 def check(claim: paper.Claim, measure: Measure) -> dict:
     """One claim: measured ratio, the paper's own ratio, and whether the measurement bears the claim out."""
     _, model = measure(resolve(claim.model).name, 1000)
@@ -40,18 +45,17 @@ def check(claim: paper.Claim, measure: Measure) -> dict:
         "quote": claim.quote,
         "measured_ratio": ratio,
         "paper_ratio": paper_ratio(claim),
-        "holds": paper.claim_holds(claim, ratio),
+        "verdict": verdict(claim, ratio),
     }
 
 
 def sentence(result: dict) -> str:
     """One line for a table's or a command's notes."""
-    verdict = "borne out" if result["holds"] else "not borne out"
     return (
         f"The text says {result['baseline']} is '{result['quote']}' than {result['model']}: measured "
         f"{QUANTITY_WORDS[result['quantity']]} ratio {result['model']} / {result['baseline']} = "
-        f"{result['measured_ratio']:.1f}x (the paper's own figures give {result['paper_ratio']:.1f}x): {verdict} "
-        "at the claim's printed precision."
+        f"{result['measured_ratio']:.1f}x (the paper's own figures give {result['paper_ratio']:.1f}x): "
+        f"{result['verdict']} at the claim's printed precision."
     )
 
 

@@ -15,7 +15,7 @@ from mnv1_bench import paper
 from mnv1_bench.counting import Cost
 from mnv1_bench.registry import ModelSpec, resolve
 from mnv1_bench.tables import claims
-from mnv1_bench.tables.base import Col, PaperTable, accuracy, diff_pct, millions, rounded, signed, text, word, yes_no
+from mnv1_bench.tables.base import Column, PaperTable, accuracy, diff_pct, millions, rounded, signed, text, word, yes_no
 
 Measure = Callable[[str, int], tuple[ModelSpec, Cost]]
 
@@ -83,19 +83,19 @@ def comparison_table(table: int, measure: Measure) -> PaperTable:
     columns = [
         word("label", "Model (paper)"),
         word("model", "Built as"),
-        Col("paper_top1", f"{dataset} top-1 (paper)", accuracy),
-        Col("paper_mult_adds_m", "Mult-adds (M, paper)", text),
+        Column("paper_top1", f"{dataset} top-1 (paper)", accuracy),
+        Column("paper_mult_adds_m", "Mult-adds (M, paper)", text),
     ]
     if table == 10:
-        columns += [Col("mult_adds", "Mult-adds (M, measured, 120 classes)", millions(1)),
-                    Col("mult_adds_1000", "Mult-adds (M, measured, 1000 classes)", millions(1))]  # fmt: skip
+        columns += [Column("mult_adds", "Mult-adds (M, measured, 120 classes)", millions(1)),
+                    Column("mult_adds_1000", "Mult-adds (M, measured, 1000 classes)", millions(1))]  # fmt: skip
     else:
-        columns.append(Col("mult_adds", "Mult-adds (M, measured)", millions(1)))
+        columns.append(Column("mult_adds", "Mult-adds (M, measured)", millions(1)))
     columns += [
-        Col("mult_adds_diff_pct", "Δ mult-adds", signed(1)),
-        Col("paper_params_m", "Params (M, paper)", text),
-        Col("weights", "Params (M, measured)", millions(3)),
-        Col("params_diff_pct", "Δ params", signed(1)),
+        Column("mult_adds_diff_pct", "Δ mult-adds", signed(1)),
+        Column("paper_params_m", "Params (M, paper)", text),
+        Column("weights", "Params (M, measured)", millions(3)),
+        Column("params_diff_pct", "Δ params", signed(1)),
         word("agrees", "Agrees", yes_no),
     ]
     misses = tuple(frame.loc[~frame["agrees"], "label"])
