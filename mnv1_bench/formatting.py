@@ -7,11 +7,18 @@ integers in the data; these only round when a value is shown.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from tabulate import tabulate
 
+from mnv1_bench import paper
+
+DELTA_TEXT = (
+    "Δ = measured - paper in millions, to one digit more than the paper prints (more where needed to show on "
+    "which side of one unit of the paper's last printed digit it falls)"
+)
 MULT_ADDS_CONVENTION = (
     "mult-adds = multiply-accumulates of conv and FC layers (the paper's convention; FLOPs = 2 x mult-adds)"
 )
@@ -80,9 +87,43 @@ def printed(v: object) -> str:
     return "-" if missing(v) else f"{float(v):g}"
 
 
-def ratio(digits: int = 2) -> Callable[[object], str]:
-    """27.23x; below 1, two significant digits (0.024x) so a small ratio does not read 0.0x."""
-    return lambda v: "-" if missing(v) else (f"{float(v):,.{digits}f}x" if float(v) >= 1 else f"{float(v):.2g}x")
+def ratio(significant: int = 3) -> Callable[[object], str]:
+    """A ratio at the same significant figures whatever its size: 27.2x, 2.78x, 0.141x, 0.0412x (three)."""
+
+    def fmt(v: object) -> str:
+        if missing(v):
+            return "-"
+        value = float(v)
+        magnitude = math.floor(math.log10(abs(value))) if value else 0
+        return f"{value:,.{max(0, significant - 1 - magnitude)}f}x"
+
+    return fmt
+
+
+def printed_delta(measured: float, printed: str | float) -> str:
+    """measured - printed, in the printed unit (e.g. millions), with one digit more than the paper prints, and
+    more where needed so the shown difference is on the same side of one unit of the last printed digit as the
+    agreement verdict (:func:`mnv1_bench.paper.agrees`): 4,867.3 vs "4866" -> "+1.3", never "0.0" beside "no"."""
+    printed = printed if isinstance(printed, str) else f"{printed:g}"
+    unit = paper.printed_unit(printed)
+    difference = measured - float(printed)
+    agrees = paper.agrees(measured, printed)
+    digits = max(0, -round(math.log10(unit))) + 1
+    while digits < 9 and (abs(round(difference, digits)) < unit) != agrees:
+        digits += 1
+    shown = round(difference, digits)
+    return f"{0:.{digits}f}" if shown == 0 else f"{shown:+,.{digits}f}"
+
+
+def delta(measured_key: str, printed_key: str, scale: float = 1e6) -> Callable[[dict], str]:
+    """A row's measured count (``measured_key``, in units) minus its printed figure (``printed_key``, in
+    millions when ``scale`` is 1e6), shown by :func:`printed_delta`; "-" where the paper prints nothing."""
+
+    def value(record: dict) -> str:
+        measured, printed = record.get(measured_key), record.get(printed_key)
+        return "-" if missing(measured) or missing(printed) else printed_delta(float(measured) / scale, printed)
+
+    return value
 
 
 @dataclass(frozen=True)
@@ -98,6 +139,15 @@ class Column:
     fmt: Callable[[object], str] = text
     align: str = "right"  # "left" for words, "right" for numbers
     priority: int = 0
+    value: Callable[[dict], object] | None = None  # a value drawn from the whole row, where ``key`` is not enough
+
+    def cell(self, record: dict) -> str:
+        """This column's text for one row."""
+        return self.fmt(record.get(self.key) if self.value is None else self.value(record))
+
+    def shows(self, keys: Iterable[str]) -> bool:
+        """Whether a frame with these keys has this column's data."""
+        return self.value is not None or self.key in keys
 
 
 def word(key: str, header: str, fmt: Callable[[object], str] = text, priority: int = 0) -> Column:
@@ -107,7 +157,7 @@ def word(key: str, header: str, fmt: Callable[[object], str] = text, priority: i
 
 def cells(records: Iterable[dict], columns: Sequence[Column]) -> list[list[str]]:
     """Each record's values, formatted as its columns show them."""
-    return [[column.fmt(record.get(column.key)) for column in columns] for record in records]
+    return [[column.cell(record) for column in columns] for record in records]
 
 
 def markdown_table(records: Iterable[dict], columns: Sequence[Column]) -> str:

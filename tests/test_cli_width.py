@@ -124,3 +124,18 @@ def test_one_markdown_writer_aligns_words_left_and_numbers_right():
         "|:------------------|--------:|",
         "| a-long-model-name |    1.0x |",
     ]
+
+
+def test_ratios_keep_three_significant_figures():
+    from mnv1_bench.formatting import ratio
+
+    assert [ratio()(v) for v in (0.1, 0.14, 0.041, 2.7812, 27.23, 1.0)] == [
+        "0.100x", "0.140x", "0.0410x", "2.78x", "27.2x", "1.00x"]  # fmt: skip
+
+
+def test_flops_shows_the_difference_in_the_printed_unit(counted_once):
+    result = invoke(["flops", "conv-mobilenet", "--format", "md"])
+    header, _, row = [line for line in result.stdout.splitlines() if line.startswith("|")]
+    cells = dict(zip([c.strip() for c in header.split("|")], [c.strip() for c in row.split("|")], strict=True))
+    # 4,867.29M counted vs the printed 4866 (1.3M over: no); 29.281M vs 29.3 (0.02M under: within one unit).
+    assert (cells["Δ mult-adds (M)"], cells["Δ params (M)"], cells["Agrees"]) == ("+1.3", "-0.02", "no")

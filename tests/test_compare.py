@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 
 import pytest
@@ -104,7 +105,8 @@ def test_baseline_option_checks_table_9s_claims():
 
 def notes_about(out: str, table: int) -> list[str]:
     """The claim notes under a table, each joined back into one line (notes wrap at the console's width)."""
-    return re.findall(rf"Table {table}'s text: .*?precision\.", " ".join(out.split()))
+    flat = " ".join(out.split())
+    return [note for note in re.split(r"(?=Table \d+'s text: )", flat) if note.startswith(f"Table {table}'s text")]
 
 
 def test_unknown_model_is_one_line_and_exit_2():
@@ -145,3 +147,26 @@ def test_bad_min_time_is_one_line_and_exit_2():
     result = CliRunner().invoke(app, ["compare", "vgg16", "--time", "--min-time", "0"])
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+
+
+def test_the_title_names_the_baseline_and_ratios_keep_three_significant_figures():
+    # The issue's case: small MobileNets against VGG16 printed 0.1x, 0.14x and 0.041x in one column.
+    args = ["compare", "mobilenet-0.25-128", "mobilenet-0.5-160", "mobilenet", "--baseline", "vgg16"]
+    table = CliRunner().invoke(app, [*args, "--wide"])
+    assert table.exit_code == 0, table.output
+    title = table.stdout.splitlines()[0]
+    assert "vgg16" in title and "VGG 16" in title and "Table 8" not in title
+    rows = json.loads(CliRunner().invoke(app, [*args, "--format", "json"]).stdout)
+    for row in rows:
+        for key in ("mult_adds_ratio", "weights_ratio"):
+            value = row[key]
+            decimals = 2 - math.floor(math.log10(value))  # three significant figures, e.g. 0.0412 or 1.00
+            assert f"{value:.{decimals}f}x" in table.stdout, (row["model"], key, value)
+    assert "0.0x" not in table.stdout and "0.1x" not in table.stdout
+
+
+def test_the_default_baseline_is_named_with_its_table():
+    result = CliRunner().invoke(app, ["compare", "vgg16", "--wide"])
+    assert result.exit_code == 0, result.output
+    title = result.stdout.splitlines()[0]
+    assert "mobilenet-1.0-224" in title and "Table 8" in title

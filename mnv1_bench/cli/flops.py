@@ -11,11 +11,11 @@ from mnv1_bench.cli.render import (
     Column,
     Format,
     Wide,
+    delta,
     emit,
     millions,
     number,
     printed,
-    signed_pct,
     stderr_console,
     warn,
     word,
@@ -36,9 +36,9 @@ SUMMARY_COLUMNS = (
     Column("params", "Params (M)", millions(3), priority=1),
     Column("weights", "Weights (M)", millions(3)),
     Column("paper_mult_adds_m", "Paper mult-adds (M)", printed),
-    Column("mult_adds_diff_pct", "Δ mult-adds", signed_pct),
+    Column("mult_adds_diff_pct", "Δ mult-adds (M)", value=delta("mult_adds", "paper_mult_adds_m")),
     Column("paper_params_m", "Paper params (M)", printed),
-    Column("weights_diff_pct", "Δ params", signed_pct),
+    Column("weights_diff_pct", "Δ params (M)", value=delta("weights", "paper_params_m")),
     Column("agrees_with_paper", "Agrees", yes_no),
     Column("fvcore_total", "fvcore all-ops (M)", millions(1), priority=2),
 )
@@ -147,10 +147,11 @@ def _progress(specs):
 
 def _notes(summary) -> list[str]:
     from mnv1_bench import paper, report
+    from mnv1_bench.formatting import DELTA_TEXT
 
     notes = [
         f"Measured by mnv1-bench (fvcore); {report.CONVENTION}.",
-        f"Paper figures cited from {paper.CITATION}, Tables 4-10; Δ = (measured - paper) / paper.",
+        f"Paper figures cited from {paper.CITATION}, Tables 4-10; {DELTA_TEXT}.",
     ]
     for row in summary.itertuples():
         if row.note:

@@ -42,9 +42,9 @@ MODEL_COLUMNS = (
     Column("latency_ms", "Latency (ms)", number(2)),
     Column("iqr_ms", "IQR (ms)", number(2), priority=1),
     Column("predicted_ms_mult_adds", "Fit on mult-adds (ms)", number(2)),
-    Column("ratio_mult_adds", "Measured ÷ fit (mult-adds)", ratio(2)),
+    Column("ratio_mult_adds", "Measured ÷ fit (mult-adds)", ratio()),
     Column("predicted_ms_params", "Fit on params (ms)", number(2), priority=3),
-    Column("ratio_params", "Measured ÷ fit (params)", ratio(2), priority=3),
+    Column("ratio_params", "Measured ÷ fit (params)", ratio(), priority=3),
 )
 FIT_COLUMNS = (
     word("against", "Latency fitted against"),

@@ -18,9 +18,11 @@ import typer
 
 # The shared rendering vocabulary, re-exported so each command imports its columns and formatting from one place.
 from mnv1_bench.formatting import (
+    DELTA_TEXT as DELTA_TEXT,
     Column as Column,
     accuracy as accuracy,
     blank as blank,
+    delta as delta,
     fixed as fixed,
     fraction_pct as fraction_pct,
     markdown_table,
@@ -59,9 +61,6 @@ def number(digits: int = 1):
     return fixed(digits)
 
 
-signed_pct = signed(1)  # +1.1%; a difference that rounds to zero shows as 0.0%, never -0.0%
-
-
 def records(frame: pd.DataFrame) -> list[dict]:
     """Rows as plain dicts with native Python numbers and None (JSON null) for missing values."""
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
@@ -79,7 +78,7 @@ def emit(
 
     Columns whose key the frame lacks are skipped (the paper's columns appear only where the paper has them).
     """
-    shown = [column for column in columns if column.key in frame]
+    shown = [column for column in columns if column.shows(frame.columns)]
     if fmt is Format.json:
         typer.echo(json.dumps(records(frame), indent=2))
     elif fmt is Format.csv:
@@ -119,7 +118,7 @@ def _rich_table(rows: list[dict], columns: Sequence[Column], widths: list[int] |
     for index, column in enumerate(columns):
         table.add_column(column.header, justify=column.align, width=None if widths is None else widths[index])
     for row in rows:
-        table.add_row(*(column.fmt(row.get(column.key)) for column in columns))
+        table.add_row(*(column.cell(row) for column in columns))
     return table
 
 
@@ -129,7 +128,7 @@ def natural_widths(rows: list[dict], columns: Sequence[Column], headers: bool = 
     from rich.cells import cell_len
 
     return [max([cell_len(column.header) if headers else 1,
-                 *(cell_len(column.fmt(row.get(column.key))) for row in rows)])
+                 *(cell_len(column.cell(row)) for row in rows)])
             for column in columns]  # fmt: skip
 
 
@@ -141,7 +140,7 @@ def narrowest_widths(rows: list[dict], columns: Sequence[Column]) -> list[int]:
         return value.split() if column.align == "left" else [value]
 
     return [max([*(cell_len(word) for word in column.header.split()),
-                 *(cell_len(piece) for row in rows for piece in pieces(column, column.fmt(row.get(column.key))))])
+                 *(cell_len(piece) for row in rows for piece in pieces(column, column.cell(row)))])
             for column in columns]  # fmt: skip
 
 

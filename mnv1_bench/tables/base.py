@@ -13,12 +13,15 @@ import pandas as pd
 
 # The shared rendering vocabulary, re-exported so each table module imports it from one place.
 from mnv1_bench.formatting import (
+    DELTA_TEXT as DELTA_TEXT,
     Column as Column,
     accuracy as accuracy,
+    delta as delta,
     fixed as fixed,
     markdown_table,
     millions as millions,
     missing as missing,
+    printed_delta as printed_delta,
     signed as signed,
     text as text,
     word as word,

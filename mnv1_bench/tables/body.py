@@ -15,8 +15,10 @@ from mnv1_bench import formulas, paper, report
 from mnv1_bench.counting import Cost, LayerCost
 from mnv1_bench.formatting import MULT_ADDS_CONVENTION as CONVENTION
 from mnv1_bench.tables.base import (
+    DELTA_TEXT,
     Column,
     PaperTable,
+    delta,
     diff_pct,
     fixed,
     millions,
@@ -260,10 +262,10 @@ def table3() -> PaperTable:
         word("modification", "Layer/Modification"),
         Column("paper_mult_adds_m", "Mult-adds (M, paper)", text),
         Column("mult_adds", "Mult-adds (M, computed)", millions(2)),
-        Column("mult_adds_diff_pct", "Δ", signed(1)),
+        Column("mult_adds_diff_pct", "Δ (M)", value=delta("mult_adds", "paper_mult_adds_m")),
         Column("paper_params_m", "Params (M, paper)", text),
         Column("params", "Params (M, computed)", millions(4)),
-        Column("params_diff_pct", "Δ", signed(1)),
+        Column("params_diff_pct", "Δ (M)", value=delta("params", "paper_params_m")),
         word("agrees", "Agrees", yes_no),
     )
     s = paper.TABLE3_SETTING
@@ -271,7 +273,8 @@ def table3() -> PaperTable:
         f"Figures printed in Table 3 of {paper.CITATION}, beside the closed-form counts of "
         f"`mnv1_bench.formulas` (the paper's equations 1 to 5) for one layer with D_K = {s['kernel']}, "
         f"M = N = {s['channels']}, D_F = {s['size']}; each row adds to the one before. {CONVENTION}; params "
-        "are weights (no bias, no batch norm). Agrees = within one unit of the paper's last printed digit."
+        f"are weights (no bias, no batch norm). {DELTA_TEXT}. Agrees = within one unit of the paper's last "
+        "printed digit."
     )
     notes = (
         f"α = 0.75 gives {int(s['channels'] * s['alpha'])} channels; ρ = 0.714 gives D_F = "
