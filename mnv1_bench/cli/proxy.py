@@ -132,7 +132,7 @@ def _measure(specs: list[ModelSpec], costs: list[Cost], config: TimingConfig) ->
     from mnv1_bench.timing.run import time_runs
 
     with progress_bar() as progress:
-        run = time_runs(specs, [config], None, progress, costs)
+        run = time_runs(specs, [config], None, progress, costs, checked=True)
     if run.interrupted:
         raise KeyboardInterrupt  # a fit over the models finished so far would mislead
     latencies = (lib.Latency(r.median_ms, r.iqr_ms, r.runs, r.cv, r.unstable) for r in run.rows)

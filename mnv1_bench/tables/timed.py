@@ -27,8 +27,9 @@ def time_models(
     results_dir: Path | None,
     on_each: Callable[[ModelKey], None] | None = None,
 ) -> dict[ModelKey, TimingRow]:
-    """Time each (model, classes) once with ``config``; save every finished row under ``results_dir``
-    (None: do not save). Returns TimingRows by key; Ctrl-C propagates (the rows finished are saved)."""
+    """Time each (model, classes) once with ``config``, which has passed ``mnv1_bench.timing.run.validate``; save
+    every finished row under ``results_dir`` (None: do not save). Returns TimingRows by key; Ctrl-C propagates
+    (the rows finished are saved)."""
     keys = list(dict.fromkeys(keys))
     counted = [measure(*key) for key in keys]
 
@@ -36,7 +37,8 @@ def time_models(
         if done and on_each is not None:
             on_each(keys[done - 1])
 
-    run = time_runs([spec for spec, _ in counted], [config], results_dir, progress, [cost for _, cost in counted])
+    specs, costs = [spec for spec, _ in counted], [cost for _, cost in counted]
+    run = time_runs(specs, [config], results_dir, progress, costs, checked=True)
     if run.interrupted:
         raise KeyboardInterrupt
     return dict(zip(keys, run.rows, strict=True))

@@ -163,14 +163,15 @@ def time_runs(
     results_dir: Path | None = results.RESULTS_DIR,
     progress: Progress | None = None,
     costs: Sequence[Cost] | None = None,
+    checked: bool = False,
 ) -> TimedRun:
     """Time every model in every configuration; save each finished row at once under `results_dir` (None: not).
 
-    Every configuration is validated before the first (possibly long) run. `costs` (one per spec, counted at
-    batch 1) skip counting. Ctrl-C after at least one finished row returns those rows with ``interrupted``;
-    before any, it propagates.
+    Every configuration is validated before the first (possibly long) run, unless `checked` says the caller
+    has already passed each through :func:`validate`. `costs` (one per spec, counted at batch 1) skip counting.
+    Ctrl-C after at least one finished row returns those rows with ``interrupted``; before any, it propagates.
     """
-    for config in configs:
+    for config in () if checked else configs:
         validate(config)
     report = progress or (lambda done, total, doing: None)
     total = len(specs) * len(configs)
