@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from mnv1_bench import registry
+from mnv1_bench.choices import Device
 from mnv1_bench.counting import Cost, count
 from mnv1_bench.files import write_atomic
 from mnv1_bench.registry import ModelSpec
@@ -253,7 +254,7 @@ def _label_points(ax, xs: pd.Series, ys: pd.Series, labels: pd.Series, fontsize:
 
 
 # beyond_the_paper.md holds one section per device; each run replaces its own device's section only.
-DEVICES = ("cpu", "cuda")
+DEVICES = tuple(Device)
 INTRO = (
     "What the paper does not measure: where MobileNet's time goes on real hardware, and how far mult-adds can be "
     "trusted as a proxy for latency across networks. Each device's part below is written by "
