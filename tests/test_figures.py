@@ -51,7 +51,7 @@ def write_results(folder: Path, rows: list[dict], name: str = "time-20260101T000
 
 
 def test_latency_frame_keeps_the_latest_batch1_fp32_eager_row_per_model_and_device(tmp_path):
-    from mnv1_bench.provenance import load_results
+    from mnv1_bench.results import load_results
 
     write_results(tmp_path, [
         _result("mobilenet-1.0-224", median_ms=30.0),
@@ -78,7 +78,7 @@ def test_latency_frame_keeps_the_latest_batch1_fp32_eager_row_per_model_and_devi
 
 
 def test_no_results_means_no_latency_figure(tmp_path):
-    from mnv1_bench.provenance import load_results
+    from mnv1_bench.results import load_results
 
     points = latency_frame(load_results(tmp_path))
     assert points.empty

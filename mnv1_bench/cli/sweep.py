@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from mnv1_bench.cli.common import timing_config, with_progress
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeResults, TimeSave, TimeThreads
 from mnv1_bench.cli.render import Column, Format, accuracy, emit, millions, number, text, warn
 
@@ -49,7 +50,6 @@ def sweep(
     paper's convention) are measured; ImageNet top-1 is cited from the paper where it prints one (Tables 6, 7
     and 9), empty otherwise. Example: mnv1-bench sweep --alphas 1,0.5 --resolutions 224,128
     """
-    from mnv1_bench.cli.tables import timing_config, with_progress
     from mnv1_bench.sweep import grid_frame, grid_keys, parse_alphas, parse_resolutions
     from mnv1_bench.tables.measure import measure, measure_all
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mnv1_bench import figures
+from mnv1_bench.results import load_results
 from mnv1_bench.sweep import grid_frame, grid_keys
 from mnv1_bench.tables import all_tables, required_models
 from mnv1_bench.tables.base import PaperTable
@@ -39,8 +40,6 @@ def required_keys() -> list[ModelKey]:
 
 def generate(out: Path, results_dir: Path, timings: dict | None = None, device: str = "") -> Generated:
     """Write everything under ``out``; ``timings`` (from ``tables --time``) adds the *_timed tables."""
-    from mnv1_bench.provenance import load_results
-
     tables = all_tables()
     files: list[Path] = []
     for table in tables:
