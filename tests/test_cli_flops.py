@@ -142,6 +142,7 @@ def test_models_lists_every_name():
                  "squeezenet", "inception-v3", "torchvision:NAME"):  # fmt: skip
         assert any(line.split()[0] == name for line in result.stdout.splitlines())
     assert "299x299" in result.stdout
+    assert "ALPHA in (0, 4], at most 4 decimals; RES at least 32" in result.stdout
 
 
 def test_help_explains_every_command():
