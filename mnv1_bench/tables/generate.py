@@ -15,7 +15,7 @@ from mnv1_bench.tables.base import PaperTable
 from mnv1_bench.tables.comparisons import COMPARED_TABLES
 from mnv1_bench.tables.index import BEYOND_FILE, Figure, index_markdown
 from mnv1_bench.tables.latency import FIGURE as LATENCY_FIGURE, index_lines, latency_frame
-from mnv1_bench.tables.measure import ModelKey, measure
+from mnv1_bench.tables.measure import ModelKey, cost_of
 from mnv1_bench.tables.timed import timed_table
 from mnv1_bench.tables.writer import write_table, write_text
 
@@ -46,7 +46,7 @@ def generate(out: Path, results_dir: Path, timings: dict | None = None, device: 
         files += write_table(table, out)
         if timings and table.number in COMPARED_TABLES:
             files += write_table(timed_table(table, timings, device), out, "_timed")
-    grid = grid_frame(measure)
+    grid = grid_frame(cost_of)
     files.append(figures.accuracy_figure(grid, "mult_adds", out / FIGURE4.file))
     files.append(figures.accuracy_figure(grid, "weights", out / FIGURE5.file))
     points = latency_frame(load_results(results_dir))
