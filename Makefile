@@ -27,6 +27,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check mnv1_bench tests benchmarks
 	$(BIN)/ruff format --check mnv1_bench tests benchmarks
+	$(BIN)/lint-imports
 
 # fvcore and its small pure-Python dependencies, for a GPU machine that runs the project under its own python3
 # (scripts/gpu-check.sh installs them from .whl/ with --no-index --no-deps).
