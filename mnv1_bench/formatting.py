@@ -155,6 +155,16 @@ def word(key: str, header: str, fmt: Callable[[object], str] = text, priority: i
     return Column(key, header, fmt, "left", priority)
 
 
+def threads_text(threads: int) -> str:
+    """ "1 thread", "2 threads"."""
+    return f"{threads} thread" + ("" if threads == 1 else "s")
+
+
+def records(frame) -> list[dict]:
+    """A DataFrame's rows as plain dicts with native Python numbers and None (JSON null) for missing values."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
 def cells(records: Iterable[dict], columns: Sequence[Column]) -> list[list[str]]:
     """Each record's values, formatted as its columns show them."""
     return [[column.cell(record) for column in columns] for record in records]

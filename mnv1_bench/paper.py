@@ -108,6 +108,7 @@ ROWS: tuple[PaperRow, ...] = (
 )
 
 # Table 2: share of mult-adds and of parameters per layer type, 1.0 MobileNet-224 (percent, as printed).
+TABLE2_MODEL, TABLE2_CLASSES = "mobilenet-1.0-224", 1000  # the network Table 2 describes, by its registry name
 TABLE2: dict[str, tuple[float, float]] = {
     "Conv 1x1": (94.86, 74.59),
     "Conv dw 3x3": (3.06, 1.06),

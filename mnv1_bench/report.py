@@ -95,6 +95,14 @@ def layers_frame(cost: Cost) -> pd.DataFrame:
     return frame
 
 
+TABLE2_SOURCE = f"Paper shares cited from Table 2 of {paper.CITATION}. {paper.TABLE2_NOTE}"
+
+
+def is_table2_model(spec: ModelSpec) -> bool:
+    """Table 2's shares are for 1.0 MobileNet-224 with the 1000-class classifier."""
+    return spec.name == paper.TABLE2_MODEL and spec.num_classes == paper.TABLE2_CLASSES
+
+
 def by_type_frame(cost: Cost, with_paper: bool = False) -> pd.DataFrame:
     """The paper's Table 2: share of mult-adds and of weights per layer type, measured.
 

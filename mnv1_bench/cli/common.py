@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 from mnv1_bench.choices import Device
 from mnv1_bench.cli.render import stderr_console
 from mnv1_bench.errors import UsageProblem
+from mnv1_bench.formatting import threads_text as threads_text  # re-exported: the commands import it from here
 
 if TYPE_CHECKING:
     from mnv1_bench.timing.config import TimingConfig
@@ -100,7 +101,3 @@ def key_name(key: tuple[str, int]) -> str:
     """A (model, classes) key as the user reads it: "vgg16", or "mobilenet (1001 classes)"."""
     name, classes = key
     return name if classes == 1000 else f"{name} ({classes} classes)"
-
-
-def threads_text(threads: int) -> str:
-    return f"{threads} thread" + ("" if threads == 1 else "s")

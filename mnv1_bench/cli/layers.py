@@ -81,9 +81,9 @@ def layers(
     time added. Example: mnv1-bench layers mobilenet --device cpu
     """
     from mnv1_bench.counting import count
-    from mnv1_bench.layer_frames import is_table2_model
     from mnv1_bench.layer_timing import AGREEMENT_TOLERANCE_PCT, time_layers_and_whole
     from mnv1_bench.registry import resolve
+    from mnv1_bench.report import is_table2_model
     from mnv1_bench.timing.config import TimingConfig
     from mnv1_bench.timing.run import validate
 
@@ -102,7 +102,7 @@ def layers(
              "rerun when it is quiet")  # fmt: skip
     if run.unstable:
         warn(f"whole-network time unstable: {run.unstable}")
-    _render(run, is_table2_model(spec.name, spec.num_classes), format, wide)
+    _render(run, is_table2_model(spec), format, wide)
 
 
 def _render(run: LayerRun, with_paper: bool, format: Format, wide: bool) -> None:
@@ -156,7 +156,7 @@ def totals_lines(timing: LayerTiming, whole: Stats) -> list[str]:
 
 def notes_for(timing: LayerTiming, with_paper: bool) -> list[str]:
     from mnv1_bench import layer_timing
-    from mnv1_bench.layer_frames import TABLE2_SOURCE
+    from mnv1_bench.report import TABLE2_SOURCE
 
     notes = [
         f"Measured by mnv1-bench: {timing.settings}; {threads_text(timing.threads)}; torch {timing.torch_version}.",

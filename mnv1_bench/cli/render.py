@@ -30,6 +30,7 @@ from mnv1_bench.formatting import (
     missing as missing,
     printed as printed,
     ratio as ratio,
+    records as records,
     signed as signed,
     text as text,
     word as word,
@@ -59,11 +60,6 @@ class Format(str, Enum):
 
 def number(digits: int = 1):
     return fixed(digits)
-
-
-def records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as plain dicts with native Python numbers and None (JSON null) for missing values."""
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
 def emit(
