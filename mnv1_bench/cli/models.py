@@ -7,11 +7,12 @@ import typer
 
 def models() -> None:
     """List the model names every command accepts, with input size and a one-line description."""
-    from mnv1_bench.registry import MOBILENET_NAMES, REFERENCE_NETS
+    from mnv1_bench.registry import APPLICATION_NETS, MOBILENET_NAMES, REFERENCE_NETS
 
     rows = [(name, "224x224", text) for name, text in MOBILENET_NAMES.items()]
     rows.append(("mobilenet-ALPHA-RES", "RESxRES", 'any width and resolution; also the paper\'s "0.75 MobileNet-160"'))
     rows += [(net.name, f"{net.input_size}x{net.input_size}", net.description) for net in REFERENCE_NETS.values()]
+    rows += [(net.name, f"{net.input_size}x{net.input_size}", net.description) for net in APPLICATION_NETS.values()]
     rows.append(
         ("torchvision:NAME", "224x224", "any torchvision classifier, e.g. torchvision:googlenet (299 for inception_v3)")
     )
