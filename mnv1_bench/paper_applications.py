@@ -26,8 +26,8 @@ class AppRow:
     params_m: str  # million parameters as printed ("" where nothing is printed)
     model: str | None  # registry name of the network counted for it; None: cited, not built
     classes: int = 1000  # classes (or cells, or embedding size) of the model's last layer
-    body_only: bool = False  # count every layer but the last FC (the paper's counts imply no classifier)
-    note: str = ""  # the reason for a difference, or how the row was read
+    part: str = "all"  # "all"; "body": every layer but the last FC; "last": the last FC alone
+    notes: tuple[str, ...] = ()  # the reasons for a difference, or how the row was read
 
 
 UNIT: dict[int, float] = {11: BILLION, 12: MILLION, 13: BILLION, 14: MILLION}
@@ -73,6 +73,7 @@ FACENET_LOW = (
     "unexplained by anything in the paper."
 )
 FACENET_HIGH = "Printed 1.9M above the body and embedding (106.1M): unexplained by anything in the paper."
+FACENET_CITED = "Cited: the paper does not describe FaceNet's network, so it is not built."
 SSD_VGG_NOTE = (
     "SSD300 as its paper builds it (deeplab-VGG: pool5 3x3/1, fc6 a dilated 3x3 conv and fc7 a 1x1 conv, "
     "1,024 wide; conv8_2 to conv11_2; 3x3 box predictors with 4, 6, 6, 6, 4, 4 boxes per location), with COCO's "
@@ -87,32 +88,41 @@ CROPS_NOTE = (
 
 ROWS: tuple[AppRow, ...] = (
     AppRow(11, "PlaNet MobileNet", "", "0.58", "13", "mobilenet-1.0-224", PLANET_CELLS,
-           note=f"{PLANET_TYPO} {PLANET_NOTE}"),
-    AppRow(11, "PlaNet (Inception V3)", "", "5.74", "52", "inception-v3", PLANET_CELLS, note=PLANET_NOTE),
-    AppRow(12, "1.0 MobileNet-224", "88.7%", "568", "3.2", "mobilenet-1.0-224", body_only=True, note=FACE_HEAD),
-    AppRow(12, "0.5 MobileNet-224", "88.1%", "149", "0.8", "mobilenet-0.5-224", body_only=True, note=FACE_HEAD),
-    AppRow(12, "0.25 MobileNet-224", "87.2%", "45", "0.2", "mobilenet-0.25-224", body_only=True, note=FACE_FLOOR),
-    AppRow(12, "1.0 MobileNet-128", "88.1%", "185", "3.2", "mobilenet-1.0-128", body_only=True, note=FACE_HEAD),
-    AppRow(12, "0.5 MobileNet-128", "87.7%", "48", "0.8", "mobilenet-0.5-128", body_only=True, note=FACE_HEAD),
-    AppRow(12, "0.25 MobileNet-128", "86.4%", "15", "0.2", "mobilenet-0.25-128", body_only=True, note=FACE_FLOOR),
-    AppRow(12, "Baseline", "86.9%", "1600", "7.5", None, note=FACE_BASELINE),
-    AppRow(13, "SSD 300 / deeplab-VGG", "21.1%", "34.9", "33.1", "ssd300-vgg16", note=SSD_VGG_NOTE),
+           notes=(PLANET_TYPO, PLANET_NOTE)),
+    AppRow(11, "PlaNet MobileNet: body", "", "", "3", "mobilenet-1.0-224", PLANET_CELLS, part="body",
+           notes=("The text's '3M body': MobileNet without its last FC layer.",)),
+    AppRow(11, "PlaNet MobileNet: final layer", "", "", "10", "mobilenet-1.0-224", PLANET_CELLS, part="last",
+           notes=(PLANET_NOTE,)),
+    AppRow(11, "PlaNet (Inception V3)", "", "5.74", "52", "inception-v3", PLANET_CELLS, notes=(PLANET_NOTE,)),
+    AppRow(12, "1.0 MobileNet-224", "88.7%", "568", "3.2", "mobilenet-1.0-224", part="body", notes=(FACE_HEAD,)),
+    AppRow(12, "0.5 MobileNet-224", "88.1%", "149", "0.8", "mobilenet-0.5-224", part="body", notes=(FACE_HEAD,)),
+    AppRow(12, "0.25 MobileNet-224", "87.2%", "45", "0.2", "mobilenet-0.25-224", part="body",
+           notes=(FACE_HEAD, FACE_FLOOR)),
+    AppRow(12, "1.0 MobileNet-128", "88.1%", "185", "3.2", "mobilenet-1.0-128", part="body", notes=(FACE_HEAD,)),
+    AppRow(12, "0.5 MobileNet-128", "87.7%", "48", "0.8", "mobilenet-0.5-128", part="body", notes=(FACE_HEAD,)),
+    AppRow(12, "0.25 MobileNet-128", "86.4%", "15", "0.2", "mobilenet-0.25-128", part="body",
+           notes=(FACE_HEAD, FACE_FLOOR)),
+    AppRow(12, "Baseline", "86.9%", "1600", "7.5", None, notes=(FACE_BASELINE,)),
+    AppRow(13, "SSD 300 / deeplab-VGG", "21.1%", "34.9", "33.1", "ssd300-vgg16", notes=(SSD_VGG_NOTE,)),
     AppRow(13, "SSD 300 / Inception V2", "22.0%", "3.8", "13.7", "ssd300-inception-v2"),
     AppRow(13, "SSD 300 / MobileNet", "19.3%", "1.2", "6.8", "ssd300-mobilenet"),
     AppRow(13, "Faster-RCNN 300 / VGG", "22.9%", "64.3", "138.5", "faster-rcnn300-vgg16"),
-    AppRow(13, "Faster-RCNN 300 / Inception V2", "15.4%", "118.2", "13.3", "faster-rcnn300-inception-v2"),
-    AppRow(13, "Faster-RCNN 300 / MobileNet", "16.4%", "25.2", "6.1", "faster-rcnn300-mobilenet"),
+    AppRow(13, "Faster-RCNN 300 / Inception V2", "15.4%", "118.2", "13.3", "faster-rcnn300-inception-v2",
+           notes=(CROPS_NOTE,)),
+    AppRow(13, "Faster-RCNN 300 / MobileNet", "16.4%", "25.2", "6.1", "faster-rcnn300-mobilenet", notes=(CROPS_NOTE,)),
     AppRow(13, "Faster-RCNN 600 / VGG", "25.7%", "149.6", "138.5", "faster-rcnn600-vgg16"),
-    AppRow(13, "Faster-RCNN 600 / Inception V2", "21.9%", "129.6", "13.3", "faster-rcnn600-inception-v2"),
-    AppRow(13, "Faster-RCNN 600 / Mobilenet", "19.8%", "30.5", "6.1", "faster-rcnn600-mobilenet"),
-    AppRow(14, "FaceNet [25]", "83%", "1600", "7.5", None, note="Cited: FaceNet's network is not described here."),
+    AppRow(13, "Faster-RCNN 600 / Inception V2", "21.9%", "129.6", "13.3", "faster-rcnn600-inception-v2",
+           notes=(CROPS_NOTE,)),
+    AppRow(13, "Faster-RCNN 600 / Mobilenet", "19.8%", "30.5", "6.1", "faster-rcnn600-mobilenet", notes=(CROPS_NOTE,)),
+    AppRow(14, "FaceNet [25]", "83%", "1600", "7.5", None, notes=(FACENET_CITED,)),
     AppRow(14, "1.0 MobileNet-160", "79.4%", "286", "4.9", "mobilenet-1.0-160", FACENET_EMBEDDING,
-           note=f"{FACENET_LOW} {FACENET_HEAD}"),
-    AppRow(14, "1.0 MobileNet-128", "78.3%", "185", "5.5", "mobilenet-1.0-128", FACENET_EMBEDDING, note=FACENET_HEAD),
+           notes=(FACENET_LOW, FACENET_HEAD)),
+    AppRow(14, "1.0 MobileNet-128", "78.3%", "185", "5.5", "mobilenet-1.0-128", FACENET_EMBEDDING,
+           notes=(FACENET_HEAD,)),
     AppRow(14, "0.75 MobileNet-128", "75.2%", "166", "3.4", "mobilenet-0.75-160", FACENET_EMBEDDING,
-           note=f"{FACENET_TYPO} {FACENET_HEAD}"),
+           notes=(FACENET_TYPO, FACENET_HEAD)),
     AppRow(14, "0.75 MobileNet-128", "72.5%", "108", "3.8", "mobilenet-0.75-128", FACENET_EMBEDDING,
-           note=f"{FACENET_HIGH} {FACENET_HEAD}"),
+           notes=(FACENET_HIGH, FACENET_HEAD)),
 )  # fmt: skip
 
 QUALITY: dict[int, str] = {11: "", 12: "Mean AP", 13: "COCO mAP", 14: "1e-4 Accuracy"}
@@ -124,6 +134,17 @@ TABLE11_ACCURACY: tuple[tuple[str, str, str, str], ...] = (
     ("City (25 km)", "21.9%", "31.7%", "31.7%"),
     ("Street (1 km)", "2.5%", "11.0%", "11.4%"),
 )
+
+
+# What stays cited in every table: the columns that need the authors' datasets and trained weights.
+CITED: dict[str, str] = {
+    "Tables 4-9": "ImageNet top-1 accuracy: needs ImageNet and trained weights.",
+    "Table 10": "Stanford Dogs top-1 accuracy: needs the dataset and trained weights.",
+    "Table 11": "Share of Im2GPS photos located within each distance: needs PlaNet's training data and weights.",
+    "Table 12": "Mean AP of face attributes: needs the private attribute data; the baseline network is not described.",
+    "Table 13": "COCO mAP: needs COCO and trained detectors.",
+    "Table 14": "1e-4 accuracy: needs FaceNet's face data and weights; FaceNet's network is not described.",
+}
 
 
 def rows_of(table: int) -> list[AppRow]:
