@@ -236,3 +236,15 @@ def test_every_difference_has_its_reason(number):
         if record["agrees"] is False:
             assert record["note"], (number, name)
     assert "No known reason" not in table.markdown()
+
+
+def test_models_lists_the_detectors_and_flops_refuses_classes_for_them():
+    from typer.testing import CliRunner
+
+    from mnv1_bench.cli import app
+
+    result = CliRunner().invoke(app, ["models"], terminal_width=120)
+    names = {line.split()[0] for line in result.stdout.splitlines() if line.strip()}
+    assert {"inception-v2", *DETECTORS} <= names
+    result = CliRunner().invoke(app, ["flops", "ssd300-mobilenet", "--classes", "5"], terminal_width=120)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "fixed COCO head" in result.stderr

@@ -78,8 +78,8 @@ def index_markdown(tables: list[PaperTable], figures: list[Figure], latency: lis
         files = f"[{table.stem}.md]({table.stem}.md), [{table.stem}.csv]({table.stem}.csv)"
         lines.append(f"| {table.number} | {table.title} | {_agreement(table)} | {files} |")
     lines += ["", "## What stays cited", "", "| Tables | Cited from the paper, not measured |", "|---|---|"]
-    for tables, reason in paper_applications.CITED.items():
-        lines.append(f"| {tables} | {reason} |")
+    for which, reason in paper_applications.CITED.items():
+        lines.append(f"| {which} | {reason} |")
     lines += ["", "## Figures", ""]
     for figure in figures:
         lines += [f"- [{figure.caption}]({figure.file})"]
