@@ -1,6 +1,6 @@
 """Table 13's nine detectors: which layers of each feature extractor feed which head, as data, and one builder.
 
-Splits follow Huang et al. 2017 ("Speed/accuracy trade-offs", Section 3.6) and the TensorFlow Object Detection
+Splits follow Huang et al. 2017 ("Speed/accuracy trade-offs") and the TensorFlow Object Detection
 API's feature extractors: SSD taps MobileNet's Conv 11 and Conv 13 (19x19 and 10x10 at 300x300) and Inception
 V2's Mixed_4c and Mixed_5c; Faster R-CNN runs its RPN on the stride-16 features (MobileNet's Conv 11,
 Inception V2's Mixed_4e, VGG16's conv5_3) and its box classifier on the layers after them (MobileNet's Conv
