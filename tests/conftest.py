@@ -34,7 +34,7 @@ def counted():
 
 def _fake_time_spec(spec, config, cost=None):
     """A timing engine stand-in with no clock at all: latency proportional to mult-adds, 100 G mult-adds/s."""
-    from mnv1_bench.timing import TimingRow
+    from mnv1_bench.timing.run import TimingRow
 
     median = cost.mult_adds / 1e8
     return TimingRow(
@@ -48,4 +48,4 @@ def _fake_time_spec(spec, config, cost=None):
 @pytest.fixture
 def fake_timing(monkeypatch):
     """Commands that time models (compare, sweep, tables --time) get the clock-free stand-in above."""
-    monkeypatch.setattr("mnv1_bench.timing.time_spec", _fake_time_spec)
+    monkeypatch.setattr("mnv1_bench.timing.run.time_spec", _fake_time_spec)

@@ -100,6 +100,18 @@ def test_baseline_option_checks_table_9s_claims():
     assert any("'22× less computation'" in c and "not borne out" in c for c in claims)
 
 
+def test_figures_of_another_classifier_are_not_compared():
+    """Inception V3's Table 10 row is Stanford Dogs: 84.0% top-1 and 23.2M params at 120 classes. Beside
+    1000-class networks only its mult-adds (a 1000-class figure) are compared."""
+    result = CliRunner().invoke(app, ["compare", "inception-v3", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    base, inception = json.loads(result.stdout)
+    assert inception["paper_top1"] is None and inception["paper_params_m"] is None
+    assert inception["params_diff_pct"] is None and inception["paper_params_ratio"] is None
+    assert inception["paper_mult_adds_m"] == 5000 and inception["paper_mult_adds_ratio"] == pytest.approx(5000 / 569)
+    assert base["paper_params_m"] == 4.2  # Table 6's 1.0 MobileNet-224, 1000 classes
+
+
 def test_unknown_model_is_one_line_and_exit_2():
     result = CliRunner().invoke(app, ["compare", "vgg61"])
     assert result.exit_code == 2
@@ -108,7 +120,7 @@ def test_unknown_model_is_one_line_and_exit_2():
 
 
 def test_time_adds_latency_and_saves_rows_with_provenance(fake_timing, tmp_path):
-    from mnv1_bench.provenance import load_results
+    from mnv1_bench.results import load_results
 
     args = ["compare", "mobilenet-0.25-128", "--baseline", "mobilenet-0.25-224", "--time", "--min-time", "0.01",
             "--results", str(tmp_path), "--format", "json"]  # fmt: skip

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from mnv1_bench import proxy, registry, roofline
+from mnv1_bench import proxy, registry
 from mnv1_bench.cli import app
+from mnv1_bench.timing import roofline
 
 
 def synthetic(mult_adds: list[float], latency: list[float], params: list[float] | None = None) -> pd.DataFrame:
@@ -167,7 +168,7 @@ def test_proxy_cli_on_cuda(tmp_path, fake_peaks):
 def test_a_device_section_is_self_contained_markdown_with_its_provenance(counted):
     from mnv1_bench.cli import proxy as cli_proxy
     from mnv1_bench.layer_timing import time_layers
-    from mnv1_bench.timing import TimingConfig
+    from mnv1_bench.timing.config import TimingConfig
 
     spec, cost = counted("mobilenet-0.25-64")
     table2 = time_layers(spec, TimingConfig(threads=1, min_time_s=0.01), cost, runs=1, warmup=0)

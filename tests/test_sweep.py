@@ -7,6 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from mnv1_bench import registry
 from mnv1_bench.cli import app
 
 # Transcribed from the paper (Tables 6, 7 and 9): the grid models with a printed ImageNet top-1.
@@ -58,6 +59,7 @@ def test_custom_lists_and_table_format():
 @pytest.mark.parametrize(
     ("option", "value"),
     [("--alphas", "5"), ("--alphas", "0"), ("--alphas", "-0.5"), ("--alphas", "abc"), ("--alphas", "1,,0.5"),
+     ("--alphas", "1e-9"), ("--alphas", "0.33333"),
      ("--resolutions", "16"), ("--resolutions", "224.5"), ("--resolutions", "x"), ("--resolutions", "")],
 )  # fmt: skip
 def test_bad_lists_are_one_line_and_exit_2(option, value):
@@ -65,6 +67,19 @@ def test_bad_lists_are_one_line_and_exit_2(option, value):
     assert result.exit_code == 2, result.output
     assert result.stderr.count("\n") == 1 and option in result.stderr
     assert "Traceback" not in result.output and result.stdout == ""
+
+
+def test_odd_alphas_keep_their_value_and_their_names_parse_back():
+    result = CliRunner().invoke(
+        app, ["sweep", "--alphas", "0.333,2.5,4,0.1", "--resolutions", "32", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [row["alpha"] for row in rows] == [0.333, 2.5, 4.0, 0.1]
+    assert [row["model"] for row in rows] == ["mobilenet-0.333-32", "mobilenet-2.5-32", "mobilenet-4.0-32",
+                                              "mobilenet-0.1-32"]  # fmt: skip
+    for row in rows:
+        assert registry.resolve(row["model"]) == registry.mobilenet(row["alpha"], 32)
 
 
 def test_time_adds_latency_columns(fake_timing, tmp_path):

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from mnv1_bench.cli.common import timing_config, with_progress
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeResults, TimeSave, TimeThreads
 from mnv1_bench.cli.render import (
     Column,
@@ -70,7 +71,6 @@ def compare(
     paper's convention) are measured, beside the paper's figures; ratios are model / baseline, measured and from
     the paper's own figures. Example: mnv1-bench compare vgg16 googlenet
     """
-    from mnv1_bench.cli.tables import timing_config, with_progress
     from mnv1_bench.registry import resolve
     from mnv1_bench.tables.compare import compare_frame
     from mnv1_bench.tables.measure import measure_all

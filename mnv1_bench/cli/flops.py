@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MIN_RESOLUTION
 from mnv1_bench.cli.render import (
     Column,
     Format,
@@ -70,8 +71,10 @@ def flops(
             show_default=False,
         ),
     ] = None,
-    alpha: Annotated[float | None, typer.Option(help="Width multiplier in (0, 4] [default: 1.0].")] = None,
-    res: Annotated[int | None, typer.Option(help="Input resolution, at least 32 [default: 224].")] = None,
+    alpha: Annotated[float | None, typer.Option(help=f"Width multiplier in (0, {MAX_ALPHA:g}] [default: 1.0].")] = None,
+    res: Annotated[
+        int | None, typer.Option(help=f"Input resolution, at least {MIN_RESOLUTION} [default: 224].")
+    ] = None,
     block: Annotated[
         BlockChoice | None,
         typer.Option(
@@ -90,10 +93,8 @@ def flops(
     Mult-adds are multiply-accumulates of conv and FC layers (the paper's convention; FLOPs = 2 x mult-adds),
     counted with fvcore; params are all learnable parameters. Example: mnv1-bench flops --alpha 0.75 --res 160
     """
-    from mnv1_bench import report
-    from mnv1_bench.archs.mobilenet import MobileNetConfig
+    from mnv1_bench import registry, report
     from mnv1_bench.counting import count
-    from mnv1_bench.registry import mobilenet_spec, resolve
 
     if models and any(v is not None for v in (alpha, res, block)) or (models and shallow):
         raise UsageProblem(
@@ -103,16 +104,17 @@ def flops(
     if per_layer and by_type and format is not Format.table:
         raise UsageProblem(f"--format {format.value} prints one table: choose --per-layer or --by-type")
     if models:
-        specs = [resolve(name, classes) for name in models]
+        specs = [registry.resolve(name, classes) for name in models]
     else:
-        config = MobileNetConfig(
-            alpha=1.0 if alpha is None else alpha,
-            resolution=224 if res is None else res,
-            block=(block or BlockChoice.separable).value,
-            shallow=shallow,
-            num_classes=classes,
-        )
-        specs = [mobilenet_spec(config)]
+        specs = [
+            registry.mobilenet(
+                1.0 if alpha is None else alpha,
+                224 if res is None else res,
+                block=(block or BlockChoice.separable).value,
+                shallow=shallow,
+                num_classes=classes,
+            )
+        ]
 
     costs = [count(spec.build(), spec.input_shape) for spec in _progress(specs)]
     for spec, cost in zip(specs, costs, strict=True):

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MIN_RESOLUTION
+from mnv1_bench.cli.common import timing_config, with_progress
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeResults, TimeSave, TimeThreads
 from mnv1_bench.cli.render import Column, Format, accuracy, emit, millions, number, text, warn
 
@@ -31,10 +33,12 @@ TIMED_COLUMNS = (
 
 
 def sweep(
-    alphas: Annotated[str, typer.Option(help="Width multipliers, comma-separated, each in (0, 4].")] = DEFAULT_ALPHAS,
-    resolutions: Annotated[str, typer.Option(help="Input resolutions, comma-separated integers of at least 32.")] = (
-        DEFAULT_RESOLUTIONS
-    ),
+    alphas: Annotated[
+        str, typer.Option(help=f"Width multipliers, comma-separated, each in (0, {MAX_ALPHA:g}].")
+    ] = DEFAULT_ALPHAS,
+    resolutions: Annotated[
+        str, typer.Option(help=f"Input resolutions, comma-separated integers of at least {MIN_RESOLUTION}.")
+    ] = DEFAULT_RESOLUTIONS,
     time: Annotated[bool, typer.Option("--time", help="Also measure latency (batch 1, fp32, eager).")] = False,
     device: TimeDevice = Device.cpu,
     min_time: TimeMinTime = 1.0,
@@ -49,15 +53,14 @@ def sweep(
     paper's convention) are measured; ImageNet top-1 is cited from the paper where it prints one (Tables 6, 7
     and 9), empty otherwise. Example: mnv1-bench sweep --alphas 1,0.5 --resolutions 224,128
     """
-    from mnv1_bench.cli.tables import timing_config, with_progress
     from mnv1_bench.sweep import grid_frame, grid_keys, parse_alphas, parse_resolutions
-    from mnv1_bench.tables.measure import measure, measure_all
+    from mnv1_bench.tables.measure import cost_of, measure_all
 
     alpha_values, resolution_values = parse_alphas(alphas), parse_resolutions(resolutions)
     config = timing_config(device, min_time, threads) if time else None
     keys = grid_keys(alpha_values, resolution_values)
     with_progress(keys, measure_all, "counting")
-    frame = grid_frame(measure, alpha_values, resolution_values)
+    frame = grid_frame(cost_of, alpha_values, resolution_values)
     columns = list(COLUMNS)
     notes = [
         "Mult-adds and params measured by mnv1-bench (fvcore): mult-adds = conv + FC multiply-accumulates "

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from mnv1_bench import paper
 from mnv1_bench.counting import Cost
-from mnv1_bench.registry import ModelSpec, resolve
+from mnv1_bench.registry import ModelSpec
 
 Measure = Callable[[str, int], tuple[ModelSpec, Cost]]
 QUANTITY_WORDS = {"params": "params", "mult_adds": "mult-adds"}
@@ -29,8 +29,9 @@ def paper_ratio(claim: paper.Claim) -> float:
 
 def check(claim: paper.Claim, measure: Measure) -> dict:
     """One claim: measured ratio, the paper's own ratio, and whether the measurement bears the claim out."""
-    _, model = measure(resolve(claim.model).name, 1000)
-    _, base = measure(resolve(claim.baseline).name, 1000)
+    model_row, base_row = paper.find(claim.table, claim.model), paper.find(claim.table, claim.baseline)
+    _, model = measure(model_row.model, model_row.classes)
+    _, base = measure(base_row.model, base_row.classes)
     ratio = measured_quantity(model, claim.quantity) / measured_quantity(base, claim.quantity)
     return {
         "table": claim.table,

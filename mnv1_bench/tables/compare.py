@@ -28,20 +28,20 @@ def _ratio(value: float | None, base: float | None) -> float | None:
 def compare_frame(measured: list[tuple[ModelSpec, Cost]]) -> pd.DataFrame:
     """One row per model, the first being the baseline; counts exact, ratios model / baseline."""
     base_spec, base_cost = measured[0]
-    base_row = base_spec.paper_row()
+    base = report.summary_row(base_spec, base_cost)
     rows = []
     for spec, cost in measured:
+        # Only figures printed for this very network (same classes) are compared: see report.summary_row.
         summary = report.summary_row(spec, cost)
         printed = spec.paper_row()
         rows.append({
             **summary,
             "paper_top1": printed.accuracy if printed else None,
-            "params_diff_pct": report.diff_pct(cost.weights / 1e6, printed.params if printed else None),
+            "params_diff_pct": summary["weights_diff_pct"],
             "mult_adds_ratio": cost.mult_adds / base_cost.mult_adds,
-            "paper_mult_adds_ratio": _ratio(printed.mult_adds if printed else None,
-                                            base_row.mult_adds if base_row else None),
+            "paper_mult_adds_ratio": _ratio(summary["paper_mult_adds_m"], base["paper_mult_adds_m"]),
             "weights_ratio": cost.weights / base_cost.weights,
-            "paper_params_ratio": _ratio(printed.params if printed else None, base_row.params if base_row else None),
+            "paper_params_ratio": _ratio(summary["paper_params_m"], base["paper_params_m"]),
         })  # fmt: skip
     return pd.DataFrame(rows, columns=list(FIELDS))
 

@@ -13,23 +13,13 @@ import pandas as pd
 
 from mnv1_bench import paper
 from mnv1_bench.counting import Cost
-from mnv1_bench.registry import ModelSpec, resolve
+from mnv1_bench.registry import ModelSpec
 from mnv1_bench.tables import claims
 from mnv1_bench.tables.base import Col, PaperTable, accuracy, diff_pct, millions, rounded, signed, text, word, yes_no
 
 Measure = Callable[[str, int], tuple[ModelSpec, Cost]]
 
 COMPARED_TABLES = (4, 5, 6, 7, 8, 9, 10)
-DOGS_CLASSES = 120  # Stanford Dogs, Table 10
-
-
-def classes_of(table: int) -> int:
-    return DOGS_CLASSES if table == 10 else 1000
-
-
-def model_name(row: paper.PaperRow) -> str:
-    """The registry name of the network a printed row describes ("VGG 16" -> "vgg16")."""
-    return resolve(row.label, classes_of(row.table)).name
 
 
 def required_models() -> list[tuple[str, int]]:
@@ -37,29 +27,29 @@ def required_models() -> list[tuple[str, int]]:
     keys = [("mobilenet-1.0-224", 1000)]
     for table in COMPARED_TABLES:
         for row in paper.rows_of(table):
-            keys.append((model_name(row), classes_of(table)))
-            if table == 10:  # the printed mult-adds are the 1000-class figures
-                keys.append((model_name(row), 1000))
+            keys += [(row.model, row.classes), (row.model, row.mult_adds_classes)]
     return list(dict.fromkeys(keys))
 
 
 def compare_row(row: paper.PaperRow, measure: Measure) -> dict:
-    """One printed row beside its measured counts (exact integers) and whether they agree."""
-    classes = classes_of(row.table)
-    spec, cost = measure(model_name(row), classes)
-    # The paper's mult-adds are always 1000-class figures (Table 10 copies them from Tables 6 and 7).
-    _, cost_1000 = measure(spec.name, 1000) if classes != 1000 else (spec, cost)
-    ma_agrees = paper.agrees(cost_1000.mult_adds / 1e6, row.mult_adds_m)
+    """One printed row beside its measured counts (exact integers) and whether they agree.
+
+    Each printed figure is compared with a count of the network it describes: params at ``row.classes``,
+    mult-adds at ``row.mult_adds_classes`` (Table 10 copies the 1000-class mult-adds of Tables 6 and 7).
+    """
+    spec, cost = measure(row.model, row.classes)
+    _, cost_ma = measure(row.model, row.mult_adds_classes)
+    ma_agrees = paper.agrees(cost_ma.mult_adds / 1e6, row.mult_adds_m)
     w_agrees = paper.agrees(cost.weights / 1e6, row.params_m)
     return {
         "label": row.label,
         "model": spec.name,
-        "classes": classes,
+        "classes": row.classes,
         "paper_top1": row.accuracy,
         "paper_mult_adds_m": row.mult_adds_m,
         "mult_adds": cost.mult_adds,
-        "mult_adds_1000": cost_1000.mult_adds,
-        "mult_adds_diff_pct": diff_pct(cost_1000.mult_adds / 1e6, row.mult_adds_m),
+        "mult_adds_1000": cost_ma.mult_adds,
+        "mult_adds_diff_pct": diff_pct(cost_ma.mult_adds / 1e6, row.mult_adds_m),
         "paper_params_m": row.params_m,
         "weights": cost.weights,
         "params": cost.params,
