@@ -166,6 +166,32 @@ def test_detector_counts_exactly(name):
     assert cost.unknown_ops == {}
 
 
+def test_a_repeated_module_counts_its_mult_adds_per_run_and_its_parameters_once():
+    from torch import nn
+
+    from mnv1_bench.archs.detection import repeated
+    from mnv1_bench.counting import count
+
+    def net(times: int) -> nn.Module:
+        return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), repeated(nn.Sequential(nn.Conv2d(8, 4, 1)), times))
+
+    once, five = count(net(1), (1, 3, 6, 6)), count(net(5), (1, 3, 6, 6))
+    assert once.mult_adds == 36 * (8 * 27 + 4 * 8) and five.mult_adds == 36 * (8 * 27 + 5 * 4 * 8)
+    assert five.params == once.params == (8 * 27 + 8) + (4 * 8 + 4)
+    assert [layer.repeats for layer in five.layers] == [1, 5]
+    assert sum(layer.mult_adds for layer in five.layers) == five.mult_adds
+
+
+def test_faster_rcnn_box_classifier_layers_say_they_run_once_per_proposal(counted):
+    _, cost = counted("faster-rcnn300-mobilenet")
+    repeated = [layer for layer in cost.layers if layer.repeats == 300]
+    assert [layer.name for layer in repeated[-2:]] == ["class_scores", "box_refinements"]
+    assert repeated[0].name.startswith("second_stage.") and repeated[0].in_shape == (512, 14, 14)
+    assert sum(layer.mult_adds for layer in cost.layers) == cost.mult_adds
+    second, _, _ = mobilenet(300, first=12, size=14, batch=300)
+    assert sum(layer.mult_adds for layer in repeated) == total(second)[0] + 300 * 1024 * (COCO + 360)
+
+
 def test_inception_v2_classifier_counts_exactly():
     _, cost = measure("inception-v2", 1000)
     stem, size = inception_v2_stem(224)

@@ -7,9 +7,10 @@ R-CNN's region proposal network (RPN) and its box classifier over 300 proposals.
 splits (which layers feed which head) are in :mod:`mnv1_bench.archs.detectors`.
 
 Counted networks, not runnable detectors: anchor decoding, non-maximum suppression and crop_and_resize cost no
-mult-adds in the paper's convention. The crops of the 300 proposals are stood in for by one adaptive max pool
-of the feature map to the crop size, repeated 300 times, so the second stage runs on a batch of 300 crops of
-the right shape and fvcore counts it exactly.
+mult-adds in the paper's convention. A proposal's crop is stood in for by one adaptive max pool of the feature
+map to the crop size. The second stage and the box classifier run on that one crop and are marked as repeated
+once per proposal (:func:`repeated`): the counter multiplies their mult-adds by 300, which is exact because
+mult-adds are linear in the number of crops (their parameters are shared, so they are not multiplied).
 """
 
 from __future__ import annotations
@@ -68,6 +69,16 @@ class BoxClassifier:
     classes: int = COCO_CLASSES
 
 
+def repeated(module: nn.Module, times: int) -> nn.Module:
+    """Mark ``module`` as run ``times`` times on inputs of the shape it is traced with (one proposal's crop).
+
+    :func:`mnv1_bench.counting.count` multiplies the mult-adds of a marked module by ``times``; its parameters
+    are counted once.
+    """
+    module.repeats = times
+    return module
+
+
 def conv_relu(cin: int, cout: int, kernel: int, stride: int = 1, padding: int | None = None) -> nn.Sequential:
     pad = kernel // 2 if padding is None else padding
     return nn.Sequential(nn.Conv2d(cin, cout, kernel, stride, pad, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
@@ -118,28 +129,31 @@ class SSD(nn.Module):
 
 
 class FasterRCNN(nn.Module):
-    """First stage (features + RPN) on the image; second stage and box classifier on a batch of proposal crops.
+    """First stage (features + RPN) on the image; second stage and box classifier on one proposal's crop, counted
+    once per proposal (``classifier.proposals``, 300).
 
-    ``second_stage`` maps (proposals, C, crop, crop) crops to (proposals, D, h, w) or (proposals, D) features;
+    ``second_stage`` maps (1, C, crop, crop) crops to (1, D, h, w) or (1, D) features;
     conv features are averaged over space before the class and box layers, as TF's box predictor does.
     """
 
     def __init__(self, first_stage: nn.Module, channels: int, second_stage: nn.Module, features: int,
                  rpn: RPN = RPN(), classifier: BoxClassifier = BoxClassifier()) -> None:  # fmt: skip
         super().__init__()
-        self.first_stage, self.second_stage = first_stage, second_stage
+        self.first_stage = first_stage
+        self.second_stage = repeated(second_stage, classifier.proposals)
         self.rpn = nn.Sequential(nn.Conv2d(channels, rpn.depth, rpn.kernel, padding=rpn.kernel // 2), nn.ReLU())
         self.objectness = nn.Conv2d(rpn.depth, rpn.anchors * 2, 1)  # object / background per anchor
         self.proposal_boxes = nn.Conv2d(rpn.depth, rpn.anchors * BOX_CODE, 1)
         self.crop, self.proposals = classifier.crop, classifier.proposals
-        self.class_scores = nn.Linear(features, classifier.classes + 1)
-        self.box_refinements = nn.Linear(features, classifier.classes * BOX_CODE)  # one box per class
+        self.class_scores = repeated(nn.Linear(features, classifier.classes + 1), classifier.proposals)
+        boxes = nn.Linear(features, classifier.classes * BOX_CODE)  # one box per class
+        self.box_refinements = repeated(boxes, classifier.proposals)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         features = self.first_stage(x)
         hidden = self.rpn(features)
-        crops = F.adaptive_max_pool2d(features, self.crop).expand(self.proposals, -1, -1, -1)
-        pooled = self.second_stage(crops)
+        crop = F.adaptive_max_pool2d(features, self.crop)  # one proposal's crop; counted x proposals
+        pooled = self.second_stage(crop)
         if pooled.dim() == 4:
             pooled = pooled.mean(dim=(2, 3))
         return (
