@@ -128,14 +128,6 @@ TABLE3: tuple[tuple[str, str, str], ...] = (
     ("ρ = 0.714", "15.1", "0.15"),
 )
 
-# Tables 11-14 need detection heads, other datasets or trained weights: cited, not reproduced.
-NOT_REPRODUCED: dict[int, str] = {
-    11: "PlaNet geolocalisation on Im2GPS: needs the PlaNet training data and trained weights.",
-    12: "Face attribute classification: needs a private face-attribute dataset and distillation.",
-    13: "COCO detection with SSD and Faster-RCNN: needs detection heads, COCO and trained weights.",
-    14: "FaceNet distillation: needs FaceNet, its face data and trained weights.",
-}
-
 
 def rows_of(table: int) -> list[PaperRow]:
     return [row for row in ROWS if row.table == table]
@@ -176,7 +168,7 @@ def agrees(measured: float, printed: str) -> bool:
     return abs(measured - float(printed)) < printed_unit(printed)
 
 
-# Every table's caption as printed (Tables 11-14 are cited, not reproduced: see NOT_REPRODUCED).
+# Every table's caption as printed (Tables 11-14's cost figures are in paper_applications.py).
 TITLES: dict[int, str] = {
     1: "MobileNet Body Architecture",
     2: "Resource Per Layer Type",

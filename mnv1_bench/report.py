@@ -81,7 +81,7 @@ def layers_frame(cost: Cost) -> pd.DataFrame:
         {
             "index": layer.index,
             "name": layer.name,
-            "type": layer.type,
+            "type": layer.type + (f" x{layer.repeats}" if layer.repeats > 1 else ""),  # e.g. once per proposal
             "stride": layer.stride,
             "in_shape": "x".join(map(str, layer.in_shape)),
             "out_shape": "x".join(map(str, layer.out_shape)),

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 import torch
-
-from mnv1_bench.counting import Cost, count
-from mnv1_bench.registry import ModelSpec, resolve
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -20,16 +15,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-@cache
-def _counted(name: str, num_classes: int) -> tuple[ModelSpec, Cost]:
-    spec = resolve(name, num_classes)
-    return spec, count(spec.build(), spec.input_shape)
-
-
 @pytest.fixture(scope="session")
 def counted():
-    """counted(name, num_classes=1000) -> (spec, cost), built and counted once per session."""
-    return lambda name, num_classes=1000: _counted(name, num_classes)
+    """counted(name, num_classes=1000) -> (spec, cost), built and counted once per session; the cache is the
+    one `mnv1-bench tables` uses (tables.measure), so tests that generate tables count nothing twice."""
+    from mnv1_bench.tables.measure import measure
+
+    return measure
 
 
 def _fake_time_spec(spec, config, cost=None):

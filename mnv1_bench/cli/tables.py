@@ -1,4 +1,4 @@
-"""`mnv1-bench tables` (and `make tables`): the paper's Tables 1 to 10, Figures 4 and 5 and an index, on disk."""
+"""`mnv1-bench tables` (and `make tables`): the paper's Tables 1 to 14, Figures 4 and 5 and an index, on disk."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def tables(
     min_time: TimeMinTime = 0.5,
     threads: TimeThreads = None,
 ) -> None:
-    """Write the paper's Tables 1-10 (Markdown + CSV), Figures 4 and 5 and an index into OUT.
+    """Write the paper's Tables 1-14 (Markdown + CSV), Figures 4 and 5 and an index into OUT.
 
     Each table shows the paper's printed figures beside the measured ones, the difference and whether they agree
     at the paper's printed precision, with a note giving the reason for every difference. Accuracy is cited
