@@ -19,6 +19,7 @@ WIDTH = 120
 TINY = "mobilenet-0.25-128"
 FAST = ["--min-time", "0.05", "--no-save"]
 COMMANDS = {
+    "models": ["models"],
     "flops four models": ["flops", "conv-mobilenet", "vgg16", "googlenet", "torchvision:googlenet"],
     "flops --by-type": ["flops", "--by-type"],
     "flops --per-layer": ["flops", "googlenet", "--per-layer"],

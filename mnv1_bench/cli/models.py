@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import typer
 
 from mnv1_bench.archs.mobilenet_range import ALPHA_DECIMALS, MAX_ALPHA, MIN_RESOLUTION
+from mnv1_bench.cli.render import console_width
 
 
 def models() -> None:
@@ -23,5 +26,7 @@ def models() -> None:
         ("torchvision:NAME", "224x224", "any torchvision classifier, e.g. torchvision:googlenet (299 for inception_v3)")
     )
     width = max(len(name) for name, _, _ in rows)
+    indent = " " * (width + 13)  # descriptions wrap under themselves, within the terminal's width
     for name, size, text in rows:
-        typer.echo(f"{name:<{width}}  {size:>9}  {text}")
+        line = f"{name:<{width}}  {size:>9}  {text}"
+        typer.echo(textwrap.fill(line, max(console_width(), len(indent) + 20), subsequent_indent=indent))
