@@ -73,6 +73,8 @@ def test_time_adds_latency_columns(fake_timing, tmp_path):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert [r["median_ms"] for r in rows] == pytest.approx([r["mult_adds"] / 1e8 for r in rows])
+    # Each row carries its own model's latency (the stand-in's are unrelated to mult-adds): no row swapped or derived.
+    assert [r["median_ms"] for r in rows] == pytest.approx([2.2 if r["resolution"] == 96 else 3.0 for r in rows])
+    assert [r["resolution"] for r in rows] == [128, 96]
     assert all(r["device"].startswith("cpu") for r in rows)
     assert len(list(tmp_path.glob("time-*.jsonl"))) == 1
