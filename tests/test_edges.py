@@ -109,23 +109,29 @@ def test_floors_with_no_median_have_no_fraction():
 
 def test_write_atomic_creates_folders_respects_the_umask_and_cleans_up(tmp_path, monkeypatch):
     target = tmp_path / "new" / "deeper" / "rows.jsonl"
-    old = os.umask(0o027)
+    old = os.umask(0o022)
     try:
         write_atomic(target, "a\n")
     finally:
         os.umask(old)
     assert target.read_text() == "a\n"
-    assert target.stat().st_mode & 0o777 == 0o640
+    assert target.stat().st_mode & 0o777 == 0o644
     write_atomic(target, "b\n")  # replaces
     assert target.read_text() == "b\n" and sorted(p.name for p in target.parent.iterdir()) == ["rows.jsonl"]
 
-    def fail(*args):
+    renamed = []
+
+    def fail(source, destination):
+        renamed.append((Path(source), Path(destination)))
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(OSError, match="disk full"):
         write_atomic(target, "c\n")
     assert target.read_text() == "b\n" and sorted(p.name for p in target.parent.iterdir()) == ["rows.jsonl"]
+    ((source, destination),) = renamed  # the temporary file sat beside the target (same file system: atomic)
+    assert destination == target and source.parent == target.parent
+    assert source.name.startswith(".rows.jsonl.") and source.name.endswith(".tmp")
 
 
 def test_load_results_skips_unreadable_lines_and_keeps_reading(tmp_path):
