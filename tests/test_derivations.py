@@ -269,3 +269,36 @@ def test_torch_flop_counter_agrees(counted, name):
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         spec.build().eval()(torch.zeros(spec.input_shape))
     assert counter.get_total_flops() == 2 * cost.mult_adds
+
+
+# ---------------------------------------------------------------- the package's formulas against Table 3
+def test_formulas_reproduce_table3():
+    """Table 3 of the MobileNet paper (one 3x3 layer, M = N = 512, D_F = 14), printed in millions."""
+    from mnv1_bench import formulas as f
+
+    conv_mult_adds, conv_params, conv_out_size = f.conv_mult_adds, f.conv_params, f.conv_out_size
+    depthwise_separable_mult_adds, depthwise_separable_params = (
+        f.depthwise_separable_mult_adds,
+        f.depthwise_separable_params,
+    )
+
+    printed = {  # row: (mult-adds, params) as printed
+        "Convolution": (conv_mult_adds(3, 512, 512, 14), conv_params(3, 512, 512), "462", "2.36"),
+        "Depthwise Separable Conv": (depthwise_separable_mult_adds(3, 512, 512, 14),
+                                     depthwise_separable_params(3, 512, 512), "52.3", "0.27"),
+        "alpha = 0.75": (depthwise_separable_mult_adds(3, 384, 384, 14), depthwise_separable_params(3, 384, 384),
+                         "29.6", "0.15"),
+        "rho = 0.714": (depthwise_separable_mult_adds(3, 384, 384, 10), depthwise_separable_params(3, 384, 384),
+                        "15.1", "0.15"),
+    }  # fmt: skip
+    for row, (mult_adds, params, printed_mult_adds, printed_params) in printed.items():
+        unit_m, unit_p = (
+            10.0 ** -len(printed_mult_adds.partition(".")[2]),
+            10.0 ** -len(printed_params.partition(".")[2]),
+        )
+        assert abs(mult_adds / 1e6 - float(printed_mult_adds)) < unit_m, row
+        assert abs(params / 1e6 - float(printed_params)) < unit_p, row
+    assert (conv_mult_adds(3, 64, 64, 10, groups=64), conv_params(3, 64, 64, groups=64, bias=True)) == (57_600, 640)
+    assert (conv_params(1, 8, 4), conv_params(1, 8, 4, bias=True)) == (32, 36)
+    assert [conv_out_size(224, 3, 2, 1), conv_out_size(14, 3, 1, 1), conv_out_size(227, 11, 4, 0)] == [112, 14, 55]
+    assert conv_out_size(7, 7, 1, 0) == 1 and conv_out_size(109, 3, 2, 0) == 54
