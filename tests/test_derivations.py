@@ -300,5 +300,7 @@ def test_formulas_reproduce_table3():
         assert abs(params / 1e6 - float(printed_params)) < unit_p, row
     assert (conv_mult_adds(3, 64, 64, 10, groups=64), conv_params(3, 64, 64, groups=64, bias=True)) == (57_600, 640)
     assert (conv_params(1, 8, 4), conv_params(1, 8, 4, bias=True)) == (32, 36)
+    exact = [conv_mult_adds(3, 64, 64, 10, groups=64), conv_params(3, 64, 64, groups=64), conv_out_size(14, 3, 2, 1)]
+    assert all(type(n) is int for n in exact)  # exact integers, not floats
     assert [conv_out_size(224, 3, 2, 1), conv_out_size(14, 3, 1, 1), conv_out_size(227, 11, 4, 0)] == [112, 14, 55]
     assert conv_out_size(7, 7, 1, 0) == 1 and conv_out_size(109, 3, 2, 0) == 54

@@ -144,3 +144,10 @@ def test_load_results_skips_unreadable_lines_and_keeps_reading(tmp_path):
     frame = load_results(Path(tmp_path))
     assert list(frame["model"]) == ["a", "b", "c"]
     assert list(frame["source"]) == ["time-1-a.jsonl", "time-1-a.jsonl", "time-2-b.jsonl"]
+
+
+def test_load_results_of_nothing_has_the_columns_readers_expect(tmp_path):
+    frame = load_results(tmp_path)
+    assert frame.empty
+    assert list(frame.columns[:6]) == ["model", "device", "backend", "dtype", "batch", "median_ms"]
+    assert {"hostname", "git_commit", "utc"} <= set(frame.columns)
