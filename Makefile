@@ -27,6 +27,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check mnv1_bench tests benchmarks
 	$(BIN)/ruff format --check mnv1_bench tests benchmarks
+	$(BIN)/lint-imports
 
 # Mutation testing of the core modules ([tool.mutmut] in pyproject.toml); slow, so not part of `make test` or CI.
 # Prints the surviving mutants; `$(BIN)/mutmut show NAME` shows one.

@@ -1,7 +1,7 @@
 """The CPU backend target: 1.0 MobileNet-224, batch 1, fp32 — the tool's fastest backend within 1.1x of plain
 onnxruntime (default session options, the same intra-op thread count), measured side by side in one process.
 
-"Plain onnxruntime" is written here independently of mnv1_bench.backends: torch.onnx.export's default exporter,
+"Plain onnxruntime" is written here independently of mnv1_bench.timing.backends: torch.onnx.export's default exporter,
 an InferenceSession with only intra_op_num_threads set, and session.run timed by pytest-benchmark.
 """
 
@@ -16,8 +16,10 @@ import onnxruntime as ort
 import torch
 
 from mnv1_bench.counting import count
+from mnv1_bench.environment import available_cores
 from mnv1_bench.registry import resolve
-from mnv1_bench.timing import TimingConfig, available_cores, time_spec
+from mnv1_bench.timing.config import TimingConfig
+from mnv1_bench.timing.run import time_spec
 
 TARGET_RATIO = 1.1
 MIN_TIME_S = 3.0

@@ -14,7 +14,7 @@ import pytest
 
 from mnv1_bench.counting import count
 from mnv1_bench.registry import resolve
-from mnv1_bench.timing import WallStopwatch, measure
+from mnv1_bench.timing.clock import WallStopwatch, measure
 
 # Targets: generous bounds that catch a regression by an order of magnitude, not noise on a shared machine.
 HELP_TARGET_S = 1.0  # `mnv1-bench --help` imports typer only (no torch): about 0.1 s on 2 cores

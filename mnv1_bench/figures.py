@@ -6,13 +6,14 @@ the file's metadata, so a figure changes only when what it shows changes.
 
 from __future__ import annotations
 
+import io
 import math
-import os
 from pathlib import Path
 
 import pandas as pd
 
 from mnv1_bench import paper
+from mnv1_bench.files import write_atomic
 
 SIZE_IN = (8.0, 5.4)
 DPI = 120
@@ -47,10 +48,10 @@ def _log_axis(axis, set_scale) -> None:
 
 
 def _save(fig, path: Path) -> None:
-    """Write the PNG atomically: a temporary file in the same folder, then os.replace."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fig.savefig(tmp, format="png", dpi=DPI, metadata=METADATA)
-    os.replace(tmp, path)
+    """Write the PNG atomically (:func:`mnv1_bench.files.write_atomic`)."""
+    image = io.BytesIO()
+    fig.savefig(image, format="png", dpi=DPI, metadata=METADATA)
+    write_atomic(path, image.getvalue())
 
 
 def accuracy_figure(grid: pd.DataFrame, x: str, path: Path) -> Path:

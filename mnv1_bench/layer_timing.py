@@ -6,7 +6,7 @@ A layer's time is the span from its stamp to the next one: the layer itself *and
 next conv/FC layer starts* (batch norm where it is not folded, activation, pooling, flatten, concatenation).
 The span before the first layer goes to the first layer. The spans tile the forward pass, so per-layer times
 add up to the instrumented pass by construction; what remains to check is that the hooks do not slow the pass
-(the CLI compares the sum with the uninstrumented whole-network time of `mnv1_bench.timing`).
+(the CLI compares the sum with the uninstrumented whole-network time of `mnv1_bench.timing.run`).
 
 Why hooks and not torch.profiler: on CPU both could meet the goal (measured on this project's 2-core AMD EPYC,
 1.0 MobileNet-224, batch 1, 1 thread: the profiler's per-op self-CPU times add up to 24.5 ms per pass against a
@@ -32,20 +32,22 @@ import math
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-import pandas as pd
 import torch
 from torch import nn
 
-from mnv1_bench import paper, report
 from mnv1_bench.counting import Cost
+from mnv1_bench.environment import set_threads
 from mnv1_bench.errors import UsageProblem
+from mnv1_bench.timing.config import TimingConfig
+from mnv1_bench.timing.pytorch import example_input, torch_model
+from mnv1_bench.timing.run import time_spec
+from mnv1_bench.timing.stats import Stats, instability, summarize
 
 if TYPE_CHECKING:
     from mnv1_bench.registry import ModelSpec
-    from mnv1_bench.timing import TimingConfig
 
 ATTRIBUTION = (
     "each conv/FC layer's time runs from its start to the start of the next conv/FC layer, so it includes "
@@ -217,19 +219,15 @@ def time_layers(
 ) -> LayerTiming:
     """Time every conv/FC layer of ``spec`` (counted at batch 1 as ``cost``), eager PyTorch only.
 
-    The network is prepared exactly as ``mnv1_bench.timing.time_spec`` prepares it for ``config`` (same
+    The network is prepared exactly as ``mnv1_bench.timing.run.time_spec`` prepares it for ``config`` (same
     batch-norm folding, dtype, memory format, seeded input and thread setting), so the per-layer sum can be
-    compared with its whole-network time.
+    compared with its whole-network time. ``config`` has passed ``mnv1_bench.timing.run.validate``.
     """
-    from mnv1_bench import backends, timing
-
     if config.backend != "eager":
         raise UsageProblem(f"per-layer timing hooks into eager PyTorch modules; {config.backend} has none")
-    timing.validate(config)
-    backends.check_supported(config)
-    threads = timing.set_threads(config.threads)
-    model, settings = backends.torch_model(spec, config)
-    example = backends.example_input(spec, config)
+    threads = set_threads(config.threads)
+    model, settings = torch_model(spec, config)
+    example = example_input(spec, config)
     samples, totals = time_model_layers(model, example, cost, runs, warmup)
     size = example.element_size()
     layers = tuple(
@@ -253,59 +251,36 @@ def agreement_pct(sum_ms: float, whole_ms: float) -> float:
     return 100.0 * (sum_ms - whole_ms) / whole_ms
 
 
-def _gflops_per_s(mult_adds: float, batch: int, time_ms: float) -> float:
-    return 2.0 * mult_adds * batch / (time_ms * 1e6) if time_ms > 0 else math.nan
+@dataclass(frozen=True)
+class LayerRun:
+    """Per-layer times and the whole network's time around them, in one setting."""
+
+    timing: LayerTiming
+    whole: Stats  # the whole network without hooks: samples pooled from before and after the hooked passes
+    unstable: str  # why the whole-network time should not be trusted, "" when it can be
+
+    @property
+    def agreement_pct(self) -> float:
+        """Sum of the per-layer medians against the whole-network median, in percent (0: they agree)."""
+        return agreement_pct(self.timing.sum_ms, self.whole.median_ms)
 
 
-def layers_frame(timing: LayerTiming) -> pd.DataFrame:
-    """One row per conv/FC layer: cost, bytes, FLOPs per byte, measured time, each as a share of the total."""
-    total_ma = sum(layer.mult_adds for layer in timing.layers)
-    total_bytes = sum(layer.bytes for layer in timing.layers)
-    total_params = sum(layer.params for layer in timing.layers)
-    total_ms = timing.sum_ms
-    return pd.DataFrame(
-        {
-            "index": layer.index,
-            "name": layer.name,
-            "type": layer.type,
-            "in_shape": "x".join(map(str, layer.in_shape)),
-            "out_shape": "x".join(map(str, layer.out_shape)),
-            "mult_adds": layer.mult_adds,
-            "params": layer.params,
-            "bytes": layer.bytes,
-            "flops_per_byte": 2.0 * layer.mult_adds * timing.batch / layer.bytes,
-            "time_ms": layer.time_ms,
-            "gflops_per_s": _gflops_per_s(layer.mult_adds, timing.batch, layer.time_ms),
-            "mult_adds_pct": 100.0 * layer.mult_adds / total_ma,
-            "params_pct": 100.0 * layer.params / total_params,
-            "bytes_pct": 100.0 * layer.bytes / total_bytes,
-            "time_pct": 100.0 * layer.time_ms / total_ms if total_ms > 0 else math.nan,
-        }
-        for layer in timing.layers
-    )
-
-
-def by_type_frame(timing: LayerTiming, with_paper: bool = False) -> pd.DataFrame:
-    """The paper's Table 2 (shares of mult-adds and weights per layer type) with bytes and measured time.
-
-    ``with_paper`` adds the published shares (they apply to 1.0 MobileNet-224 with 1000 classes only).
-    """
-    table = report.by_type_frame(timing.cost, with_paper=with_paper)
-    per_layer = layers_frame(timing)
-    extra = per_layer.groupby("type", sort=False).agg(
-        layers=("index", "size"), bytes=("bytes", "sum"), time_ms=("time_ms", "sum")
-    )
-    table = table.merge(extra, left_on="type", right_index=True, how="left")
-    table["bytes_pct"] = 100.0 * table["bytes"] / per_layer["bytes"].sum()
-    table["time_pct"] = 100.0 * table["time_ms"] / timing.sum_ms if timing.sum_ms > 0 else math.nan
-    pairs = zip(table["mult_adds"], table["time_ms"], strict=True)
-    table["gflops_per_s"] = [_gflops_per_s(ma, timing.batch, ms) for ma, ms in pairs]
-    return table
-
-
-def is_table2_model(name: str, num_classes: int) -> bool:
-    """Table 2's shares are for 1.0 MobileNet-224 with the 1000-class classifier."""
-    return name == "mobilenet-1.0-224" and num_classes == 1000
-
-
-TABLE2_SOURCE = f"Paper shares cited from Table 2 of {paper.CITATION}. {paper.TABLE2_NOTE}"
+def time_layers_and_whole(
+    spec: ModelSpec,
+    config: TimingConfig,
+    cost: Cost,
+    runs: int = DEFAULT_RUNS,
+    on_phase: Callable[[str], None] = lambda phase: None,
+) -> LayerRun:
+    """Time the whole network (no hooks) for half of ``config.min_time_s``, then every layer, then the whole
+    again, and pool the two whole-network measurements: a shared machine's drift between the measurements
+    weighs on both alike. ``config`` has passed ``mnv1_bench.timing.run.validate``; ``on_phase`` hears what runs."""
+    half = replace(config, min_time_s=config.min_time_s / 2)
+    on_phase(f"timing {spec.name} whole (no hooks)")
+    before = time_spec(spec, half, cost=cost)
+    on_phase(f"timing {spec.name}'s layers")
+    timing = time_layers(spec, config, cost, runs=runs)
+    on_phase(f"timing {spec.name} whole again")
+    after = time_spec(spec, half, cost=cost)
+    whole = summarize(before.samples_ms + after.samples_ms)
+    return LayerRun(timing, whole, instability(whole, max(before.calls_per_sample, after.calls_per_sample)))

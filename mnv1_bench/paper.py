@@ -14,14 +14,22 @@ from decimal import Decimal
 CITATION = "Howard et al. 2017, MobileNets, arXiv 1704.04861"
 
 
+IMAGENET_CLASSES = 1000
+STANFORD_DOGS_CLASSES = 120  # Table 10
+
+
 @dataclass(frozen=True)
 class PaperRow:
     table: int
     label: str  # the row label exactly as printed
+    model: str  # registry name of the network the row describes (its resolution included), e.g. "vgg16"
     accuracy: float | None  # percent, as printed (ImageNet top-1 unless the table says otherwise)
     mult_adds_m: str  # million mult-adds as printed (a string keeps its printed precision)
     params_m: str  # million parameters as printed
     note: str = ""  # why a faithful count differs from the printed figure, where it does
+    classes: int = IMAGENET_CLASSES  # the classifier the accuracy and the params describe
+    # The classifier the printed mult-adds describe: always ImageNet's, Table 10 copies them from Tables 6 and 7.
+    mult_adds_classes: int = IMAGENET_CLASSES
 
     @property
     def mult_adds(self) -> float:
@@ -32,8 +40,11 @@ class PaperRow:
         return float(self.params_m)
 
 
-def _row(table: int, label: str, acc: float | None, mult_adds_m: str, params_m: str, note: str = "") -> PaperRow:
-    return PaperRow(table, label, acc, mult_adds_m, params_m, note)
+def _row(
+    table: int, label: str, model: str, acc: float | None, mult_adds_m: str, params_m: str, note: str = ""
+) -> PaperRow:
+    classes = STANFORD_DOGS_CLASSES if table == 10 else IMAGENET_CLASSES
+    return PaperRow(table, label, model, acc, mult_adds_m, params_m, note, classes)
 
 
 GOOGLENET_NOTE = (
@@ -71,29 +82,29 @@ VGG16_NOTE = (
 MOBILENET_160_NOTE = "The paper prints 290 where 290.7M rounds to 291 (TF-Slim's model table gives 291)."
 
 ROWS: tuple[PaperRow, ...] = (
-    _row(4, "Conv MobileNet", 71.7, "4866", "29.3", CONV_MOBILENET_NOTE),
-    _row(4, "MobileNet", 70.6, "569", "4.2"),
-    _row(5, "0.75 MobileNet", 68.4, "325", "2.6"),
-    _row(5, "Shallow MobileNet", 65.3, "307", "2.9"),
-    _row(6, "1.0 MobileNet-224", 70.6, "569", "4.2"),
-    _row(6, "0.75 MobileNet-224", 68.4, "325", "2.6"),
-    _row(6, "0.5 MobileNet-224", 63.7, "149", "1.3"),
-    _row(6, "0.25 MobileNet-224", 50.6, "41", "0.5"),
-    _row(7, "1.0 MobileNet-224", 70.6, "569", "4.2"),
-    _row(7, "1.0 MobileNet-192", 69.1, "418", "4.2"),
-    _row(7, "1.0 MobileNet-160", 67.2, "290", "4.2", MOBILENET_160_NOTE),
-    _row(7, "1.0 MobileNet-128", 64.4, "186", "4.2"),
-    _row(8, "1.0 MobileNet-224", 70.6, "569", "4.2"),
-    _row(8, "GoogleNet", 69.8, "1550", "6.8", GOOGLENET_NOTE),
-    _row(8, "VGG 16", 71.5, "15300", "138", VGG16_NOTE),
-    _row(9, "0.50 MobileNet-160", 60.2, "76", "1.32"),
-    _row(9, "Squeezenet", 57.5, "1700", "1.25", SQUEEZENET_NOTE),
-    _row(9, "AlexNet", 57.2, "720", "60", ALEXNET_NOTE),
-    _row(10, "Inception V3", 84.0, "5000", "23.2", INCEPTION_NOTE),
-    _row(10, "1.0 MobileNet-224", 83.3, "569", "3.3", TABLE10_NOTE),
-    _row(10, "0.75 MobileNet-224", 81.9, "325", "1.9", TABLE10_NOTE),
-    _row(10, "1.0 MobileNet-192", 81.9, "418", "3.3", TABLE10_NOTE),
-    _row(10, "0.75 MobileNet-192", 80.5, "239", "1.9", TABLE10_NOTE),
+    _row(4, "Conv MobileNet", "conv-mobilenet-1.0-224", 71.7, "4866", "29.3", CONV_MOBILENET_NOTE),
+    _row(4, "MobileNet", "mobilenet-1.0-224", 70.6, "569", "4.2"),
+    _row(5, "0.75 MobileNet", "mobilenet-0.75-224", 68.4, "325", "2.6"),
+    _row(5, "Shallow MobileNet", "shallow-mobilenet-1.0-224", 65.3, "307", "2.9"),
+    _row(6, "1.0 MobileNet-224", "mobilenet-1.0-224", 70.6, "569", "4.2"),
+    _row(6, "0.75 MobileNet-224", "mobilenet-0.75-224", 68.4, "325", "2.6"),
+    _row(6, "0.5 MobileNet-224", "mobilenet-0.5-224", 63.7, "149", "1.3"),
+    _row(6, "0.25 MobileNet-224", "mobilenet-0.25-224", 50.6, "41", "0.5"),
+    _row(7, "1.0 MobileNet-224", "mobilenet-1.0-224", 70.6, "569", "4.2"),
+    _row(7, "1.0 MobileNet-192", "mobilenet-1.0-192", 69.1, "418", "4.2"),
+    _row(7, "1.0 MobileNet-160", "mobilenet-1.0-160", 67.2, "290", "4.2", MOBILENET_160_NOTE),
+    _row(7, "1.0 MobileNet-128", "mobilenet-1.0-128", 64.4, "186", "4.2"),
+    _row(8, "1.0 MobileNet-224", "mobilenet-1.0-224", 70.6, "569", "4.2"),
+    _row(8, "GoogleNet", "googlenet", 69.8, "1550", "6.8", GOOGLENET_NOTE),
+    _row(8, "VGG 16", "vgg16", 71.5, "15300", "138", VGG16_NOTE),
+    _row(9, "0.50 MobileNet-160", "mobilenet-0.5-160", 60.2, "76", "1.32"),
+    _row(9, "Squeezenet", "squeezenet", 57.5, "1700", "1.25", SQUEEZENET_NOTE),
+    _row(9, "AlexNet", "alexnet", 57.2, "720", "60", ALEXNET_NOTE),
+    _row(10, "Inception V3", "inception-v3", 84.0, "5000", "23.2", INCEPTION_NOTE),
+    _row(10, "1.0 MobileNet-224", "mobilenet-1.0-224", 83.3, "569", "3.3", TABLE10_NOTE),
+    _row(10, "0.75 MobileNet-224", "mobilenet-0.75-224", 81.9, "325", "1.9", TABLE10_NOTE),
+    _row(10, "1.0 MobileNet-192", "mobilenet-1.0-192", 81.9, "418", "3.3", TABLE10_NOTE),
+    _row(10, "0.75 MobileNet-192", "mobilenet-0.75-192", 80.5, "239", "1.9", TABLE10_NOTE),
 )
 
 # Table 2: share of mult-adds and of parameters per layer type, 1.0 MobileNet-224 (percent, as printed).
@@ -134,6 +145,21 @@ def find(table: int, label: str) -> PaperRow:
         if row.label == label:
             return row
     raise KeyError(f"Table {table} has no row {label!r}")
+
+
+# A network printed in several tables is cited from the one that introduces it: Tables 6 and 7 vary width and
+# resolution, Tables 4, 5 and 8 to 10 repeat some of their rows.
+CITED_FIRST: tuple[int, ...] = (6, 7, 4, 5, 8, 9, 10)
+
+
+def rows_for(model: str) -> list[PaperRow]:
+    """Every printed row describing the network named ``model`` (any classifier), in CITED_FIRST order."""
+    return sorted((row for row in ROWS if row.model == model), key=lambda row: CITED_FIRST.index(row.table))
+
+
+def row_for(model: str, classes: int) -> PaperRow | None:
+    """The printed row of exactly this network: the same name (so the same resolution) and the same classes."""
+    return next((row for row in rows_for(model) if row.classes == classes), None)
 
 
 def printed_unit(printed: str) -> float:

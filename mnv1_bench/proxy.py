@@ -9,28 +9,26 @@ proportion to x. Pearson's r is computed on the logs (how straight the log-log c
 values' ranks (whether more x means slower at all). A model's residual is log(measured / predicted); the models
 with the largest |residual| are the ones the proxy gets most wrong.
 
-The latency measurement is injected (`Measure`): the CLI passes `mnv1_bench.timing.time_spec`, tests pass
+The latency measurement is injected (`Measure`): the CLI passes `mnv1_bench.timing.run`'s rows, tests pass
 synthetic latencies. Nothing here prints.
 """
 
 from __future__ import annotations
 
+import io
 import math
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from mnv1_bench import registry
+from mnv1_bench.choices import Device
 from mnv1_bench.counting import Cost, count
-
-if TYPE_CHECKING:
-    from mnv1_bench.registry import ModelSpec
+from mnv1_bench.files import write_atomic
+from mnv1_bench.registry import ModelSpec
 
 GRID = "MobileNet grid"
 CONV_MOBILENET = "Conv MobileNet"
@@ -79,22 +77,24 @@ def measure_models(
             on_model(name)
         spec = registry.resolve(name)
         cost = count(spec.build(), spec.input_shape)
-        latency = measure(spec, cost)
-        rows.append(
-            {
-                "model": spec.name,
-                "label": spec.label,
-                "family": family(spec.name),
-                "mult_adds": cost.mult_adds,
-                "params": cost.params,
-                "latency_ms": latency.median_ms,
-                "iqr_ms": latency.iqr_ms,
-                "runs": latency.runs,
-                "cv": latency.cv,
-                "unstable": latency.unstable,
-            }
-        )
+        rows.append(model_row(spec, cost, measure(spec, cost)))
     return pd.DataFrame(rows)
+
+
+def model_row(spec: ModelSpec, cost: Cost, latency: Latency) -> dict:
+    """One model's row of the fit: its counts (per image) and its measured latency (per call)."""
+    return {
+        "model": spec.name,
+        "label": spec.label,
+        "family": family(spec.name),
+        "mult_adds": cost.mult_adds,
+        "params": cost.params,
+        "latency_ms": latency.median_ms,
+        "iqr_ms": latency.iqr_ms,
+        "runs": latency.runs,
+        "cv": latency.cv,
+        "unstable": latency.unstable,
+    }
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ def fits_frame(result: ProxyResult) -> pd.DataFrame:
 def save_figure(result: ProxyResult, path: Path, title: str) -> None:
     """Latency against mult-adds and against parameters, log-log, every point labelled, with each fit line.
 
-    Written atomically (temp file in the same folder, then os.replace).
+    Written atomically (:func:`mnv1_bench.files.write_atomic`).
     """
     import matplotlib
 
@@ -225,11 +225,10 @@ def save_figure(result: ProxyResult, path: Path, title: str) -> None:
     fig.canvas.draw()  # settle the layout and limits: labels are placed in pixels
     for ax, against in zip(axes, result.fits, strict=True):
         _label_points(ax, frame[against].astype(float) / 1e6, frame["latency_ms"], frame["model"].map(short_label))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=path.suffix, delete=False) as tmp:
-        fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=120)
+    image = io.BytesIO()
+    fig.savefig(image, format=path.suffix.lstrip(".") or "png", dpi=120)
     plt.close(fig)
-    os.replace(tmp.name, path)
+    write_atomic(path, image.getvalue())
 
 
 # Offsets in points, tried in turn for each label: beside its point, then below and above, further out.
@@ -255,7 +254,7 @@ def _label_points(ax, xs: pd.Series, ys: pd.Series, labels: pd.Series, fontsize:
 
 
 # beyond_the_paper.md holds one section per device; each run replaces its own device's section only.
-DEVICES = ("cpu", "cuda")
+DEVICES = tuple(Device)
 INTRO = (
     "What the paper does not measure: where MobileNet's time goes on real hardware, and how far mult-adds can be "
     "trusted as a proxy for latency across networks. Each device's part below is written by "

@@ -10,13 +10,15 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
+from functools import partial
 
 from torch import nn
 
 from mnv1_bench import paper
 from mnv1_bench.archs import alexnet, googlenet, inception, squeezenet, vgg
-from mnv1_bench.archs.mobilenet import MobileNetConfig, build_mobilenet, format_alpha
+from mnv1_bench.archs.mobilenet import Block, MobileNetConfig, build_mobilenet
+from mnv1_bench.archs.mobilenet_range import alpha_problem, format_alpha, resolution_problem
 from mnv1_bench.errors import UsageProblem
 
 
@@ -31,23 +33,21 @@ class ReferenceNet:
     description: str
     input_size: int
     build: Callable[[int], nn.Module]  # num_classes -> module
-    paper_row: tuple[int, str]  # (table, label)
-    paper_classes: tuple[int, ...] = (1000,)  # classifier sizes at which the paper's row applies
 
 
 REFERENCE_NETS: dict[str, ReferenceNet] = {
     net.name: net
     for net in (
         ReferenceNet("vgg16", "VGG 16", "VGG16, configuration D (Simonyan & Zisserman 2014)",
-                     vgg.INPUT_SIZE, vgg.build_vgg16, (8, "VGG 16")),
+                     vgg.INPUT_SIZE, vgg.build_vgg16),
         ReferenceNet("googlenet", "GoogleNet", "GoogLeNet as its paper's Table 1 (5x5 branches, biases, no BN)",
-                     googlenet.INPUT_SIZE, googlenet.build_googlenet, (8, "GoogleNet")),
+                     googlenet.INPUT_SIZE, googlenet.build_googlenet),
         ReferenceNet("alexnet", "AlexNet", "AlexNet with its two towers (Krizhevsky et al. 2012)",
-                     alexnet.INPUT_SIZE, alexnet.build_alexnet, (9, "AlexNet")),
+                     alexnet.INPUT_SIZE, alexnet.build_alexnet),
         ReferenceNet("squeezenet", "Squeezenet", "SqueezeNet 1.0 (Iandola et al. 2016)",
-                     squeezenet.INPUT_SIZE, squeezenet.build_squeezenet, (9, "Squeezenet")),
+                     squeezenet.INPUT_SIZE, squeezenet.build_squeezenet),
         ReferenceNet("inception-v3", "Inception V3", "Inception V3 at 299x299, no auxiliary head",
-                     inception.INPUT_SIZE, inception.build_inception_v3, (10, "Inception V3"), (1000, 120)),
+                     inception.INPUT_SIZE, inception.build_inception_v3),
     )
 }  # fmt: skip
 
@@ -57,8 +57,6 @@ MOBILENET_NAMES = {
     "shallow-mobilenet": "MobileNet without the five 14x14x512 separable blocks (Table 5)",
 }
 TORCHVISION_PREFIX = "torchvision:"
-MIN_RESOLUTION = 32
-MAX_ALPHA = 4.0
 
 _NUMBER = r"\d*\.?\d+"
 # "mobilenet-0.75-160" (our spelling) or "0.75-mobilenet-160" (the paper's "0.75 MobileNet-160", normalised).
@@ -70,83 +68,62 @@ _MOBILENET = re.compile(
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A network the tool can build, count and time."""
+    """A network the tool can build, count and time. Two specs are equal when they name the same network."""
 
-    name: str  # canonical name, e.g. "mobilenet-0.75-160"
+    name: str  # canonical name, e.g. "mobilenet-0.75-160"; resolve(name, num_classes) gives this spec back
     label: str  # as the paper writes it, e.g. "0.75 MobileNet-160"
     description: str
-    input_size: int
+    input_size: int  # the input is input_size x input_size x 3
     num_classes: int
-    mobilenet: MobileNetConfig | None = None
-    reference: ReferenceNet | None = None
-    torchvision_name: str | None = None
+    build: Callable[[], nn.Module] = field(compare=False, repr=False)  # a fresh module with random weights
+    mobilenet: MobileNetConfig | None = None  # MobileNet's knobs (alpha, resolution, ...); None for other nets
 
     @property
     def input_shape(self) -> tuple[int, int, int, int]:
         return (1, 3, self.input_size, self.input_size)
 
-    def build(self) -> nn.Module:
-        if self.mobilenet is not None:
-            return build_mobilenet(self.mobilenet)
-        if self.reference is not None:
-            return self.reference.build(self.num_classes)
-        return _build_torchvision(self.torchvision_name or "", self.num_classes)
-
     def paper_row(self) -> paper.PaperRow | None:
-        """The paper's row for this exact network, or None where the paper has none."""
-        if self.reference is not None:
-            if self.num_classes not in self.reference.paper_classes:
-                return None
-            return paper.find(*self.reference.paper_row)
-        if self.mobilenet is None:
-            return None
-        return _mobilenet_paper_row(self.mobilenet)
+        """The paper's row for this exact network (same name and resolution, same classes), or None."""
+        return paper.row_for(self.name, self.num_classes)
+
+    def paper_rows(self) -> list[paper.PaperRow]:
+        """Every printed row about this architecture and resolution, whatever classifier each describes."""
+        return paper.rows_for(self.name)
 
 
-def _mobilenet_paper_row(config: MobileNetConfig) -> paper.PaperRow | None:
-    base = MobileNetConfig(config.alpha, config.resolution)
-    if config.num_classes == 120 and config == replace(base, num_classes=120):
-        label = f"{format_alpha(config.alpha)} MobileNet-{config.resolution}"
-        return next((r for r in paper.rows_of(10) if r.label == label), None)
-    if config.num_classes != 1000:
-        return None
-    if config == replace(MobileNetConfig(), block="standard"):
-        return paper.find(4, "Conv MobileNet")
-    if config == replace(MobileNetConfig(), shallow=True):
-        return paper.find(5, "Shallow MobileNet")
-    if config != base:
-        return None
-    if config == MobileNetConfig(0.5, 160):
-        return paper.find(9, "0.50 MobileNet-160")
-    for table in (6, 7):
-        for row in paper.rows_of(table):
-            if row.label == config.label:
-                return row
-    return None
+def mobilenet(
+    alpha: float = 1.0,
+    resolution: int = 224,
+    *,
+    block: Block = "separable",
+    shallow: bool = False,
+    num_classes: int = 1000,
+) -> ModelSpec:
+    """MobileNet v1 from its knobs as numbers; raises ModelNameError (one line) for values out of range."""
+    return mobilenet_spec(MobileNetConfig(alpha, resolution, block, shallow, num_classes))
 
 
 def mobilenet_spec(config: MobileNetConfig) -> ModelSpec:
     validate_mobilenet(config)
     prefix = {"standard": "conv-", "separable": ""}[config.block] + ("shallow-" if config.shallow else "")
-    name = f"{prefix}mobilenet-{format_alpha(config.alpha)}-{config.resolution}"
+    alpha = format_alpha(config.alpha)
     kind = "standard 3x3 convs" if config.block == "standard" else "depthwise separable"
     depth = ", shallow (Table 5)" if config.shallow else ""
     return ModelSpec(
-        name=name,
+        name=f"{prefix}mobilenet-{alpha}-{config.resolution}",
         label=config.label,
-        description=f"MobileNet v1, alpha {format_alpha(config.alpha)}, {config.resolution}x{config.resolution}, "
-        f"{kind}{depth}",
+        description=f"MobileNet v1, alpha {alpha}, {config.resolution}x{config.resolution}, {kind}{depth}",
         input_size=config.resolution,
         num_classes=config.num_classes,
+        build=partial(build_mobilenet, config),
         mobilenet=config,
     )
 
 
 def validate_mobilenet(config: MobileNetConfig) -> None:
-    if not 0 < config.alpha <= MAX_ALPHA:
-        raise ModelNameError(f"alpha must be in (0, {MAX_ALPHA:g}], got {config.alpha:g}")
-    if config.resolution < MIN_RESOLUTION:
-        raise ModelNameError(f"resolution must be an integer of at least {MIN_RESOLUTION}, got {config.resolution}")
+    problem = alpha_problem(config.alpha) or resolution_problem(config.resolution)
+    if problem:
+        raise ModelNameError(problem)
     validate_classes(config.num_classes)
     if config.block not in ("separable", "standard"):
         raise ModelNameError(f"block must be 'separable' or 'standard', got {config.block!r}")
@@ -168,15 +145,18 @@ def resolve(name: str, num_classes: int = 1000) -> ModelSpec:
            "squeezenet-1.0": "squeezenet", "squeezenet1.0": "squeezenet"}.get(key, key)  # fmt: skip
     if key in REFERENCE_NETS:
         net = REFERENCE_NETS[key]
-        return ModelSpec(net.name, net.label, net.description, net.input_size, num_classes, reference=net)
+        return ModelSpec(net.name, net.label, net.description, net.input_size, num_classes,
+                         partial(net.build, num_classes))  # fmt: skip
     match = _MOBILENET.match(key)
     if match is None:
         raise ModelNameError(f"unknown model {name!r}{_suggest(key)}")
-    alpha = float(match["alpha1"] or match["alpha2"] or 1.0)
-    resolution = int(match["res1"] or match["res2"] or 224)
-    block = "standard" if match["kind"] == "conv" else "separable"
-    config = MobileNetConfig(alpha, resolution, block, match["kind"] == "shallow", num_classes)
-    return mobilenet_spec(config)
+    return mobilenet(
+        float(match["alpha1"] or match["alpha2"] or 1.0),
+        int(match["res1"] or match["res2"] or 224),
+        block="standard" if match["kind"] == "conv" else "separable",
+        shallow=match["kind"] == "shallow",
+        num_classes=num_classes,
+    )
 
 
 def known_names() -> list[str]:
@@ -197,7 +177,7 @@ def _torchvision_spec(model: str, num_classes: int) -> ModelSpec:
         raise ModelNameError(f"torchvision has no classification model {model!r}{hint}")
     size = 299 if model == "inception_v3" else 224
     return ModelSpec(f"{TORCHVISION_PREFIX}{model}", model, f"torchvision's {model}", size, num_classes,
-                     torchvision_name=model)  # fmt: skip
+                     partial(_build_torchvision, model, num_classes))  # fmt: skip
 
 
 def torchvision_classifiers() -> list[str]:
@@ -218,6 +198,11 @@ PAPER_ALPHAS: tuple[float, ...] = (1.0, 0.75, 0.5, 0.25)
 PAPER_RESOLUTIONS: tuple[int, ...] = (224, 192, 160, 128)
 
 
+def grid(alphas: tuple[float, ...] = PAPER_ALPHAS, resolutions: tuple[int, ...] = PAPER_RESOLUTIONS) -> list[ModelSpec]:
+    """The width x resolution grid of 1000-class MobileNets, widest and largest first."""
+    return [mobilenet(alpha, resolution) for alpha in alphas for resolution in resolutions]
+
+
 def grid_names(alphas: tuple[float, ...] = PAPER_ALPHAS, resolutions: tuple[int, ...] = PAPER_RESOLUTIONS) -> list[str]:
     """Registry names of the width x resolution grid, e.g. "mobilenet-0.75-160", widest and largest first."""
-    return [f"mobilenet-{format_alpha(a)}-{r}" for a in alphas for r in resolutions]
+    return [spec.name for spec in grid(alphas, resolutions)]

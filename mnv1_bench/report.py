@@ -9,27 +9,32 @@ import pandas as pd
 
 from mnv1_bench import paper
 from mnv1_bench.counting import Cost
+from mnv1_bench.formatting import CONVENTION as CONVENTION
 from mnv1_bench.registry import ModelSpec
 
-CONVENTION = (
-    "mult-adds = multiply-accumulates of conv and FC layers (the paper's convention; FLOPs = 2 x mult-adds); "
-    "params = all learnable parameters (BN and biases included); weights = conv and FC weights only, "
-    "the paper's parameter convention, which Δ params compares"
-)
 
-
-def diff_pct(measured: float, published: float | None) -> float | None:
-    """(measured - published) / published in percent; None where the paper has no figure."""
-    if published is None or published == 0:
+def diff_pct(measured: float, published: float | str | None) -> float | None:
+    """(measured - published) / published in percent, both in the published unit (a printed figure may come as
+    the string the paper printed); None where the paper has no figure."""
+    if published is None or float(published) == 0:
         return None
-    return 100.0 * (measured - published) / published
+    return 100.0 * (measured - float(published)) / float(published)
 
 
 def summary_row(spec: ModelSpec, cost: Cost) -> dict:
-    """One model: measured counts beside the paper's row (if it has one) and the difference."""
-    row = spec.paper_row()
+    """One model: measured counts beside the paper's figures for this very network, and the differences.
+
+    A printed figure is compared only with the network it describes (same name, hence resolution, and same
+    classes): Table 10's params describe 120-class networks, every printed mult-adds figure a 1000-class one.
+    Where the paper prints this architecture only with another classifier, ``paper_row`` says where.
+    """
+    rows = spec.paper_rows()
+    row = spec.paper_row() or (rows[0] if rows else None)
     # The paper counts conv and FC weights only (see paper.py), so that is what its figures are compared with.
     mult_adds_m, weights_m = cost.mult_adds / 1e6, cost.weights / 1e6
+    printed_ma = row.mult_adds_m if row and row.mult_adds_classes == spec.num_classes else None
+    printed_params = row.params_m if row and row.classes == spec.num_classes else None
+    compared = [paper.agrees(v, p) for v, p in ((mult_adds_m, printed_ma), (weights_m, printed_params)) if p]
     return {
         "model": spec.name,
         "label": spec.label,
@@ -41,19 +46,27 @@ def summary_row(spec: ModelSpec, cost: Cost) -> dict:
         "fvcore_total": cost.fvcore_total,
         "paper_table": row.table if row else None,
         "paper_label": row.label if row else None,
-        "paper_row": f"Table {row.table}: {row.label}" if row else None,
-        "paper_mult_adds_m": row.mult_adds if row else None,
-        "paper_params_m": row.params if row else None,
-        "mult_adds_diff_pct": diff_pct(mult_adds_m, row.mult_adds if row else None),
-        "weights_diff_pct": diff_pct(weights_m, row.params if row else None),
-        "agrees_with_paper": (
-            paper.agrees(mult_adds_m, row.mult_adds_m) and paper.agrees(weights_m, row.params_m) if row else None
-        ),
-        "note": row.note if row else "",
+        "paper_row": _row_text(row, printed_ma, printed_params) if row else None,
+        "paper_mult_adds_m": float(printed_ma) if printed_ma else None,
+        "paper_params_m": float(printed_params) if printed_params else None,
+        "mult_adds_diff_pct": diff_pct(mult_adds_m, float(printed_ma) if printed_ma else None),
+        "weights_diff_pct": diff_pct(weights_m, float(printed_params) if printed_params else None),
+        "agrees_with_paper": all(compared) if compared else None,
+        "note": row.note if row and (printed_ma or printed_params) else "",
         "fvcore_extra": ", ".join(f"{op} {n / 1e6:.2f}M" for op, n in cost.fvcore_extra.items()),
         "excluded_ops": ", ".join(f"{op} x{n}" for op, n in cost.excluded_ops.items()),
         "unknown_ops": ", ".join(f"{op} x{n}" for op, n in cost.unknown_ops.items()),
     }
+
+
+def _row_text(row: paper.PaperRow, printed_ma: str | None, printed_params: str | None) -> str:
+    """ "Table 6: 1.0 MobileNet-224", saying which figures describe another classifier and are not compared."""
+    text = f"Table {row.table}: {row.label}"
+    if printed_params is None:
+        text += f" ({row.classes} classes: not compared)" if printed_ma is None else f" (params: {row.classes} classes)"
+    elif printed_ma is None:
+        text += f" (mult-adds: {row.mult_adds_classes} classes)"
+    return text
 
 
 def summary_frame(rows: list[dict]) -> pd.DataFrame:

@@ -10,36 +10,36 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from mnv1_bench.archs.mobilenet import format_alpha
+from mnv1_bench.archs.mobilenet_range import alpha_problem, format_alpha, resolution_problem
 from mnv1_bench.counting import Cost
 from mnv1_bench.errors import UsageProblem
-from mnv1_bench.registry import MAX_ALPHA, MIN_RESOLUTION, PAPER_ALPHAS, PAPER_RESOLUTIONS, ModelSpec, grid_names
-
-Measure = Callable[[str, int], tuple[ModelSpec, Cost]]
+from mnv1_bench.registry import PAPER_ALPHAS, PAPER_RESOLUTIONS, ModelSpec, grid
 
 
 def parse_alphas(text: str) -> tuple[float, ...]:
-    """ "1,0.75" -> (1.0, 0.75); each in (0, 4]. Raises UsageProblem with a one-line message."""
+    """ "1,0.75" -> (1.0, 0.75); each in (0, MAX_ALPHA]. Raises UsageProblem with a one-line message."""
     values = []
     for item in _items(text, "--alphas"):
         try:
             alpha = float(item)
         except ValueError:
             raise UsageProblem(f"--alphas: {item!r} is not a number") from None
-        if not 0 < alpha <= MAX_ALPHA:
-            raise UsageProblem(f"--alphas: {item} is outside (0, {MAX_ALPHA:g}]")
+        problem = alpha_problem(alpha)
+        if problem:
+            raise UsageProblem(f"--alphas: {problem}")
         values.append(alpha)
     return tuple(dict.fromkeys(values))
 
 
 def parse_resolutions(text: str) -> tuple[int, ...]:
-    """ "224,160" -> (224, 160); integers of at least 32. Raises UsageProblem with a one-line message."""
+    """ "224,160" -> (224, 160); whole numbers of pixels, each at least MIN_RESOLUTION. Raises UsageProblem."""
     values = []
     for item in _items(text, "--resolutions"):
         if not item.isdigit():
             raise UsageProblem(f"--resolutions: {item!r} is not a whole number of pixels")
-        if int(item) < MIN_RESOLUTION:
-            raise UsageProblem(f"--resolutions: {item} is below the minimum of {MIN_RESOLUTION}")
+        problem = resolution_problem(int(item))
+        if problem:
+            raise UsageProblem(f"--resolutions: {problem}")
         values.append(int(item))
     return tuple(dict.fromkeys(values))
 
@@ -54,25 +54,25 @@ def _items(text: str, option: str) -> list[str]:
 def grid_keys(
     alphas: tuple[float, ...] = PAPER_ALPHAS, resolutions: tuple[int, ...] = PAPER_RESOLUTIONS
 ) -> list[tuple[str, int]]:
-    return [(name, 1000) for name in grid_names(alphas, resolutions)]
+    """(registry name, classes) of every grid model, for the per-name caches of counting and timing."""
+    return [(spec.name, spec.num_classes) for spec in grid(alphas, resolutions)]
 
 
 def grid_frame(
-    measure: Measure,
+    cost_of: Callable[[ModelSpec], Cost],
     alphas: tuple[float, ...] = PAPER_ALPHAS,
     resolutions: tuple[int, ...] = PAPER_RESOLUTIONS,
 ) -> pd.DataFrame:
-    """One row per model: exact mult-adds, weights (the paper's params) and all params, measured; the paper's
-    ImageNet top-1 (percent, cited) and the table it is printed in, where it prints one."""
+    """One row per model: exact mult-adds, weights (the paper's params) and all params, measured by ``cost_of``;
+    the paper's ImageNet top-1 (percent, cited) and the table it is printed in, where it prints one."""
     rows = []
-    for name, classes in grid_keys(alphas, resolutions):
-        spec, cost = measure(name, classes)
-        printed = spec.paper_row()
+    for spec in grid(alphas, resolutions):
+        cost, printed, alpha = cost_of(spec), spec.paper_row(), spec.mobilenet.alpha
         rows.append({
             "model": spec.name,
             "label": spec.label,
-            "alpha": spec.mobilenet.alpha if spec.mobilenet else None,
-            "alpha_label": format_alpha(spec.mobilenet.alpha) if spec.mobilenet else None,
+            "alpha": alpha,
+            "alpha_label": format_alpha(alpha),
             "resolution": spec.input_size,
             "mult_adds": cost.mult_adds,
             "weights": cost.weights,

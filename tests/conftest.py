@@ -52,7 +52,8 @@ def fake_latency_ms(name: str) -> float:
 
 def _fake_time_spec(spec, config, cost=None):
     """A timing engine stand-in with no clock at all: per-model latencies from fake_latency_ms, 5 samples each."""
-    from mnv1_bench.timing import TimingRow, summarize
+    from mnv1_bench.timing.run import TimingRow
+    from mnv1_bench.timing.stats import summarize
 
     samples = tuple(fake_latency_ms(spec.name) * f for f in FAKE_SPREAD)
     stats = summarize(samples)
@@ -68,4 +69,4 @@ def _fake_time_spec(spec, config, cost=None):
 @pytest.fixture
 def fake_timing(monkeypatch):
     """Commands that time models (compare, sweep, tables --time) get the clock-free stand-in above."""
-    monkeypatch.setattr("mnv1_bench.timing.time_spec", _fake_time_spec)
+    monkeypatch.setattr("mnv1_bench.timing.run.time_spec", _fake_time_spec)

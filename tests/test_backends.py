@@ -9,10 +9,11 @@ import pytest
 import torch
 from torch import nn
 
-from mnv1_bench import backends
 from mnv1_bench.errors import UsageProblem
 from mnv1_bench.registry import resolve
-from mnv1_bench.timing import CudaEventStopwatch, TimingConfig
+from mnv1_bench.timing import backends, pytorch
+from mnv1_bench.timing.clock import CudaEventStopwatch
+from mnv1_bench.timing.config import TimingConfig
 
 TINY = "mobilenet-0.25-64"
 
@@ -56,7 +57,7 @@ def test_fold_batch_norm_keeps_outputs_and_counts_pairs(spec):
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
         before = model(x)
-        folded, n = backends.fold_batch_norm(model)
+        folded, n = pytorch.fold_batch_norm(model)
         after = folded(x)
     assert n == 27  # Table 1: 27 convolutions, each followed by batch norm
     assert not any(isinstance(m, nn.BatchNorm2d) for m in folded.modules())

@@ -10,8 +10,8 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from mnv1_bench import roofline
 from mnv1_bench.cli import app
+from mnv1_bench.timing import roofline
 
 TINY = "mobilenet-0.25-64"
 QUICK = ["--runs", "3", "--min-time", "0.02", "--threads", "1"]

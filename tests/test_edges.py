@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 
 from mnv1_bench.counting import Cost, LayerCost
-from mnv1_bench.provenance import load_results, write_atomic
-from mnv1_bench.roofline import Peaks, bytes_moved, floors
-from mnv1_bench.timing import Stats, available_cores, instability, measure, summarize
+from mnv1_bench.environment import available_cores
+from mnv1_bench.files import write_atomic
+from mnv1_bench.results import load_results
+from mnv1_bench.timing.clock import measure
+from mnv1_bench.timing.roofline import Peaks, bytes_moved, floors
+from mnv1_bench.timing.stats import Stats, instability, summarize
 
 
 class Scripted:
@@ -47,7 +50,7 @@ def test_calls_per_sample_at_the_grouping_bounds():
 
 
 def test_warmup_stops_at_max_runs(monkeypatch):
-    monkeypatch.setattr("mnv1_bench.timing.MAX_RUNS", 4)
+    monkeypatch.setattr("mnv1_bench.timing.clock.MAX_RUNS", 4)
     result = measure(lambda: None, min_time_s=1.0, stopwatch=Scripted(then=0.0))
     assert result.warmup_runs == 4 and len(result.samples_s) == 4
 

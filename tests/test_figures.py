@@ -13,16 +13,17 @@ from typer.testing import CliRunner
 from mnv1_bench import figures
 from mnv1_bench.cli import app
 from mnv1_bench.sweep import grid_frame
-from mnv1_bench.tables import all_tables, measure
+from mnv1_bench.tables import all_tables
 from mnv1_bench.tables.index import NOT_MEASURED, Figure, index_markdown
 from mnv1_bench.tables.latency import FIGURE, index_lines, latency_frame
+from mnv1_bench.tables.measure import cost_of
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
 def grid() -> pd.DataFrame:
-    return grid_frame(measure)
+    return grid_frame(cost_of)
 
 
 def test_accuracy_figures_are_stable_pngs_without_software_metadata(grid, tmp_path):
@@ -52,7 +53,7 @@ def write_results(folder: Path, rows: list[dict], name: str = "time-20260101T000
 
 
 def test_latency_frame_keeps_the_latest_batch1_fp32_eager_row_per_model_and_device(tmp_path):
-    from mnv1_bench.provenance import load_results
+    from mnv1_bench.results import load_results
 
     write_results(tmp_path, [
         _result("mobilenet-1.0-224", median_ms=30.0),
@@ -79,7 +80,7 @@ def test_latency_frame_keeps_the_latest_batch1_fp32_eager_row_per_model_and_devi
 
 
 def test_no_results_means_no_latency_figure(tmp_path):
-    from mnv1_bench.provenance import load_results
+    from mnv1_bench.results import load_results
 
     points = latency_frame(load_results(tmp_path))
     assert points.empty

@@ -10,10 +10,10 @@ import pytest
 import torch
 from torch import nn
 
-from mnv1_bench import layer_timing as lt
+from mnv1_bench import layer_frames as lf, layer_timing as lt
 from mnv1_bench.counting import count
 from mnv1_bench.errors import UsageProblem
-from mnv1_bench.timing import TimingConfig
+from mnv1_bench.timing.config import TimingConfig
 
 TINY = "mobilenet-0.25-64"
 FAST = TimingConfig(device="cpu", batch=1, dtype="fp32", min_time_s=0.01)
@@ -120,7 +120,7 @@ def test_every_counted_layer_gets_a_time_in_execution_order(tiny_timing, counted
 
 
 def test_layers_frame_of_the_first_conv_by_hand(tiny_timing):
-    frame = lt.layers_frame(tiny_timing)
+    frame = lf.layers_frame(tiny_timing)
     stem = frame.iloc[0]
     # Conv 3x3 s2, 3 -> 8 channels (32 x 0.25), 64x64 -> 32x32: 8*32*32 outputs x 27 mult-adds each.
     assert stem["mult_adds"] == 8 * 32 * 32 * 27
@@ -131,7 +131,7 @@ def test_layers_frame_of_the_first_conv_by_hand(tiny_timing):
 
 
 def test_by_type_adds_time_to_table2(tiny_timing):
-    table = lt.by_type_frame(tiny_timing)
+    table = lf.by_type_frame(tiny_timing)
     assert set(table["type"]) == {"Conv 3x3", "Conv dw 3x3", "Conv 1x1", "FC"}
     assert dict(zip(table["type"], table["layers"], strict=True)) == {
         "Conv 3x3": 1, "Conv dw 3x3": 13, "Conv 1x1": 13, "FC": 1}  # fmt: skip
@@ -148,7 +148,7 @@ def test_half_precision_halves_the_bytes(counted):
 
 def test_agreement_and_bad_settings():
     assert lt.agreement_pct(11.5, 10.0) == pytest.approx(15.0)
-    assert lt.is_table2_model("mobilenet-1.0-224", 1000) and not lt.is_table2_model("mobilenet-1.0-224", 120)
+    assert lf.is_table2_model("mobilenet-1.0-224", 1000) and not lf.is_table2_model("mobilenet-1.0-224", 120)
     net = nn.Sequential(nn.Conv2d(3, 4, 3))
     cost = count(net, (1, 3, 8, 8))
     with pytest.raises(UsageProblem):
@@ -168,4 +168,4 @@ def test_cuda_layer_times_come_from_events_and_tile_the_pass(counted):
     assert timing.device == "cuda" and all(t.time_ms > 0 for t in timing.layers)
     for run in range(timing.runs):
         assert sum(t.samples_ms[run] for t in timing.layers) == pytest.approx(timing.totals_ms[run], rel=1e-6)
-    assert not math.isnan(lt.layers_frame(timing)["time_pct"].sum())
+    assert not math.isnan(lf.layers_frame(timing)["time_pct"].sum())

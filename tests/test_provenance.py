@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from mnv1_bench import provenance
+from mnv1_bench import environment, results
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def test_environment_record():
-    env = provenance.environment(3, argv=["mnv1-bench", "time", "mobilenet", "--batch", "1,32"])
-    assert set(provenance.ENV_FIELDS) <= set(env)
+    env = results.environment(3, argv=["mnv1-bench", "time", "mobilenet", "--batch", "1,32"])
+    assert set(results.ENV_FIELDS) <= set(env)
     assert env["command"] == "mnv1-bench time mobilenet --batch 1,32"
     assert env["env_threads"] == 3
     assert env["hostname"] == socket.gethostname()
@@ -35,22 +35,22 @@ def test_git_commit_is_the_checkout_head():
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True)
     if head.returncode != 0:
         pytest.skip("not a git checkout")
-    assert provenance.git_commit().split("-")[0] == head.stdout.strip()
+    assert environment.git_commit().split("-")[0] == head.stdout.strip()
 
 
 def test_git_commit_outside_a_checkout_is_none(tmp_path):
-    assert provenance.git_commit(tmp_path) is None
+    assert environment.git_commit(tmp_path) is None
 
 
 def test_run_path_names_time_and_host(tmp_path):
     when = datetime(2025, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
-    path = provenance.run_path(tmp_path, when, host="gpu box/1")
+    path = results.run_path(tmp_path, when, host="gpu box/1")
     assert path == tmp_path / "time-20250304T050607Z-gpu-box-1.jsonl"
 
 
 def test_each_added_row_is_persisted_whole(tmp_path):
     path = tmp_path / "results" / "time-x.jsonl"
-    run = provenance.RunFile(path, {"hostname": "h", "command": "c"})
+    run = results.RunFile(path, {"hostname": "h", "command": "c"})
     run.add({"model": "a", "median_ms": 1.0})
     assert [json.loads(line)["model"] for line in path.read_text().splitlines()] == ["a"]
     run.add({"model": "b", "median_ms": 2.0})
@@ -60,7 +60,7 @@ def test_each_added_row_is_persisted_whole(tmp_path):
 
 def test_a_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
     path = tmp_path / "time-x.jsonl"
-    run = provenance.RunFile(path, {})
+    run = results.RunFile(path, {})
     run.add({"model": "a", "median_ms": 1.0})
 
     def interrupted(*args):
@@ -75,17 +75,17 @@ def test_a_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
 
 def test_load_results_reads_every_run(tmp_path):
     for name, models in (("time-1-a.jsonl", ["m1", "m2"]), ("time-2-b.jsonl", ["m3"])):
-        run = provenance.RunFile(tmp_path / name, {"hostname": name, "git_commit": "abc"})
+        run = results.RunFile(tmp_path / name, {"hostname": name, "git_commit": "abc"})
         for model in models:
             run.add({"model": model, "device": "cpu", "median_ms": 1.5, "samples_ms": [1.0, 2.0]})
     (tmp_path / "time-3-c.jsonl").write_text('{"model": "m4", "median_ms": 3}\nnot json\n')
     (tmp_path / "gpu-check-x.txt").write_text("not rows")
-    frame = provenance.load_results(tmp_path)
+    frame = results.load_results(tmp_path)
     assert sorted(frame["model"]) == ["m1", "m2", "m3", "m4"]
     assert set(frame["source"]) == {"time-1-a.jsonl", "time-2-b.jsonl", "time-3-c.jsonl"}
     assert frame.loc[frame["model"] == "m3", "hostname"].item() == "time-2-b.jsonl"
 
 
 def test_load_results_of_an_empty_folder(tmp_path):
-    frame = provenance.load_results(tmp_path / "missing")
+    frame = results.load_results(tmp_path / "missing")
     assert frame.empty and {"model", "median_ms", "hostname", "git_commit"} <= set(frame.columns)

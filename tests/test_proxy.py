@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from mnv1_bench import proxy, registry, roofline
+from mnv1_bench import proxy, registry
 from mnv1_bench.cli import app
+from mnv1_bench.timing import roofline
 
 
 def synthetic(mult_adds: list[float], latency: list[float], params: list[float] | None = None) -> pd.DataFrame:
@@ -142,7 +143,7 @@ def test_proxy_cli_end_to_end_on_three_tiny_models(tmp_path, fake_peaks):
     assert (tmp_path / "proxy_cpu.png").exists()
     assert not (tmp_path / "beyond_the_paper.md").exists()  # a subset never overwrites the committed section
     table = CliRunner().invoke(app, [*args, "--no-save"])
-    assert table.exit_code == 0 and "Spearman rho" in table.stdout and "Slope (log-log)" in table.stdout
+    assert table.exit_code == 0 and "Spearman" in table.stdout and "Slope" in table.stdout  # headers may wrap
 
 
 @pytest.mark.parametrize(
@@ -171,7 +172,7 @@ def test_proxy_cli_on_cuda(tmp_path, fake_peaks):
 def test_a_device_section_is_self_contained_markdown_with_its_provenance(counted):
     from mnv1_bench.cli import proxy as cli_proxy
     from mnv1_bench.layer_timing import time_layers
-    from mnv1_bench.timing import TimingConfig
+    from mnv1_bench.timing.config import TimingConfig
 
     spec, cost = counted("mobilenet-0.25-64")
     table2 = time_layers(spec, TimingConfig(threads=1, min_time_s=0.01), cost, runs=1, warmup=0)

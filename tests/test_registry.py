@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import math
 
-from mnv1_bench import paper
+import pytest
+import torch
+
+from mnv1_bench import paper, registry
 from mnv1_bench.archs.mobilenet import MobileNetConfig
+from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MIN_RESOLUTION
 from mnv1_bench.registry import ModelNameError, grid_names, resolve
 
 
@@ -52,7 +56,8 @@ def test_paper_rows(name, classes, table, label):
 
 
 @pytest.mark.parametrize(
-    ("name", "classes"), [("mobilenet-0.75-192", 1000), ("vgg16", 120), ("torchvision:vgg16", 1000)]
+    ("name", "classes"),
+    [("mobilenet-0.75-192", 1000), ("vgg16", 120), ("torchvision:vgg16", 1000), ("inception-v3", 1000)],
 )
 def test_no_paper_row(name, classes):
     assert resolve(name, classes).paper_row() is None
@@ -72,6 +77,81 @@ def test_no_paper_row(name, classes):
 def test_bad_names(name, message):
     with pytest.raises(ModelNameError, match=message.replace("(", r"\(").replace(")", r"\)")):
         resolve(name)
+
+
+@pytest.mark.parametrize("alpha", [0.333, 2.5, 4, 0.1, 0.75, 1, 0.0001, 3.9999])
+@pytest.mark.parametrize(("block", "shallow"), [("separable", False), ("standard", False), ("separable", True)])
+def test_every_printed_name_parses_back_to_the_same_network(alpha, block, shallow):
+    spec = registry.mobilenet(alpha, 96, block=block, shallow=shallow, num_classes=10)
+    assert spec.mobilenet == MobileNetConfig(alpha, 96, block, shallow, 10)  # the exact float is kept
+    assert resolve(spec.name, 10) == spec
+    assert resolve(spec.label, 10) == spec  # the paper's spelling too
+    assert "e" not in spec.name.split("mobilenet-")[1]  # no exponent
+
+
+@pytest.mark.parametrize(
+    ("alpha", "spelled"), [(0.333, "0.333"), (2.5, "2.5"), (4, "4.0"), (0.1, "0.1"), (1, "1.0"), (0.5, "0.5")]
+)
+def test_alpha_spelling(alpha, spelled):
+    assert registry.mobilenet(alpha).name == f"mobilenet-{spelled}-224"
+
+
+@pytest.mark.parametrize(
+    ("alpha", "message"),
+    [
+        (1e-9, "at most 4 decimal places"),
+        (0.33333, "at most 4 decimal places"),
+        (MAX_ALPHA + 0.0001, "alpha must be in (0, 4]"),
+        (0.0, "alpha must be in (0, 4]"),
+        (math.nan, "alpha must be in (0, 4]"),
+    ],
+)
+def test_alphas_without_a_name_are_refused_in_one_line(alpha, message):
+    with pytest.raises(ModelNameError) as error:
+        registry.mobilenet(alpha)
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_limits():
+    assert registry.mobilenet(MAX_ALPHA, MIN_RESOLUTION).name == "mobilenet-4.0-32"
+    with pytest.raises(ModelNameError, match="at least 32"):
+        registry.mobilenet(1.0, MIN_RESOLUTION - 1)
+    # The reason for the smallest resolution: Table 1's strides as printed (row 18's s2 is an erratum: s1).
+    strides = [1 if row.number == 18 else row.stride for row in paper.TABLE1 if row.number <= 19]
+    assert MIN_RESOLUTION == math.prod(strides) == 32
+
+
+def test_spec_equality_is_the_network_not_the_callable():
+    a, b = registry.mobilenet(0.75, 160), resolve("0.75 MobileNet-160")
+    assert a == b and hash(a) == hash(b) and a.build is not b.build
+    assert a != registry.mobilenet(0.75, 192) and a != registry.mobilenet(0.75, 160, num_classes=120)
+    assert resolve("vgg16", 120) != resolve("vgg16")
+
+
+def test_specs_build_their_own_network():
+    assert registry.mobilenet(0.25, 64, num_classes=7).build().fc.out_features == 7
+    assert registry.mobilenet(0.25, 64).build().fc.in_features == 256  # 1024 x 0.25
+    assert resolve("squeezenet", 5).build()(torch.zeros(1, 3, 224, 224)).shape == (1, 5)
+
+
+# Typed from the paper: which network each printed label is, and Table 10's Stanford Dogs (120 classes).
+PAPER_NETWORKS = {
+    "Conv MobileNet": "conv-mobilenet-1.0-224", "MobileNet": "mobilenet-1.0-224",
+    "0.75 MobileNet": "mobilenet-0.75-224", "Shallow MobileNet": "shallow-mobilenet-1.0-224",
+    "0.50 MobileNet-160": "mobilenet-0.5-160", "GoogleNet": "googlenet", "VGG 16": "vgg16",
+    "Squeezenet": "squeezenet", "AlexNet": "alexnet", "Inception V3": "inception-v3",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("row", paper.ROWS, ids=lambda r: f"{r.table}:{r.label}")
+def test_paper_rows_name_their_network(row):
+    width, _, size = row.label.partition(" MobileNet-")
+    expected = PAPER_NETWORKS.get(row.label) or f"mobilenet-{float(width)}-{size}"
+    assert row.model == expected
+    assert row.classes == (120 if row.table == 10 else 1000) and row.mult_adds_classes == 1000
+    spec = resolve(row.model, row.classes)
+    assert spec.name == row.model  # stored under its canonical name
+    assert spec.input_size == {"inception-v3": 299}.get(row.model, int(size or 224))
 
 
 def test_bad_classes():

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from mnv1_bench import roofline
 from mnv1_bench.counting import Cost, LayerCost
-from mnv1_bench.roofline import Floors, PeakCache, Peaks
-from mnv1_bench.timing import TimingConfig
+from mnv1_bench.timing import roofline
+from mnv1_bench.timing.config import TimingConfig
+from mnv1_bench.timing.roofline import Floors, PeakCache, Peaks
 
 # conv 3x3 3->8 on 8x8 (stride 1) then FC 8*8*8 -> 10: numbers small enough to check by hand.
 CONV = LayerCost(1, "conv", "Conv 3x3", 1, (3, 8, 8), (8, 8, 8), 8 * 8 * 8 * 3 * 9, 8 * 3 * 9, 8 * 3 * 9)

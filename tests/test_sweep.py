@@ -7,6 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from mnv1_bench import registry
 from mnv1_bench.cli import app
 
 # Transcribed from the paper (Tables 6, 7 and 9): the grid models with a printed ImageNet top-1.
@@ -55,12 +56,16 @@ def test_custom_lists_and_table_format():
     assert "cited" in result.stdout and "ImageNet top-1 (paper)" in result.stdout
 
 
+FOUR_PLACES = "alpha must have at most 4 decimal places (widths change only in steps of 1/1024)"
+
+
 @pytest.mark.parametrize(
     ("option", "value", "message"),
-    [("--alphas", "5", "5 is outside (0, 4]"), ("--alphas", "0", "0 is outside (0, 4]"),
-     ("--alphas", "-0.5", "-0.5 is outside (0, 4]"), ("--alphas", "abc", "'abc' is not a number"),
+    [("--alphas", "5", "alpha must be in (0, 4], got 5"), ("--alphas", "0", "alpha must be in (0, 4], got 0"),
+     ("--alphas", "-0.5", "alpha must be in (0, 4], got -0.5"), ("--alphas", "abc", "'abc' is not a number"),
      ("--alphas", "1,,0.5", "expected a comma-separated list, got '1,,0.5'"),
-     ("--resolutions", "16", "16 is below the minimum of 32"),
+     ("--alphas", "1e-9", f"{FOUR_PLACES}, got 1e-09"), ("--alphas", "0.33333", f"{FOUR_PLACES}, got 0.33333"),
+     ("--resolutions", "16", "resolution must be an integer of at least 32, got 16"),
      ("--resolutions", "224.5", "'224.5' is not a whole number of pixels"),
      ("--resolutions", "x", "'x' is not a whole number of pixels"),
      ("--resolutions", "", "expected a comma-separated list, got ''")],
@@ -70,6 +75,19 @@ def test_bad_lists_are_one_line_and_exit_2(option, value, message):
     assert result.exit_code == 2, result.output
     assert result.stderr == f"mnv1-bench: error: {option}: {message}\n"
     assert "Traceback" not in result.output and result.stdout == ""
+
+
+def test_odd_alphas_keep_their_value_and_their_names_parse_back():
+    result = CliRunner().invoke(
+        app, ["sweep", "--alphas", "0.333,2.5,4,0.1", "--resolutions", "32", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [row["alpha"] for row in rows] == [0.333, 2.5, 4.0, 0.1]
+    assert [row["model"] for row in rows] == ["mobilenet-0.333-32", "mobilenet-2.5-32", "mobilenet-4.0-32",
+                                              "mobilenet-0.1-32"]  # fmt: skip
+    for row in rows:
+        assert registry.resolve(row["model"]) == registry.mobilenet(row["alpha"], 32)
 
 
 def test_time_adds_latency_columns(fake_timing, tmp_path):

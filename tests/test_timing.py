@@ -9,9 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from mnv1_bench import roofline, timing
+from mnv1_bench import environment
 from mnv1_bench.errors import UsageProblem
-from mnv1_bench.timing import Measurement, TimingConfig, WallStopwatch, measure, summarize
+from mnv1_bench.timing import clock as sampling, roofline, run, stats
+from mnv1_bench.timing.clock import Measurement, WallStopwatch, measure
+from mnv1_bench.timing.config import TimingConfig
+from mnv1_bench.timing.stats import summarize
 
 
 class FakeClock:
@@ -77,7 +80,7 @@ def test_garbage_collection_is_off_while_sampling_and_restored():
 def test_min_runs_when_calls_are_slow():
     clock = FakeClock(1.0)
     result = measure(clock.run, min_time_s=0.5, stopwatch=WallStopwatch(clock, clock.sync))
-    assert len(result.samples_s) == timing.MIN_RUNS == 5
+    assert len(result.samples_s) == sampling.MIN_RUNS == 5
     assert result.warmup_runs == 3
 
 
@@ -98,11 +101,11 @@ def test_fast_calls_are_grouped_into_samples_of_at_least_one_ms():
 
 
 def test_a_clock_that_never_moves_cannot_loop_forever(monkeypatch):
-    monkeypatch.setattr(timing, "MAX_RUNS", 50)
+    monkeypatch.setattr(sampling, "MAX_RUNS", 50)
     clock = FakeClock(0.0)
     result = measure(clock.run, min_time_s=1.0, stopwatch=WallStopwatch(clock, clock.sync))
     assert len(result.samples_s) == 50
-    assert result.calls_per_sample == timing.MAX_CALLS_PER_SAMPLE
+    assert result.calls_per_sample == sampling.MAX_CALLS_PER_SAMPLE
 
 
 def test_summary_by_hand():
@@ -138,19 +141,19 @@ def test_summary_of_one_sample_and_of_none():
 
 def test_instability_reasons():
     steady = summarize([10.0, 10.1, 9.9, 10.0, 10.05])
-    assert timing.instability(steady, calls_per_sample=1) == ""
+    assert stats.instability(steady, calls_per_sample=1) == ""
     noisy = summarize([10.0, 14.0, 7.0, 10.0, 13.0])
-    assert "CV" in timing.instability(noisy, 1)
+    assert "CV" in stats.instability(noisy, 1)
     tiny = summarize([0.2, 0.2, 0.2, 0.2, 0.2])
-    assert "under 1 ms" in timing.instability(tiny, 1)
-    assert timing.instability(tiny, 5) == ""  # five calls per sample: 1 ms per clock reading
+    assert "under 1 ms" in stats.instability(tiny, 1)
+    assert stats.instability(tiny, 5) == ""  # five calls per sample: 1 ms per clock reading
 
 
 def test_make_row_statistics_throughput_and_floors(counted, fake_cache):
     spec, cost = counted("mobilenet-0.25-64")
     config = TimingConfig(batch=4)
     samples = (0.010, 0.015, 0.011, 0.013, 0.011)  # seconds per call: mean 12 ms, stdev 2 ms
-    row = timing.make_row(spec, config, cost, 2, Measurement(samples, 1, 3), "test settings")
+    row = run.make_row(spec, config, cost, 2, Measurement(samples, 1, 3), "test settings")
     assert row.median_ms == pytest.approx(11.0)
     assert row.samples_ms == pytest.approx(tuple(s * 1e3 for s in samples))
     assert row.throughput_per_s == pytest.approx(4 / 0.011)
@@ -177,14 +180,14 @@ def test_make_row_statistics_throughput_and_floors(counted, fake_cache):
 )
 def test_validate_rejects_bad_configs(change, message):
     with pytest.raises(UsageProblem, match=message):
-        timing.validate(replace(TimingConfig(), **change))
+        run.validate(replace(TimingConfig(), **change))
 
 
 def test_threads_are_set_and_recorded():
     before = torch.get_num_threads()
     try:
-        assert timing.set_threads(1) == 1 and torch.get_num_threads() == 1
-        assert timing.set_threads(None) == timing.available_cores() == torch.get_num_threads()
+        assert environment.set_threads(1) == 1 and torch.get_num_threads() == 1
+        assert environment.set_threads(None) == environment.available_cores() == torch.get_num_threads()
     finally:
         torch.set_num_threads(before)
 
@@ -193,12 +196,12 @@ def test_time_spec_eager_cpu_end_to_end(counted, fake_cache):
     spec, cost = counted("mobilenet-0.25-64")
     before = torch.get_num_threads()
     try:
-        row = timing.time_spec(spec, TimingConfig(batch=2, threads=1, min_time_s=0.05), cost)
+        row = run.time_spec(spec, TimingConfig(batch=2, threads=1, min_time_s=0.05), cost)
     finally:
         torch.set_num_threads(before)
     assert (row.model, row.device, row.backend, row.dtype, row.batch, row.threads) == (
         "mobilenet-0.25-64", "cpu", "eager", "fp32", 2, 1)  # fmt: skip
-    assert row.runs == len(row.samples_ms) >= timing.MIN_RUNS
+    assert row.runs == len(row.samples_ms) >= sampling.MIN_RUNS
     assert sum(row.samples_ms) * row.calls_per_sample >= 50 * 0.999  # min-time filled, in ms
     assert min(row.samples_ms) <= row.median_ms <= row.p90_ms <= max(row.samples_ms)
     assert row.mult_adds == cost.mult_adds

@@ -13,6 +13,8 @@ from typing import Literal
 
 from torch import nn
 
+from mnv1_bench.archs.mobilenet_range import format_alpha
+
 Block = Literal["separable", "standard"]
 
 
@@ -58,12 +60,6 @@ class MobileNetConfig:
         """The model's name as the paper writes it, e.g. "0.75 MobileNet-160"."""
         prefix = {"standard": "Conv ", "separable": ""}[self.block] + ("Shallow " if self.shallow else "")
         return f"{prefix}{format_alpha(self.alpha)} MobileNet-{self.resolution}"
-
-
-def format_alpha(alpha: float) -> str:
-    """1.0 -> "1.0", 0.75 -> "0.75", 0.5 -> "0.5" (the paper's spelling of width multipliers)."""
-    text = f"{alpha:g}"
-    return text if "." in text else f"{text}.0"
 
 
 def width(channels: int, alpha: float) -> int:

@@ -7,17 +7,19 @@ from typing import Annotated
 
 import typer
 
+from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MIN_RESOLUTION
 from mnv1_bench.cli.render import (
     Column,
     Format,
+    Wide,
+    delta,
     emit,
     millions,
     number,
     printed,
-    signed_pct,
     stderr_console,
-    text,
     warn,
+    word,
     yes_no,
 )
 from mnv1_bench.errors import UsageProblem
@@ -29,31 +31,31 @@ class BlockChoice(str, Enum):
 
 
 SUMMARY_COLUMNS = (
-    Column("model", "Model", text),
-    Column("paper_row", "Paper row", text),
+    word("model", "Model"),
+    word("paper_row", "Paper row"),
     Column("mult_adds", "Mult-adds (M)", millions(1)),
-    Column("params", "Params (M)", millions(3)),
+    Column("params", "Params (M)", millions(3), priority=1),
     Column("weights", "Weights (M)", millions(3)),
     Column("paper_mult_adds_m", "Paper mult-adds (M)", printed),
-    Column("mult_adds_diff_pct", "Δ mult-adds", signed_pct),
+    Column("mult_adds_diff_pct", "Δ mult-adds (M)", value=delta("mult_adds", "paper_mult_adds_m")),
     Column("paper_params_m", "Paper params (M)", printed),
-    Column("weights_diff_pct", "Δ params", signed_pct),
+    Column("weights_diff_pct", "Δ params (M)", value=delta("weights", "paper_params_m")),
     Column("agrees_with_paper", "Agrees", yes_no),
-    Column("fvcore_total", "fvcore all-ops (M)", millions(1)),
+    Column("fvcore_total", "fvcore all-ops (M)", millions(1), priority=2),
 )
 LAYER_COLUMNS = (
-    Column("index", "#", text),
-    Column("name", "Layer", text),
-    Column("type", "Type", text),
-    Column("stride", "Stride", text),
-    Column("in_shape", "Input", text),
-    Column("out_shape", "Output", text),
+    word("index", "#"),
+    word("name", "Layer"),
+    word("type", "Type"),
+    word("stride", "Stride", priority=2),
+    word("in_shape", "Input", priority=1),
+    word("out_shape", "Output"),
     Column("mult_adds", "Mult-adds (M)", millions(2)),
     Column("params", "Params", number(0)),
     Column("mult_adds_pct", "% mult-adds", number(2)),
 )
 BY_TYPE_COLUMNS = (
-    Column("type", "Type", text),
+    word("type", "Type"),
     Column("mult_adds", "Mult-adds (M)", millions(2)),
     Column("mult_adds_pct", "% mult-adds", number(2)),
     Column("paper_mult_adds_pct", "Paper %", number(2)),
@@ -70,8 +72,10 @@ def flops(
             show_default=False,
         ),
     ] = None,
-    alpha: Annotated[float | None, typer.Option(help="Width multiplier in (0, 4] [default: 1.0].")] = None,
-    res: Annotated[int | None, typer.Option(help="Input resolution, at least 32 [default: 224].")] = None,
+    alpha: Annotated[float | None, typer.Option(help=f"Width multiplier in (0, {MAX_ALPHA:g}] [default: 1.0].")] = None,
+    res: Annotated[
+        int | None, typer.Option(help=f"Input resolution, at least {MIN_RESOLUTION} [default: 224].")
+    ] = None,
     block: Annotated[
         BlockChoice | None,
         typer.Option(
@@ -84,16 +88,15 @@ def flops(
     per_layer: Annotated[bool, typer.Option("--per-layer", help="Also show every conv and FC layer.")] = False,
     by_type: Annotated[bool, typer.Option("--by-type", help="Also show the split by layer type (Table 2).")] = False,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    wide: Wide = False,
 ) -> None:
     """Count mult-adds and parameters, and show the paper's figures beside them.
 
     Mult-adds are multiply-accumulates of conv and FC layers (the paper's convention; FLOPs = 2 x mult-adds),
     counted with fvcore; params are all learnable parameters. Example: mnv1-bench flops --alpha 0.75 --res 160
     """
-    from mnv1_bench import report
-    from mnv1_bench.archs.mobilenet import MobileNetConfig
+    from mnv1_bench import registry, report
     from mnv1_bench.counting import count
-    from mnv1_bench.registry import mobilenet_spec, resolve
 
     if models and any(v is not None for v in (alpha, res, block)) or (models and shallow):
         raise UsageProblem(
@@ -103,16 +106,17 @@ def flops(
     if per_layer and by_type and format is not Format.table:
         raise UsageProblem(f"--format {format.value} prints one table: choose --per-layer or --by-type")
     if models:
-        specs = [resolve(name, classes) for name in models]
+        specs = [registry.resolve(name, classes) for name in models]
     else:
-        config = MobileNetConfig(
-            alpha=1.0 if alpha is None else alpha,
-            resolution=224 if res is None else res,
-            block=(block or BlockChoice.separable).value,
-            shallow=shallow,
-            num_classes=classes,
-        )
-        specs = [mobilenet_spec(config)]
+        specs = [
+            registry.mobilenet(
+                1.0 if alpha is None else alpha,
+                224 if res is None else res,
+                block=(block or BlockChoice.separable).value,
+                shallow=shallow,
+                num_classes=classes,
+            )
+        ]
 
     costs = [count(spec.build(), spec.input_shape) for spec in _progress(specs)]
     for spec, cost in zip(specs, costs, strict=True):
@@ -121,18 +125,18 @@ def flops(
 
     if format is Format.table or not (per_layer or by_type):
         summary = report.summary_frame([report.summary_row(s, c) for s, c in zip(specs, costs, strict=True)])
-        emit(summary, format, SUMMARY_COLUMNS, "Cost per image (measured) beside the paper", _notes(summary))
+        emit(summary, format, SUMMARY_COLUMNS, "Cost per image (measured) beside the paper", _notes(summary), wide)
     for spec, cost in zip(specs, costs, strict=True):
         if per_layer:
             frame = report.layers_frame(cost)
             frame.insert(0, "model", spec.name)
-            emit(frame, format, LAYER_COLUMNS, f"{spec.name}: conv and FC layers, in execution order")
+            emit(frame, format, LAYER_COLUMNS, f"{spec.name}: conv and FC layers, in execution order", (), wide)
         if by_type:
             is_table2_model = spec.name == "mobilenet-1.0-224" and spec.num_classes == 1000
             frame = report.by_type_frame(cost, with_paper=is_table2_model)
             frame.insert(0, "model", spec.name)
             notes = [_table2_note()] if "paper_mult_adds_pct" in frame else []
-            emit(frame, format, BY_TYPE_COLUMNS, f"{spec.name}: resources per layer type (Table 2)", notes)
+            emit(frame, format, BY_TYPE_COLUMNS, f"{spec.name}: resources per layer type (Table 2)", notes, wide)
 
 
 def _progress(specs):
@@ -145,10 +149,11 @@ def _progress(specs):
 
 def _notes(summary) -> list[str]:
     from mnv1_bench import paper, report
+    from mnv1_bench.formatting import DELTA_TEXT
 
     notes = [
         f"Measured by mnv1-bench (fvcore); {report.CONVENTION}.",
-        f"Paper figures cited from {paper.CITATION}, Tables 4-10; Δ = (measured - paper) / paper.",
+        f"Paper figures cited from {paper.CITATION}, Tables 4-10; {DELTA_TEXT}.",
     ]
     for row in summary.itertuples():
         if row.note:

@@ -3,40 +3,40 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mnv1_bench.cli.common import threads_text
 from mnv1_bench.cli.options import Device, Dtype
-from mnv1_bench.cli.render import Column, Format, emit, millions, number, records, text, warn
+from mnv1_bench.cli.render import Column, Format, Wide, emit, millions, number, records, stderr_console, warn, word
+from mnv1_bench.errors import UsageProblem
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from mnv1_bench.layer_timing import LayerTiming
-    from mnv1_bench.timing import Stats
+    from mnv1_bench.layer_timing import LayerRun, LayerTiming
+    from mnv1_bench.timing.stats import Stats
 
 
 LAYER_COLUMNS = (
-    Column("index", "#", text),
-    Column("name", "Layer", text),
-    Column("type", "Type", text),
-    Column("in_shape", "Input", text),
-    Column("out_shape", "Output", text),
+    word("index", "#"),
+    word("name", "Layer"),
+    word("type", "Type"),
+    word("in_shape", "Input", priority=3),
+    word("out_shape", "Output", priority=2),
     Column("mult_adds", "Mult-adds (M)", millions(2)),
     Column("params", "Params (K)", lambda v: f"{float(v) / 1e3:,.1f}"),
-    Column("bytes", "Bytes (MB)", millions(2)),
-    Column("flops_per_byte", "FLOPs/byte", number(1)),
+    Column("bytes", "Bytes (MB)", millions(2), priority=1),
+    Column("flops_per_byte", "FLOPs/byte", number(1), priority=2),
     Column("time_ms", "Time (ms)", number(3)),
-    Column("gflops_per_s", "GFLOP/s", number(1)),
+    Column("gflops_per_s", "GFLOP/s", number(1), priority=1),
     Column("mult_adds_pct", "% mult-adds", number(2)),
-    Column("bytes_pct", "% bytes", number(2)),
+    Column("bytes_pct", "% bytes", number(2), priority=1),
     Column("time_pct", "% time", number(2)),
 )
 BY_TYPE_COLUMNS = (
-    Column("type", "Type", text),
+    word("type", "Type"),
     Column("layers", "Layers", number(0)),
     Column("mult_adds_pct", "% mult-adds", number(2)),
     Column("paper_mult_adds_pct", "Paper %", number(2)),
@@ -72,6 +72,7 @@ def layers(
     format: Annotated[Format, typer.Option("--format", help="Output format (csv: the layer rows only).")] = (
         Format.table
     ),
+    wide: Wide = False,
 ) -> None:
     """Measured time of every conv and FC layer beside its mult-adds, params and bytes moved, and by type.
 
@@ -79,57 +80,48 @@ def layers(
     and pooling count with the layer they follow. The by-type summary is the paper's Table 2 with measured
     time added. Example: mnv1-bench layers mobilenet --device cpu
     """
-    from mnv1_bench import layer_timing
     from mnv1_bench.counting import count
-    from mnv1_bench.errors import UsageProblem
+    from mnv1_bench.layer_frames import is_table2_model
+    from mnv1_bench.layer_timing import AGREEMENT_TOLERANCE_PCT, time_layers_and_whole
     from mnv1_bench.registry import resolve
-    from mnv1_bench.timing import TimingConfig, instability, summarize, time_spec, validate
+    from mnv1_bench.timing.config import TimingConfig
+    from mnv1_bench.timing.run import validate
 
     if runs < 1:
         raise UsageProblem(f"--runs must be at least 1, got {runs}")
     spec = resolve(model)
-    config = TimingConfig(device=device.value, batch=batch, dtype=dtype.value, backend="eager",
-                          threads=threads, min_time_s=min_time, fold_bn=fold_bn)  # fmt: skip
-    validate(config)
-    from mnv1_bench import backends
-
-    backends.check_supported(config)  # before the model is built: bad settings fail at once
+    config = TimingConfig(device=device, batch=batch, dtype=dtype, threads=threads, min_time_s=min_time,
+                          fold_bn=fold_bn)  # fmt: skip
+    validate(config)  # before the model is built: bad settings fail at once
     cost = count(spec.build(), spec.input_shape)
-    # The whole network is timed half before and half after the hooked passes, and the samples pooled, so
-    # that a shared machine's drift between the two measurements weighs on both alike.
-    half = replace(config, min_time_s=min_time / 2)
-    with _status(format, f"timing {spec.name} whole (no hooks)"):
-        before = time_spec(spec, half, cost=cost)
-    with _status(format, f"timing {spec.name}'s layers"):
-        timing = layer_timing.time_layers(spec, config, cost, runs=runs)
-    with _status(format, f"timing {spec.name} whole again"):
-        after = time_spec(spec, half, cost=cost)
-    whole = summarize(before.samples_ms + after.samples_ms)
-    unstable = instability(whole, max(before.calls_per_sample, after.calls_per_sample))
+    with _status(format) as on_phase:
+        run = time_layers_and_whole(spec, config, cost, runs, on_phase)
+    if abs(run.agreement_pct) > AGREEMENT_TOLERANCE_PCT:
+        warn(f"per-layer times add up to {run.agreement_pct:+.1f}% of the whole-network time, beyond "
+             f"±{AGREEMENT_TOLERANCE_PCT:g}%: the machine may be busy (whole-network CV {run.whole.cv:.0%}); "
+             "rerun when it is quiet")  # fmt: skip
+    if run.unstable:
+        warn(f"whole-network time unstable: {run.unstable}")
+    _render(run, is_table2_model(spec.name, spec.num_classes), format, wide)
 
-    per_layer = layer_timing.layers_frame(timing)
-    with_paper = layer_timing.is_table2_model(spec.name, spec.num_classes)
-    by_type = layer_timing.by_type_frame(timing, with_paper=with_paper)
-    agreement = layer_timing.agreement_pct(timing.sum_ms, whole.median_ms)
-    if abs(agreement) > layer_timing.AGREEMENT_TOLERANCE_PCT:
-        warn(f"per-layer times add up to {agreement:+.1f}% of the whole-network time, beyond "
-             f"±{layer_timing.AGREEMENT_TOLERANCE_PCT:g}%: the machine may be busy (whole-network CV "
-             f"{whole.cv:.0%}); rerun when it is quiet")  # fmt: skip
-    if unstable:
-        warn(f"whole-network time unstable: {unstable}")
 
+def _render(run: LayerRun, with_paper: bool, format: Format, wide: bool) -> None:
+    """The per-layer table and the by-type table (Table 2 with measured time), in the format asked."""
+    from mnv1_bench.layer_frames import by_type_frame, layers_frame
+
+    timing, whole = run.timing, run.whole
+    per_layer = layers_frame(timing)
+    by_type = by_type_frame(timing, with_paper=with_paper)
     if format is Format.json:
         typer.echo(json.dumps(summary(timing, whole) | {"layers": records(per_layer),
                                                           "by_type": records(by_type)}, indent=2))  # fmt: skip
     elif format is Format.csv:
         emit(per_layer, format, LAYER_COLUMNS)
     else:
-        title = f"{spec.name}: measured time per conv/FC layer, in execution order ({_setting(timing)})"
-        lines = totals_lines(timing, whole)
-        notes = notes_for(timing, with_paper)
-        emit_formatted(per_layer, format, LAYER_COLUMNS, title, [])
-        emit_formatted(by_type, format, BY_TYPE_COLUMNS, f"{spec.name}: by layer type (the paper's Table 2, measured)",
-              [*lines, *notes])  # fmt: skip
+        title = f"{timing.model}: measured time per conv/FC layer, in execution order ({_setting(timing)})"
+        emit(per_layer, format, LAYER_COLUMNS, title, (), wide)
+        emit(by_type, format, BY_TYPE_COLUMNS, f"{timing.model}: by layer type (the paper's Table 2, measured)",
+             [*totals_lines(timing, whole), *notes_for(timing, with_paper)], wide)  # fmt: skip
 
 
 def summary(timing: LayerTiming, whole: Stats) -> dict:
@@ -164,6 +156,7 @@ def totals_lines(timing: LayerTiming, whole: Stats) -> list[str]:
 
 def notes_for(timing: LayerTiming, with_paper: bool) -> list[str]:
     from mnv1_bench import layer_timing
+    from mnv1_bench.layer_frames import TABLE2_SOURCE
 
     notes = [
         f"Measured by mnv1-bench: {timing.settings}; {threads_text(timing.threads)}; torch {timing.torch_version}.",
@@ -173,7 +166,7 @@ def notes_for(timing: LayerTiming, with_paper: bool) -> list[str]:
         "FLOPs/byte and GFLOP/s are for the whole batch.",
     ]
     if with_paper:
-        notes.append(layer_timing.TABLE2_SOURCE)
+        notes.append(TABLE2_SOURCE)
     return notes
 
 
@@ -181,29 +174,11 @@ def _setting(timing: LayerTiming) -> str:
     return f"{timing.device}, batch {timing.batch}, {timing.dtype}, {threads_text(timing.threads)}"
 
 
-def threads_text(threads: int) -> str:
-    return f"{threads} thread" + ("" if threads == 1 else "s")
-
-
-def emit_formatted(frame: pd.DataFrame, fmt: Format, columns: Sequence[Column], title: str, notes: list[str]) -> None:
-    """Rich tables as everywhere; Markdown with the same formatted columns, a heading and the notes after."""
-    shown = [c for c in columns if c.key in frame]  # the paper's columns only where the paper has them
-    if fmt is Format.table:
-        emit(frame, fmt, shown, title, notes)
+@contextmanager
+def _status(fmt: Format) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr while timing (only for the interactive table output); yields its message setter."""
+    if fmt is not Format.table:
+        yield lambda message: None
         return
-    import pandas as pd
-
-    rows = records(frame)
-    table = pd.DataFrame([[c.fmt(row.get(c.key)) for c in shown] for row in rows], columns=[c.header for c in shown])
-    typer.echo(f"**{title}**\n\n{table.to_markdown(index=False)}\n")
-    for note in notes:
-        typer.echo(f"{note}\n")
-
-
-def _status(fmt: Format, message: str):
-    """A spinner on stderr while timing (only for the interactive table output)."""
-    from contextlib import nullcontext
-
-    from mnv1_bench.cli.render import stderr_console
-
-    return stderr_console().status(message) if fmt is Format.table else nullcontext()
+    with stderr_console().status("timing") as status:
+        yield status.update

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import typer
 
+from mnv1_bench.archs.mobilenet_range import ALPHA_DECIMALS, MAX_ALPHA, MIN_RESOLUTION
+
 
 def models() -> None:
     """List the model names every command accepts, with input size and a one-line description."""
     from mnv1_bench.registry import MOBILENET_NAMES, REFERENCE_NETS
 
     rows = [(name, "224x224", text) for name, text in MOBILENET_NAMES.items()]
-    rows.append(("mobilenet-ALPHA-RES", "RESxRES", 'any width and resolution; also the paper\'s "0.75 MobileNet-160"'))
+    rows.append((
+        "mobilenet-ALPHA-RES", "RESxRES",
+        f"ALPHA in (0, {MAX_ALPHA:g}], at most {ALPHA_DECIMALS} decimals; RES at least {MIN_RESOLUTION}; "
+        'also the paper\'s "0.75 MobileNet-160"',
+    ))  # fmt: skip
     rows += [(net.name, f"{net.input_size}x{net.input_size}", net.description) for net in REFERENCE_NETS.values()]
     rows.append(
         ("torchvision:NAME", "224x224", "any torchvision classifier, e.g. torchvision:googlenet (299 for inception_v3)")

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from mnv1_bench.choices import Backend, Device, Dtype
 
-class Device(str, Enum):
-    cpu = "cpu"
-    cuda = "cuda"
-
-
-class Dtype(str, Enum):
-    fp32 = "fp32"
-    fp16 = "fp16"
-    bf16 = "bf16"
-
+__all__ = ["Backend", "Device", "Dtype", "TimeDevice", "TimeMinTime", "TimeResults", "TimeSave", "TimeThreads"]
 
 # The --time options of compare, sweep and tables (batch 1, fp32, eager PyTorch).
 TimeDevice = Annotated[Device, typer.Option(help="Where --time runs.")]

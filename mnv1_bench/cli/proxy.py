@@ -8,42 +8,57 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mnv1_bench.cli.layers import emit_formatted, threads_text
+from mnv1_bench.cli.common import comma_list, progress_bar, threads_text
 from mnv1_bench.cli.options import Device, Dtype
-from mnv1_bench.cli.render import Column, Format, emit, millions, number, ratio, records, stderr_console, text, warn
+from mnv1_bench.cli.render import (
+    Column,
+    Format,
+    Wide,
+    emit,
+    markdown_table,
+    millions,
+    number,
+    ratio,
+    records,
+    stderr_console,
+    warn,
+    word,
+)
 from mnv1_bench.errors import UsageProblem
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mnv1_bench.counting import Cost
     from mnv1_bench.layer_timing import LayerTiming
     from mnv1_bench.proxy import ProxyResult
-    from mnv1_bench.timing import TimingConfig
+    from mnv1_bench.registry import ModelSpec
+    from mnv1_bench.timing.config import TimingConfig
 
 
 MODEL_COLUMNS = (
-    Column("model", "Model", text),
-    Column("family", "Family", text),
+    word("model", "Model"),
+    word("family", "Family", priority=2),
     Column("mult_adds", "Mult-adds (M)", millions(1)),
     Column("params", "Params (M)", millions(2)),
     Column("latency_ms", "Latency (ms)", number(2)),
-    Column("iqr_ms", "IQR (ms)", number(2)),
+    Column("iqr_ms", "IQR (ms)", number(2), priority=1),
     Column("predicted_ms_mult_adds", "Fit on mult-adds (ms)", number(2)),
-    Column("ratio_mult_adds", "Measured ÷ fit", ratio(2)),
-    Column("predicted_ms_params", "Fit on params (ms)", number(2)),
-    Column("ratio_params", "Measured ÷ fit", ratio(2)),
+    Column("ratio_mult_adds", "Measured ÷ fit (mult-adds)", ratio()),
+    Column("predicted_ms_params", "Fit on params (ms)", number(2), priority=3),
+    Column("ratio_params", "Measured ÷ fit (params)", ratio(), priority=3),
 )
 FIT_COLUMNS = (
-    Column("against", "Latency fitted against", text),
+    word("against", "Latency fitted against"),
     Column("n", "Models", number(0)),
     Column("slope", "Slope (log-log)", number(2)),
     Column("pearson_log", "Pearson r (logs)", number(3)),
     Column("spearman", "Spearman rho", number(3)),
     Column("r2_log", "R² (logs)", number(3)),
-    Column("furthest", "Furthest from the fit (measured ÷ fit)", text),
+    word("furthest", "Furthest from the fit (measured ÷ fit)"),
 )
 TABLE2_COLUMNS = (
-    Column("type", "Type", text),
+    word("type", "Type"),
     Column("mult_adds_pct", "% mult-adds", number(2)),
     Column("paper_mult_adds_pct", "Paper % mult-adds", number(2)),
     Column("bytes_pct", "% bytes", number(2)),
@@ -71,6 +86,7 @@ def proxy(
         Format.table
     ),
     models: Annotated[str | None, typer.Option(hidden=True, help="Comma-separated subset (tests).")] = None,
+    wide: Wide = False,
 ) -> None:
     """Time the paper's 16-model grid, Conv MobileNet and the reference networks; fit latency to mult-adds.
 
@@ -80,24 +96,21 @@ def proxy(
     Example: mnv1-bench proxy --device cpu
     """
     from mnv1_bench import proxy as lib
-    from mnv1_bench.timing import TimingConfig, validate
+    from mnv1_bench.registry import resolve
+    from mnv1_bench.timing.config import TimingConfig
+    from mnv1_bench.timing.run import validate
 
-    config = TimingConfig(device=device.value, batch=batch, dtype=dtype.value, backend="eager",
-                          threads=threads, min_time_s=min_time)  # fmt: skip
+    config = TimingConfig(device=device, batch=batch, dtype=dtype, threads=threads, min_time_s=min_time)
     validate(config)
-    from mnv1_bench import backends
-
-    backends.check_supported(config)
-    names = lib.proxy_models() if models is None else [m.strip() for m in models.split(",") if m.strip()]
+    names = lib.proxy_models() if models is None else comma_list("--models", models, str, "registry names")
     if len(names) < lib.MIN_MODELS:
         raise UsageProblem(f"a fit needs at least {lib.MIN_MODELS} models, got {len(names)}")
-    from mnv1_bench.registry import resolve
-
-    names = list(dict.fromkeys(resolve(name).name for name in names))  # every name checked before any timing
+    specs = list({spec.name: spec for spec in map(resolve, names)}.values())  # all checked before any timing
     # Table 2's per-layer passes run just before the first model, 1.0 MobileNet-224, is timed whole: the two
     # are compared in the Markdown section, and neighbouring windows share the machine's state.
+    costs = _count(specs)
     table2 = _table2(config) if models is None else None
-    frame = _measure(names, config)
+    frame = _measure(specs, costs, config)
     result = lib.analyse(frame)
     for row in frame.itertuples():
         if row.unstable:
@@ -111,31 +124,33 @@ def proxy(
         emit(result.frame, format, MODEL_COLUMNS)
     else:
         title = f"Measured latency and the log-log fits ({_setting(env)})"
-        emit_formatted(result.frame, format, MODEL_COLUMNS, title, [])
-        emit_formatted(lib.fits_frame(result), format, FIT_COLUMNS, "How well the proxies predict latency",
-                       [*_notes(env), spread(frame)])  # fmt: skip
+        emit(result.frame, format, MODEL_COLUMNS, title, (), wide)
+        emit(lib.fits_frame(result), format, FIT_COLUMNS, "How well the proxies predict latency",
+             [*_notes(env), spread(frame)], wide)  # fmt: skip
     if save:
         _save(result, table2, env, out, device.value)
 
 
-def _measure(names: list[str], config: TimingConfig) -> pd.DataFrame:
-    """Count and time each model with the timing engine, a progress bar on stderr."""
-    from rich.progress import Progress
+def _count(specs: list[ModelSpec]) -> list[Cost]:
+    from mnv1_bench.tables.measure import measure
+
+    with stderr_console().status("counting"):
+        return [measure(spec.name)[1] for spec in specs]
+
+
+def _measure(specs: list[ModelSpec], costs: list[Cost], config: TimingConfig) -> pd.DataFrame:
+    """Time each model with the timing engine (a progress bar on stderr); one row per model."""
+    import pandas as pd
 
     from mnv1_bench import proxy as lib
-    from mnv1_bench.timing import time_spec
+    from mnv1_bench.timing.run import time_runs
 
-    def measure(spec, cost) -> lib.Latency:
-        row = time_spec(spec, config, cost=cost)
-        return lib.Latency(row.median_ms, row.iqr_ms, row.runs, row.cv, row.unstable)
-
-    with Progress(console=stderr_console(), transient=True) as progress:
-        task = progress.add_task("timing", total=len(names))
-
-        def on_model(name: str) -> None:
-            progress.update(task, description=f"timing {name}", completed=names.index(name))
-
-        return lib.measure_models(names, measure, on_model)
+    with progress_bar() as progress:
+        run = time_runs(specs, [config], None, progress, costs, checked=True)
+    if run.interrupted:
+        raise KeyboardInterrupt  # a fit over the models finished so far would mislead
+    latencies = (lib.Latency(r.median_ms, r.iqr_ms, r.runs, r.cv, r.unstable) for r in run.rows)
+    return pd.DataFrame(map(lib.model_row, specs, run.costs, latencies))
 
 
 def _table2(config: TimingConfig) -> LayerTiming:
@@ -150,13 +165,12 @@ def _table2(config: TimingConfig) -> LayerTiming:
 
 
 def _environment(config: TimingConfig) -> dict:
-    from mnv1_bench import provenance
-    from mnv1_bench.roofline import device_name
-    from mnv1_bench.timing import set_threads
+    from mnv1_bench import results
+    from mnv1_bench.environment import device_name, set_threads
 
-    env = provenance.environment(set_threads(config.threads))
+    env = results.environment(set_threads(config.threads))
     return env | {"device": config.device, "device_name": device_name(config.device), "batch": config.batch,
-                  "dtype": config.dtype, "backend": "eager", "min_time_s": config.min_time_s}  # fmt: skip
+                  "dtype": config.dtype, "backend": config.backend, "min_time_s": config.min_time_s}  # fmt: skip
 
 
 def spread(frame: pd.DataFrame) -> str:
@@ -180,7 +194,8 @@ def _notes(env: dict) -> list[str]:
 
 
 def _save(result: ProxyResult, table2: LayerTiming | None, env: dict, out: Path, device: str) -> None:
-    from mnv1_bench import provenance, proxy as lib
+    from mnv1_bench import proxy as lib
+    from mnv1_bench.files import write_atomic
 
     figure = out / f"proxy_{device}.png"
     lib.save_figure(result, figure, f"Latency vs cost, measured by mnv1-bench: {_setting(env)}, PyTorch eager, "
@@ -192,7 +207,7 @@ def _save(result: ProxyResult, table2: LayerTiming | None, env: dict, out: Path,
         return
     path = out / SECTIONS_FILE
     existing = path.read_text() if path.exists() else ""
-    provenance.write_atomic(path, lib.merge_sections(existing, device, section(result, table2, env, figure.name)))
+    write_atomic(path, lib.merge_sections(existing, device, section(result, table2, env, figure.name)))
     console.print(f"saved {path}", style="dim", highlight=False)
 
 
@@ -209,18 +224,14 @@ def _whole(result: ProxyResult, table2: LayerTiming) -> str:
 
 
 def _md(frame: pd.DataFrame, columns: tuple[Column, ...]) -> str:
-    import pandas as pd
-
-    shown = [c for c in columns if c.key in frame]
-    rows = [[c.fmt(row.get(c.key)) for c in shown] for row in records(frame)]
-    return pd.DataFrame(rows, columns=[c.header for c in shown]).to_markdown(index=False)
+    return markdown_table(records(frame), [c for c in columns if c.key in frame])
 
 
 def section(result: ProxyResult, table2: LayerTiming, env: dict, figure: str) -> str:
     """One device's part of beyond_the_paper.md: the measured Table 2 and the proxy fits, with provenance."""
-    from mnv1_bench import layer_timing, proxy as lib
+    from mnv1_bench import layer_frames, layer_timing, proxy as lib
 
-    by_type = layer_timing.by_type_frame(table2, with_paper=True)
+    by_type = layer_frames.by_type_frame(table2, with_paper=True)
     dw = by_type.set_index("type").loc["Conv dw 3x3"]
     fit = result.fits["mult_adds"]
     worst = lib.outliers(result, "mult_adds", k=3)
@@ -240,7 +251,7 @@ def section(result: ProxyResult, table2: LayerTiming, env: dict, figure: str) ->
         "",
         f"The depthwise layers hold {dw['mult_adds_pct']:.1f}% of the mult-adds (paper: 3.06%) but "
         f"{dw['bytes_pct']:.1f}% of the bytes moved and {dw['time_pct']:.1f}% of the measured time. "
-        f"Per-layer times sum to {table2.sum_ms:.2f} ms{_whole(result, table2)}. {layer_timing.TABLE2_SOURCE}",
+        f"Per-layer times sum to {table2.sum_ms:.2f} ms{_whole(result, table2)}. {layer_frames.TABLE2_SOURCE}",
         "",
         f"### Mult-adds as a latency proxy on {where} ({fit.n} models)",
         "",

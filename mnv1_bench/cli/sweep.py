@@ -7,34 +7,38 @@ from typing import Annotated
 
 import typer
 
+from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MIN_RESOLUTION
+from mnv1_bench.cli.common import timing_config, with_progress
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeResults, TimeSave, TimeThreads
-from mnv1_bench.cli.render import Column, Format, accuracy, emit, millions, number, text, warn
+from mnv1_bench.cli.render import Column, Format, Wide, accuracy, emit, millions, number, warn, word
 
 DEFAULT_ALPHAS = "1,0.75,0.5,0.25"
 DEFAULT_RESOLUTIONS = "224,192,160,128"
 
 
 COLUMNS = (
-    Column("model", "Model", text),
-    Column("alpha_label", "α", text),
-    Column("resolution", "Resolution", text),
+    word("model", "Model"),
+    word("alpha_label", "α"),
+    word("resolution", "Resolution"),
     Column("mult_adds", "Mult-adds (M)", millions(1)),
     Column("weights", "Params (M)", millions(3)),
     Column("paper_top1", "ImageNet top-1 (paper)", accuracy),
-    Column("paper_source", "Cited from", text),
+    word("paper_source", "Cited from", priority=3),
 )
 TIMED_COLUMNS = (
     Column("median_ms", "Median (ms)", number(2)),
-    Column("iqr_ms", "IQR (ms)", number(2)),
-    Column("throughput_per_s", "Images/s", number(1)),
+    Column("iqr_ms", "IQR (ms)", number(2), priority=1),
+    Column("throughput_per_s", "Images/s", number(1), priority=2),
 )
 
 
 def sweep(
-    alphas: Annotated[str, typer.Option(help="Width multipliers, comma-separated, each in (0, 4].")] = DEFAULT_ALPHAS,
-    resolutions: Annotated[str, typer.Option(help="Input resolutions, comma-separated integers of at least 32.")] = (
-        DEFAULT_RESOLUTIONS
-    ),
+    alphas: Annotated[
+        str, typer.Option(help=f"Width multipliers, comma-separated, each in (0, {MAX_ALPHA:g}].")
+    ] = DEFAULT_ALPHAS,
+    resolutions: Annotated[
+        str, typer.Option(help=f"Input resolutions, comma-separated integers of at least {MIN_RESOLUTION}.")
+    ] = DEFAULT_RESOLUTIONS,
     time: Annotated[bool, typer.Option("--time", help="Also measure latency (batch 1, fp32, eager).")] = False,
     device: TimeDevice = Device.cpu,
     min_time: TimeMinTime = 1.0,
@@ -42,6 +46,7 @@ def sweep(
     results: TimeResults = Path("results"),
     save: TimeSave = True,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    wide: Wide = False,
 ) -> None:
     """Count every MobileNet of a width x resolution grid (the paper's Figures 4 and 5).
 
@@ -49,15 +54,14 @@ def sweep(
     paper's convention) are measured; ImageNet top-1 is cited from the paper where it prints one (Tables 6, 7
     and 9), empty otherwise. Example: mnv1-bench sweep --alphas 1,0.5 --resolutions 224,128
     """
-    from mnv1_bench.cli.tables import timing_config, with_progress
     from mnv1_bench.sweep import grid_frame, grid_keys, parse_alphas, parse_resolutions
-    from mnv1_bench.tables.measure import measure, measure_all
+    from mnv1_bench.tables.measure import cost_of, measure_all
 
     alpha_values, resolution_values = parse_alphas(alphas), parse_resolutions(resolutions)
     config = timing_config(device, min_time, threads) if time else None
     keys = grid_keys(alpha_values, resolution_values)
     with_progress(keys, measure_all, "counting")
-    frame = grid_frame(measure, alpha_values, resolution_values)
+    frame = grid_frame(cost_of, alpha_values, resolution_values)
     columns = list(COLUMNS)
     notes = [
         "Mult-adds and params measured by mnv1-bench (fvcore): mult-adds = conv + FC multiply-accumulates "
@@ -78,4 +82,4 @@ def sweep(
         for key, row in timed.items():
             if row.unstable:
                 warn(f"{key[0]}: latency unstable ({row.unstable_reason}); rerun with a longer --min-time")
-    emit(frame, format, columns, "MobileNet width x resolution grid (Figures 4 and 5)", notes)
+    emit(frame, format, columns, "MobileNet width x resolution grid (Figures 4 and 5)", notes, wide)

@@ -2,58 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
+from mnv1_bench.cli.common import key_name, timing_config, with_progress
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeThreads
-from mnv1_bench.cli.render import Column, Format, emit, stderr_console, text, warn
+from mnv1_bench.cli.render import Format, emit, warn, word
 from mnv1_bench.errors import UsageProblem
 
-if TYPE_CHECKING:
-    from mnv1_bench.timing import TimingConfig
-
 SUMMARY_COLUMNS = (
-    Column("table", "Table", text),
-    Column("title", "Caption", text),
-    Column("agreement", "Rows that agree with the paper", text),
-    Column("files", "Files", text),
+    word("table", "Table"),
+    word("title", "Caption"),
+    word("agreement", "Rows that agree with the paper"),
+    word("files", "Files"),
 )
-
-
-def with_progress(keys: Iterable, work: Callable, verb: str) -> dict:
-    """Run ``work(keys, on_each)`` with a rich progress bar on stderr ("counting mobilenet-1.0-224 3/28")."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    keys = list(dict.fromkeys(keys))
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=stderr_console(), transient=True) as progress:
-        task = progress.add_task(f"{verb} {_name(keys[0])}" if keys else verb, total=len(keys))
-
-        def on_each(key) -> None:
-            done = keys.index(key) + 1
-            following = f" {_name(keys[done])}" if done < len(keys) else ""
-            progress.update(task, completed=done, description=f"{verb}{following}")
-
-        return work(keys, on_each)
-
-
-def _name(key) -> str:
-    name, classes = key
-    return name if classes == 1000 else f"{name} ({classes} classes)"
-
-
-def timing_config(device: Device, min_time: float, threads: int | None) -> TimingConfig:
-    """A batch-1 fp32 eager configuration, validated before anything is built or timed."""
-    from mnv1_bench import backends
-    from mnv1_bench.timing import TimingConfig, validate
-
-    config = TimingConfig(device=device.value, batch=1, min_time_s=min_time, threads=threads)
-    validate(config)
-    backends.check_supported(config)
-    return config
 
 
 def tables(
@@ -90,7 +54,7 @@ def tables(
 
         label = device_label(config)
         timings = with_progress(keys, lambda ks, each: time_models(ks, config, results, each), "timing")
-        unstable = [_name(key) for key, row in timings.items() if row.unstable]
+        unstable = [key_name(key) for key, row in timings.items() if row.unstable]
         if unstable:
             warn(f"{len(unstable)} of {len(timings)} timings are unstable (CV over 10%): {', '.join(unstable)}; "
                  "rerun with a longer --min-time or on a quieter machine")  # fmt: skip

@@ -4,14 +4,14 @@
 
 from __future__ import annotations
 
-from mnv1_bench.tables.base import Col, PaperTable
+from mnv1_bench.tables.base import Column, PaperTable
 from mnv1_bench.tables.body import table1, table2, table3
 from mnv1_bench.tables.comparisons import COMPARED_TABLES, comparison_table, required_models
 from mnv1_bench.tables.measure import measure, measure_all
 
 __all__ = [
     "COMPARED_TABLES",
-    "Col",
+    "Column",
     "PaperTable",
     "all_tables",
     "comparison_table",

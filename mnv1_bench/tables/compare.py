@@ -12,7 +12,7 @@ import pandas as pd
 from mnv1_bench import paper, report
 from mnv1_bench.counting import Cost
 from mnv1_bench.registry import ModelSpec
-from mnv1_bench.tables.claims import QUANTITY_WORDS
+from mnv1_bench.tables.claims import QUANTITY_WORDS, times, verdict
 
 FIELDS = (
     "model", "label", "input", "paper_row", "paper_top1", "paper_mult_adds_m", "mult_adds", "mult_adds_diff_pct",
@@ -28,20 +28,20 @@ def _ratio(value: float | None, base: float | None) -> float | None:
 def compare_frame(measured: list[tuple[ModelSpec, Cost]]) -> pd.DataFrame:
     """One row per model, the first being the baseline; counts exact, ratios model / baseline."""
     base_spec, base_cost = measured[0]
-    base_row = base_spec.paper_row()
+    base = report.summary_row(base_spec, base_cost)
     rows = []
     for spec, cost in measured:
+        # Only figures printed for this very network (same classes) are compared: see report.summary_row.
         summary = report.summary_row(spec, cost)
         printed = spec.paper_row()
         rows.append({
             **summary,
             "paper_top1": printed.accuracy if printed else None,
-            "params_diff_pct": report.diff_pct(cost.weights / 1e6, printed.params if printed else None),
+            "params_diff_pct": summary["weights_diff_pct"],
             "mult_adds_ratio": cost.mult_adds / base_cost.mult_adds,
-            "paper_mult_adds_ratio": _ratio(printed.mult_adds if printed else None,
-                                            base_row.mult_adds if base_row else None),
+            "paper_mult_adds_ratio": _ratio(summary["paper_mult_adds_m"], base["paper_mult_adds_m"]),
             "weights_ratio": cost.weights / base_cost.weights,
-            "paper_params_ratio": _ratio(printed.params if printed else None, base_row.params if base_row else None),
+            "paper_params_ratio": _ratio(summary["paper_params_m"], base["paper_params_m"]),
         })  # fmt: skip
     return pd.DataFrame(rows, columns=list(FIELDS))
 
@@ -58,9 +58,8 @@ def claim_notes(frame: pd.DataFrame, measured: list[tuple[ModelSpec, Cost]]) -> 
             if claim.model != printed.label or claim.baseline != base_row.label:
                 continue
             ratio = record["weights_ratio" if claim.quantity == "params" else "mult_adds_ratio"]
-            verdict = "borne out" if paper.claim_holds(claim, ratio) else "not borne out"
             notes.append(
                 f"Table {claim.table}'s text: {claim.baseline} is '{claim.quote}' than {claim.model}. Measured "
-                f"{QUANTITY_WORDS[claim.quantity]} ratio {ratio:.1f}x: {verdict} at the claim's printed precision."
+                f"{QUANTITY_WORDS[claim.quantity]} ratio {times(ratio)}: {verdict(claim, ratio)}."
             )
     return notes

@@ -13,23 +13,26 @@ import pandas as pd
 
 from mnv1_bench import paper
 from mnv1_bench.counting import Cost
-from mnv1_bench.registry import ModelSpec, resolve
+from mnv1_bench.registry import ModelSpec
 from mnv1_bench.tables import claims
-from mnv1_bench.tables.base import Col, PaperTable, accuracy, diff_pct, millions, rounded, signed, text, word, yes_no
+from mnv1_bench.tables.base import (
+    DELTA_TEXT,
+    Column,
+    PaperTable,
+    accuracy,
+    delta,
+    diff_pct,
+    millions,
+    printed_delta,
+    rounded,
+    text,
+    word,
+    yes_no,
+)
 
 Measure = Callable[[str, int], tuple[ModelSpec, Cost]]
 
 COMPARED_TABLES = (4, 5, 6, 7, 8, 9, 10)
-DOGS_CLASSES = 120  # Stanford Dogs, Table 10
-
-
-def classes_of(table: int) -> int:
-    return DOGS_CLASSES if table == 10 else 1000
-
-
-def model_name(row: paper.PaperRow) -> str:
-    """The registry name of the network a printed row describes ("VGG 16" -> "vgg16")."""
-    return resolve(row.label, classes_of(row.table)).name
 
 
 def required_models() -> list[tuple[str, int]]:
@@ -37,29 +40,29 @@ def required_models() -> list[tuple[str, int]]:
     keys = [("mobilenet-1.0-224", 1000)]
     for table in COMPARED_TABLES:
         for row in paper.rows_of(table):
-            keys.append((model_name(row), classes_of(table)))
-            if table == 10:  # the printed mult-adds are the 1000-class figures
-                keys.append((model_name(row), 1000))
+            keys += [(row.model, row.classes), (row.model, row.mult_adds_classes)]
     return list(dict.fromkeys(keys))
 
 
 def compare_row(row: paper.PaperRow, measure: Measure) -> dict:
-    """One printed row beside its measured counts (exact integers) and whether they agree."""
-    classes = classes_of(row.table)
-    spec, cost = measure(model_name(row), classes)
-    # The paper's mult-adds are always 1000-class figures (Table 10 copies them from Tables 6 and 7).
-    _, cost_1000 = measure(spec.name, 1000) if classes != 1000 else (spec, cost)
-    ma_agrees = paper.agrees(cost_1000.mult_adds / 1e6, row.mult_adds_m)
+    """One printed row beside its measured counts (exact integers) and whether they agree.
+
+    Each printed figure is compared with a count of the network it describes: params at ``row.classes``,
+    mult-adds at ``row.mult_adds_classes`` (Table 10 copies the 1000-class mult-adds of Tables 6 and 7).
+    """
+    spec, cost = measure(row.model, row.classes)
+    _, cost_ma = measure(row.model, row.mult_adds_classes)
+    ma_agrees = paper.agrees(cost_ma.mult_adds / 1e6, row.mult_adds_m)
     w_agrees = paper.agrees(cost.weights / 1e6, row.params_m)
     return {
         "label": row.label,
         "model": spec.name,
-        "classes": classes,
+        "classes": row.classes,
         "paper_top1": row.accuracy,
         "paper_mult_adds_m": row.mult_adds_m,
         "mult_adds": cost.mult_adds,
-        "mult_adds_1000": cost_1000.mult_adds,
-        "mult_adds_diff_pct": diff_pct(cost_1000.mult_adds / 1e6, row.mult_adds_m),
+        "mult_adds_1000": cost_ma.mult_adds,
+        "mult_adds_diff_pct": diff_pct(cost_ma.mult_adds / 1e6, row.mult_adds_m),
         "paper_params_m": row.params_m,
         "weights": cost.weights,
         "params": cost.params,
@@ -83,19 +86,20 @@ def comparison_table(table: int, measure: Measure) -> PaperTable:
     columns = [
         word("label", "Model (paper)"),
         word("model", "Built as"),
-        Col("paper_top1", f"{dataset} top-1 (paper)", accuracy),
-        Col("paper_mult_adds_m", "Mult-adds (M, paper)", text),
+        Column("paper_top1", f"{dataset} top-1 (paper)", accuracy),
+        Column("paper_mult_adds_m", "Mult-adds (M, paper)", text),
     ]
     if table == 10:
-        columns += [Col("mult_adds", "Mult-adds (M, measured, 120 classes)", millions(1)),
-                    Col("mult_adds_1000", "Mult-adds (M, measured, 1000 classes)", millions(1))]  # fmt: skip
+        columns += [Column("mult_adds", "Mult-adds (M, measured, 120 classes)", millions(1)),
+                    Column("mult_adds_1000", "Mult-adds (M, measured, 1000 classes)", millions(1))]  # fmt: skip
     else:
-        columns.append(Col("mult_adds", "Mult-adds (M, measured)", millions(1)))
+        columns.append(Column("mult_adds", "Mult-adds (M, measured)", millions(1)))
+    measured_mult_adds = "mult_adds_1000" if table == 10 else "mult_adds"
     columns += [
-        Col("mult_adds_diff_pct", "Δ mult-adds", signed(1)),
-        Col("paper_params_m", "Params (M, paper)", text),
-        Col("weights", "Params (M, measured)", millions(3)),
-        Col("params_diff_pct", "Δ params", signed(1)),
+        Column("mult_adds_diff_pct", "Δ mult-adds (M)", value=delta(measured_mult_adds, "paper_mult_adds_m")),
+        Column("paper_params_m", "Params (M, paper)", text),
+        Column("weights", "Params (M, measured)", millions(3)),
+        Column("params_diff_pct", "Δ params (M)", value=delta("weights", "paper_params_m")),
         word("agrees", "Agrees", yes_no),
     ]
     misses = tuple(frame.loc[~frame["agrees"], "label"])
@@ -111,7 +115,7 @@ def _source(table: int) -> str:
         f"here: no dataset, no trained weights). Mult-adds and params measured by mnv1-bench (fvcore) on the "
         f"networks named under 'Built as', with {classes}: mult-adds = multiply-accumulates of conv and FC layers "
         "(FLOPs = 2 x mult-adds); params = conv and FC weights, the paper's convention (the CSV's `params` column "
-        "has every learnable parameter). Δ = (measured - paper) / paper. Agrees = mult-adds and params both "
+        f"has every learnable parameter). {DELTA_TEXT}. Agrees = mult-adds and params both "
         "within one unit of the paper's last printed digit."
     )
 
@@ -140,10 +144,16 @@ def _misses(record: dict) -> list[str]:
     """The measured-vs-printed differences of one row that exceed the paper's rounding, in words."""
     misses = []
     if not record["mult_adds_agree"]:
-        measured = record.get("mult_adds_1000", record["mult_adds"])
-        misses.append(f"mult-adds measured {measured / 1e6:,.1f}M vs printed {record['paper_mult_adds_m']}, "
-                      f"{signed(1)(record['mult_adds_diff_pct'])}")  # fmt: skip
+        measured, printed = record.get("mult_adds_1000", record["mult_adds"]), record["paper_mult_adds_m"]
+        misses.append(f"mult-adds measured {measured / 1e6:,.1f}M vs printed {printed}, "
+                      f"{_difference(measured, printed, record['mult_adds_diff_pct'])}")  # fmt: skip
     if not record["params_agree"]:
-        misses.append(f"params measured {record['weights'] / 1e6:,.3f}M vs printed {record['paper_params_m']}, "
-                      f"{signed(1)(record['params_diff_pct'])}")  # fmt: skip
+        measured, printed = record["weights"], record["paper_params_m"]
+        misses.append(f"params measured {measured / 1e6:,.3f}M vs printed {printed}, "
+                      f"{_difference(measured, printed, record['params_diff_pct'])}")  # fmt: skip
     return misses
+
+
+def _difference(measured: int, printed: str, pct: float) -> str:
+    """ "+1.3M (+0.027%)": the difference in the printed unit, and relative to the printed figure."""
+    return f"{printed_delta(measured / 1e6, printed)}M ({pct:+.2g}%)"

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mnv1_bench import figures
+from mnv1_bench.results import load_results
 from mnv1_bench.sweep import grid_frame, grid_keys
 from mnv1_bench.tables import all_tables, required_models
 from mnv1_bench.tables.base import PaperTable
 from mnv1_bench.tables.comparisons import COMPARED_TABLES
 from mnv1_bench.tables.index import BEYOND_FILE, Figure, index_markdown
 from mnv1_bench.tables.latency import FIGURE as LATENCY_FIGURE, index_lines, latency_frame
-from mnv1_bench.tables.measure import ModelKey, measure
+from mnv1_bench.tables.measure import ModelKey, cost_of
 from mnv1_bench.tables.timed import timed_table
 from mnv1_bench.tables.writer import write_table, write_text
 
@@ -39,15 +40,13 @@ def required_keys() -> list[ModelKey]:
 
 def generate(out: Path, results_dir: Path, timings: dict | None = None, device: str = "") -> Generated:
     """Write everything under ``out``; ``timings`` (from ``tables --time``) adds the *_timed tables."""
-    from mnv1_bench.provenance import load_results
-
     tables = all_tables()
     files: list[Path] = []
     for table in tables:
         files += write_table(table, out)
         if timings and table.number in COMPARED_TABLES:
             files += write_table(timed_table(table, timings, device), out, "_timed")
-    grid = grid_frame(measure)
+    grid = grid_frame(cost_of)
     files.append(figures.accuracy_figure(grid, "mult_adds", out / FIGURE4.file))
     files.append(figures.accuracy_figure(grid, "weights", out / FIGURE5.file))
     points = latency_frame(load_results(results_dir))

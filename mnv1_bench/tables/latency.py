@@ -1,6 +1,6 @@
 """Measured latency for the figure the paper does not have: latency vs mult-adds, per device.
 
-The rows come from saved timing results (``results/time-*.jsonl``, see :mod:`mnv1_bench.provenance`): batch 1,
+The rows come from saved timing results (``results/time-*.jsonl``, see :mod:`mnv1_bench.results`): batch 1,
 fp32, eager PyTorch, one row per model and device (the most recent). Which models: the width x resolution
 grid, the standard-conv MobileNet and the reference networks.
 """

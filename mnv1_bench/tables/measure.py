@@ -16,19 +16,24 @@ ModelKey = tuple[str, int]  # (registry name, number of classes)
 
 
 @cache
-def measure(name: str, num_classes: int = 1000) -> tuple[ModelSpec, Cost]:
-    """Build and count one model (mult-adds in the paper's convention, exact integers); cached per process."""
+def cost_of(spec: ModelSpec) -> Cost:
+    """Build and count one network (mult-adds in the paper's convention, exact integers); cached per spec."""
     import torch
 
-    spec = resolve(name, num_classes)
     # Counting needs shapes, not speed. On a busy machine, intra-op threads spin-waiting for a free core made
     # counting 2 to 5 times slower than one thread, so count on one and give the setting back after.
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return spec, count(spec.build(), spec.input_shape)
+        return count(spec.build(), spec.input_shape)
     finally:
         torch.set_num_threads(threads)
+
+
+def measure(name: str, num_classes: int = 1000) -> tuple[ModelSpec, Cost]:
+    """The spec a registry name stands for, and its cost (shared with :func:`cost_of`'s cache)."""
+    spec = resolve(name, num_classes)
+    return spec, cost_of(spec)
 
 
 def measure_all(

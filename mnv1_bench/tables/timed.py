@@ -1,6 +1,6 @@
 """Timing for `compare`, `sweep` and `tables --time`: each model timed once, each row saved with provenance.
 
-Times come from :func:`mnv1_bench.timing.time_spec` (median and IQR per call, after warm-up, device synced);
+Times come from :func:`mnv1_bench.timing.run.time_runs` (median and IQR per call, after warm-up, device synced);
 rows are saved under ``results/`` as the `time` command saves them, so figures can be drawn from them later.
 """
 
@@ -9,15 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from mnv1_bench.tables.base import Col, PaperTable, fixed
+from mnv1_bench.environment import device_name, set_threads
+from mnv1_bench.tables.base import Column, PaperTable, fixed
 from mnv1_bench.tables.measure import ModelKey, measure
-
-if TYPE_CHECKING:
-    from mnv1_bench.timing import TimingConfig, TimingRow
+from mnv1_bench.timing.config import TimingConfig
+from mnv1_bench.timing.run import TimingRow, time_runs
 
 TIMING_FIELDS = ("median_ms", "iqr_ms", "throughput_per_s", "runs", "unstable")
 
@@ -28,32 +27,25 @@ def time_models(
     results_dir: Path | None,
     on_each: Callable[[ModelKey], None] | None = None,
 ) -> dict[ModelKey, TimingRow]:
-    """Time each (model, classes) once with ``config``; save every finished row under ``results_dir``
-    (None: do not save). Returns TimingRows by key."""
-    from mnv1_bench import provenance
-    from mnv1_bench.timing import set_threads, time_spec
+    """Time each (model, classes) once with ``config``, which has passed ``mnv1_bench.timing.run.validate``; save
+    every finished row under ``results_dir`` (None: do not save). Returns TimingRows by key; Ctrl-C propagates
+    (the rows finished are saved)."""
+    keys = list(dict.fromkeys(keys))
+    counted = [measure(*key) for key in keys]
 
-    run_file = None
-    rows: dict[ModelKey, TimingRow] = {}
-    for key in dict.fromkeys(keys):
-        spec, cost = measure(*key)
-        row = time_spec(spec, config, cost=cost)
-        rows[key] = row
-        if results_dir is not None:
-            if run_file is None:
-                env = provenance.environment(set_threads(config.threads))
-                run_file = provenance.RunFile(provenance.run_path(results_dir), env)
-            run_file.add({**provenance.row_record(row), "classes": key[1]})
-        if on_each is not None:
-            on_each(key)
-    return rows
+    def progress(done: int, total: int, doing: str) -> None:
+        if done and on_each is not None:
+            on_each(keys[done - 1])
+
+    specs, costs = [spec for spec, _ in counted], [cost for _, cost in counted]
+    run = time_runs(specs, [config], results_dir, progress, costs, checked=True)
+    if run.interrupted:
+        raise KeyboardInterrupt
+    return dict(zip(keys, run.rows, strict=True))
 
 
 def device_label(config: TimingConfig) -> str:
     """ "cpu (AMD EPYC ..., 2 threads)" or "cuda (NVIDIA H100 ...)", for titles and notes."""
-    from mnv1_bench.roofline import device_name
-    from mnv1_bench.timing import set_threads
-
     if config.device == "cuda":
         return f"cuda ({device_name('cuda')})"
     return f"cpu ({device_name('cpu')}, {set_threads(config.threads)} threads)"
@@ -66,9 +58,9 @@ def timed_table(table: PaperTable, timings: dict[ModelKey, TimingRow], device: s
     for field in TIMING_FIELDS:
         frame[field] = [getattr(r, field) if r is not None else None for r in rows]
     columns = tuple(c for c in table.columns if c.key != "agrees") + (
-        Col("median_ms", f"Median latency (ms, measured, {device})", fixed(2)),
-        Col("iqr_ms", "IQR (ms)", fixed(2)),
-        Col("throughput_per_s", "Images/s", fixed(1)),
+        Column("median_ms", f"Median latency (ms, measured, {device})", fixed(2)),
+        Column("iqr_ms", "IQR (ms)", fixed(2)),
+        Column("throughput_per_s", "Images/s", fixed(1)),
     )
     unstable = [f"{m}" for m, r in zip(frame["model"], rows, strict=True) if r is not None and r.unstable]
     notes = (

@@ -1,21 +1,16 @@
-"""Write tables to disk: Markdown and CSV of each, atomically (a temporary file, then os.replace)."""
+"""Write tables to disk: Markdown and CSV of each, atomically (:func:`mnv1_bench.files.write_atomic`)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from mnv1_bench.files import write_atomic
 from mnv1_bench.tables.base import PaperTable
 
 
 def write_text(path: Path, text: str) -> Path:
     """Write UTF-8 text with Unix newlines so a reader never sees a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-    return path
+    return write_atomic(path, text)
 
 
 def write_table(table: PaperTable, out: Path, suffix: str = "") -> list[Path]:

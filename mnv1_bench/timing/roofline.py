@@ -17,19 +17,21 @@ from __future__ import annotations
 
 import json
 import math
-import platform
-import socket
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mnv1_bench.choices import BYTES_PER_ELEMENT, Dtype, torch_dtype
+from mnv1_bench.environment import device_name, hostname, set_threads
+from mnv1_bench.files import write_atomic
+from mnv1_bench.timing.clock import device_stopwatch, measure
+from mnv1_bench.timing.config import TimingConfig
+
 if TYPE_CHECKING:
     from mnv1_bench.counting import Cost
-    from mnv1_bench.timing import TimingConfig
 
-BYTES_PER_ELEMENT = {"fp32": 4, "fp16": 2, "bf16": 2}
 CACHE_PATH = Path("results") / "cache" / "roofline.json"
 # Sizes chosen so one calibration takes seconds: the matmul is large enough to reach the BLAS/cuBLAS peak, the
 # copy far larger than any cache (CPU L3 here is tens of MiB; an H100's L2 is 50 MiB). On CPU the matmul grows
@@ -70,27 +72,9 @@ class Floors:
 Calibrate = Callable[[str, str, int], Peaks]  # (device, dtype, threads) -> Peaks
 
 
-def device_name(device: str) -> str:
-    """The GPU's name, or the CPU's model name."""
-    if device == "cuda":
-        import torch
-
-        return torch.cuda.get_device_name()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def measure_peaks(device: str, dtype: str, threads: int) -> Peaks:
     """Time a square matmul and a large copy (the real calibration: seconds on CPU, under a second on GPU)."""
     import torch
-
-    from mnv1_bench.backends import torch_dtype
-    from mnv1_bench.timing import CudaEventStopwatch, WallStopwatch, measure, set_threads
 
     set_threads(threads)
     dt = torch_dtype(dtype)
@@ -102,20 +86,17 @@ def measure_peaks(device: str, dtype: str, threads: int) -> Peaks:
     src = torch.ones(COPY_BYTES[device] // 4, device=device, dtype=torch.float32)
     dst = torch.empty_like(src)
 
-    def watch():
-        return CudaEventStopwatch() if device == "cuda" else WallStopwatch()
-
     # cuDNN runs fp32 convolutions in TF32 by default (torch.backends.cudnn.allow_tf32): the fp32 peak that
     # bounds them is TF32's, so matmuls may use it too while calibrating.
     tf32 = torch.backends.cuda.matmul.allow_tf32
     torch.backends.cuda.matmul.allow_tf32 = device == "cuda" and torch.backends.cudnn.allow_tf32
     try:
         with torch.inference_mode():
-            mm = measure(matmul, CALIBRATION_S, watch())
+            mm = measure(matmul, CALIBRATION_S, device_stopwatch(device))
     finally:
         torch.backends.cuda.matmul.allow_tf32 = tf32
     with torch.inference_mode():
-        copy = measure(lambda: dst.copy_(src), CALIBRATION_S, watch())
+        copy = measure(lambda: dst.copy_(src), CALIBRATION_S, device_stopwatch(device))
     return Peaks(
         matmul_flop_per_s=2 * n**3 / min(mm.samples_s),
         copy_bytes_per_s=2 * src.numel() * src.element_size() / min(copy.samples_s),
@@ -144,7 +125,7 @@ class PeakCache:
         self.calibrate = calibrate
 
     def key(self, device: str, dtype: str, threads: int) -> str:
-        return f"{socket.gethostname()}|{device}|{device_name(device)}|{dtype}|threads={threads}"
+        return f"{hostname()}|{device}|{device_name(device)}|{dtype}|threads={threads}"
 
     def load(self) -> dict[str, dict]:
         try:
@@ -174,8 +155,6 @@ class PeakCache:
         except (KeyError, TypeError):
             pass
         entries[key] = asdict(peaks)
-        from mnv1_bench.provenance import write_atomic
-
         write_atomic(self.path, json.dumps(entries, indent=2, sort_keys=True) + "\n")
         return peaks
 
@@ -200,7 +179,7 @@ def bytes_moved(cost: Cost, batch: int, dtype: str) -> int:
     """Least bytes a forward pass moves: weights once, the input once, each conv/FC output written + read."""
     activations = sum(math.prod(layer.out_shape) for layer in cost.layers)
     image = math.prod(cost.layers[0].in_shape) if cost.layers else 0
-    return (cost.weights + batch * (image + 2 * activations)) * BYTES_PER_ELEMENT[dtype]
+    return (cost.weights + batch * (image + 2 * activations)) * BYTES_PER_ELEMENT[Dtype(dtype)]
 
 
 def floors(cost: Cost, batch: int, dtype: str, peaks: Peaks, median_ms: float) -> Floors:

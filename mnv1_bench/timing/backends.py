@@ -1,0 +1,120 @@
+"""The backends, one registry: name -> what it runs on, how it prepares a model, and how it is clocked.
+
+Supported dtypes: fp32 everywhere. On CPU, eager and compile also run bf16 and fp16 (PyTorch has CPU kernels
+for both; without AVX512-BF16/AMX or AVX512-FP16 they are emulated and slower than fp32, which is worth
+knowing); onnxruntime's CPU provider runs fp32 only. On CUDA every PyTorch backend runs all three, and
+onnxruntime fp32 and fp16.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from mnv1_bench.choices import Backend as Name, Device, Dtype
+from mnv1_bench.errors import UsageProblem
+from mnv1_bench.timing import onnx_runtime, pytorch
+from mnv1_bench.timing.clock import Stopwatch, device_stopwatch, synced_wall_stopwatch
+from mnv1_bench.timing.config import TimingConfig
+from mnv1_bench.timing.pytorch import Prepared
+
+if TYPE_CHECKING:
+    from mnv1_bench.registry import ModelSpec
+
+Prepare = Callable[["ModelSpec", TimingConfig, int], Prepared]  # (spec, config, threads) -> the call to time
+EVERY_DTYPE = frozenset(Dtype)
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One way to run a model: the (device, dtype) pairs it supports, and why it refuses the others."""
+
+    dtypes: Mapping[Device, frozenset[Dtype]]  # the devices it runs on -> the dtypes it runs there
+    prepare: Prepare  # one-off costs (compile, export) happen here, not in the timed call
+    stopwatch: Callable[[Device], Stopwatch]  # a clock that sees this backend's device work
+    refusal: Callable[[TimingConfig], str]  # the one-line reason for a pair it does not support
+    needs: Callable[[Device], str] = lambda device: ""  # what this machine lacks for it on `device`, "" if nothing
+
+    @property
+    def devices(self) -> frozenset[Device]:
+        return frozenset(self.dtypes)
+
+    def supports(self, device: Device, dtype: Dtype) -> bool:
+        return dtype in self.dtypes.get(device, frozenset())
+
+
+def _cudagraph_refusal(config: TimingConfig) -> str:
+    return "the cudagraph backend replays CUDA graphs: it needs --device cuda"
+
+
+def _ort_refusal(config: TimingConfig) -> str:
+    if config.dtype == Dtype.bf16:
+        return "onnxruntime runs fp32 (and fp16 on CUDA) here, not bf16: use the eager or compile backends for bf16"
+    return (f"onnxruntime's CPU provider runs fp32 only, not {config.dtype}: use --dtype fp32 or the eager/compile "
+            "backends")  # fmt: skip
+
+
+def _ort_needs(device: Device) -> str:
+    if device == Device.cuda and "CUDAExecutionProvider" not in ort_providers():
+        return ("onnxruntime has no CUDAExecutionProvider here (install onnxruntime-gpu) for --device cuda "
+                "--backend onnxruntime")  # fmt: skip
+    return ""
+
+
+def _everywhere(prepare: Prepare) -> Backend:
+    """A PyTorch backend: every device, every dtype."""
+    return Backend({d: EVERY_DTYPE for d in Device}, prepare, device_stopwatch, lambda c: "")
+
+
+BACKENDS: dict[Name, Backend] = {
+    Name.eager: _everywhere(pytorch.eager),
+    Name.compile: _everywhere(pytorch.compiled),
+    Name.cudagraph: Backend({Device.cuda: EVERY_DTYPE}, pytorch.cudagraph, device_stopwatch, _cudagraph_refusal),
+    # onnxruntime runs on its own CUDA stream, which CUDA events on PyTorch's stream would not see: a host
+    # clock with a whole-device sync around it times it instead.
+    Name.onnxruntime: Backend(
+        {Device.cpu: frozenset({Dtype.fp32}), Device.cuda: frozenset({Dtype.fp32, Dtype.fp16})},
+        onnx_runtime.onnxruntime_backend,
+        synced_wall_stopwatch,
+        _ort_refusal,
+        _ort_needs,
+    ),
+}
+
+
+def cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def ort_providers() -> list[str]:
+    import onnxruntime
+
+    return list(onnxruntime.get_available_providers())
+
+
+def backend(config: TimingConfig) -> Backend:
+    return BACKENDS[Name(config.backend)]
+
+
+def check_supported(config: TimingConfig) -> None:
+    """Raise UsageProblem (one line) for a combination this machine or backend cannot run."""
+    if config.device == Device.cuda and not cuda_available():
+        raise UsageProblem("--device cuda needs an NVIDIA GPU, but torch.cuda.is_available() is False here")
+    chosen = backend(config)
+    if not chosen.supports(Device(config.device), Dtype(config.dtype)):
+        raise UsageProblem(chosen.refusal(config))
+    missing = chosen.needs(Device(config.device))
+    if missing:
+        raise UsageProblem(missing)
+
+
+def prepare(spec: ModelSpec, config: TimingConfig, threads: int) -> Prepared:
+    """Build the model for a supported `config` and return the call to time."""
+    return backend(config).prepare(spec, config, threads)
+
+
+def stopwatch(config: TimingConfig) -> Stopwatch:
+    return backend(config).stopwatch(Device(config.device))

@@ -1,0 +1,84 @@
+"""Timing rows as a frame and as notes: each model beside the first one timed in the same setting.
+
+What ``mnv1-bench time`` shows: the rows' fields, each model's mult-adds and median over the first model's in the
+same device, backend, dtype, batch and memory format, which floor bounds it, and notes that say how each row was
+produced. Nothing here measures or prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from mnv1_bench.timing.run import TimingRow
+
+ONE_OFF = {"compile_s": "compiled", "export_s": "exported to ONNX"}  # one-off costs a backend reports
+
+
+def bound(row: TimingRow) -> str | None:
+    """Which roofline floor is higher: "compute" or "memory" (None without floors)."""
+    if row.compute_floor_ms is None or row.memory_floor_ms is None:
+        return None
+    return "compute" if row.compute_floor_ms >= row.memory_floor_ms else "memory"
+
+
+def compare_frame(rows: Sequence[TimingRow]) -> pd.DataFrame:
+    """Rows as a DataFrame, with each model's mult-adds and median over the first model's in the same setting."""
+    records = []
+    first: dict[tuple, TimingRow] = {}
+    for row in rows:
+        key = (row.device, row.backend, row.dtype, row.batch, row.channels_last)
+        base = first.setdefault(key, row)
+        record = row.as_dict()
+        record["mult_adds_vs_first"] = row.mult_adds / base.mult_adds if base.mult_adds else None
+        record["time_vs_first"] = row.median_ms / base.median_ms if base.median_ms else None
+        record["bound"] = bound(row)
+        record["flag"] = "UNSTABLE" if row.unstable else ""
+        del record["extra"]
+        records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
+def row_label(row: TimingRow) -> str:
+    return f"{row.model} {row.backend} {row.dtype} batch {row.batch} on {row.device}"
+
+
+def notes(rows: Sequence[TimingRow], first_model: str, models: int) -> list[str]:
+    """How to read the table, each lighter model's saving beside its speed-up, and how each row was produced."""
+    lines = ["Median, IQR (p75 - p25) and p90 of per-call times in ms; Runs = samples; CV = stdev / mean; "
+             "Images/s = batch / median. UNSTABLE: CV over 10% or samples under 1 ms.",
+             "Roofline = max(compute floor, memory floor) / median; compute floor = 2 x mult-adds x batch / "
+             "measured peak matmul rate; memory floor = weights + input + each conv/FC output written and read, "
+             "over measured copy bandwidth (peaks cached in results/cache/roofline.json)."]  # fmt: skip
+    if models > 1:
+        lines.append(f"Mult-adds ÷ #1 and Time ÷ #1: each model over {first_model} in the same backend, dtype "
+                     "and batch; Time ÷ #1 is how many times faster #1 ran (measured), beside how many times "
+                     "fewer mult-adds it needs (counted).")  # fmt: skip
+        first: dict[tuple, TimingRow] = {}
+        for row in rows:
+            base = first.setdefault((row.backend, row.dtype, row.batch), row)
+            if row is not base:
+                lines.append(speedup_note(base, row))
+    by_settings: dict[tuple[str, str], list[str]] = {}
+    for row in rows:
+        names = by_settings.setdefault((row.backend, row.settings), [])
+        if row.model not in names:
+            names.append(row.model)
+    lines += [f"{backend} ({', '.join(names)}): {settings}" for (backend, settings), names in by_settings.items()]
+    one_off = [f"{row.model} {row.backend} {row.dtype} b{row.batch} {ONE_OFF[k]} in {v:.1f} s"
+               for row in rows for k, v in row.extra.items() if k in ONE_OFF]  # fmt: skip
+    if one_off:
+        lines.append(f"One-off costs, not timed: {'; '.join(one_off)}.")
+    return lines
+
+
+def speedup_note(base: TimingRow, row: TimingRow) -> str:
+    """The lighter model's mult-add saving (counted) beside its speed-up (measured), in one setting."""
+    light, heavy = (base, row) if base.mult_adds <= row.mult_adds else (row, base)
+    saving = heavy.mult_adds / light.mult_adds
+    speedup = heavy.median_ms / light.median_ms
+    return (
+        f"{light.model} needs {saving:.1f}x fewer mult-adds than {heavy.model} (counted) and runs "
+        f"{speedup:.2f}x faster ({row.backend}, {row.dtype}, batch {row.batch}; measured speed-up)"
+    )

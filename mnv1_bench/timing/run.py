@@ -1,0 +1,202 @@
+"""Time models: the one module that composes the clock, the statistics, a backend, the roofline and the run file.
+
+Eval and inference mode, warm-up, device sync around every sample, min-time filling (:mod:`.clock`); median,
+IQR, p90, CV and the unstable flag (:mod:`.stats`); roofline floors (:mod:`.roofline`). Threads are set
+explicitly (``torch.set_num_threads``) and recorded: unlike ``torch.utils.benchmark.Timer``, which defaults to
+one thread, the default is every core this process may run on. A configuration is validated once, by
+:func:`validate` (or by :func:`time_runs`, which validates all of them before timing any).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mnv1_bench import results
+from mnv1_bench.choices import Backend, Device, Dtype
+from mnv1_bench.counting import Cost, count
+from mnv1_bench.environment import set_threads
+from mnv1_bench.errors import UsageProblem
+from mnv1_bench.timing import backends, roofline
+from mnv1_bench.timing.clock import Measurement, measure
+from mnv1_bench.timing.config import TimingConfig
+from mnv1_bench.timing.stats import instability, summarize
+
+if TYPE_CHECKING:
+    from mnv1_bench.registry import ModelSpec
+
+Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what runs next) -> None
+
+
+@dataclass(frozen=True)
+class TimingRow:
+    """One measured row. Times are per call of ``batch`` images, in milliseconds, measured by mnv1-bench."""
+
+    model: str
+    device: str
+    backend: str
+    dtype: str
+    batch: int
+    threads: int
+    samples_ms: tuple[float, ...]  # raw per-call times, in the order taken
+    median_ms: float
+    iqr_ms: float
+    p90_ms: float
+    runs: int  # number of samples
+    cv: float  # coefficient of variation, stdev / mean
+    unstable: bool
+    throughput_per_s: float  # images per second: batch / median
+    mult_adds: int  # per image, paper convention (conv + FC multiply-accumulates)
+    compute_floor_ms: float | None  # 2 x mult-adds x batch / peak matmul rate
+    memory_floor_ms: float | None  # bytes that must move / copy bandwidth
+    roofline_fraction: float | None  # max(floors) / median: 1.0 means at the roofline
+    settings: str  # what produced the row: backend options, BN folding, channels-last, ...
+    channels_last: bool = False
+    input_size: int = 224
+    calls_per_sample: int = 1  # calls timed together in one sample (fast models)
+    warmup_runs: int = 0
+    unstable_reason: str = ""
+    extra: dict = field(default_factory=dict)  # backend-specific facts, e.g. compile time in seconds
+
+    def as_dict(self) -> dict:
+        """JSON-ready fields, without the raw samples."""
+        data = asdict(self)
+        del data["samples_ms"]
+        return data
+
+
+@dataclass(frozen=True)
+class TimedRun:
+    """What :func:`time_runs` finished: rows in (model, configuration) order, and where they were saved."""
+
+    rows: list[TimingRow]
+    costs: list[Cost]  # one per model, counted at batch 1 (mult-adds per image)
+    interrupted: bool  # Ctrl-C cut the run short after these rows
+    saved: Path | None  # the run file, None when nothing was saved
+
+
+def _choice(kind: str, value: object, choices: type) -> None:
+    if value not in set(choices):
+        raise UsageProblem(f"unknown {kind} {value!r}; choose one of {', '.join(choices)}")
+
+
+def validate(config: TimingConfig) -> None:
+    """Raise UsageProblem (one line) for a configuration that cannot run here, before anything is built."""
+    _choice("device", config.device, Device)
+    _choice("dtype", config.dtype, Dtype)
+    _choice("backend", config.backend, Backend)
+    if config.batch < 1:
+        raise UsageProblem(f"--batch must be at least 1, got {config.batch}")
+    if config.threads is not None and config.threads < 1:
+        raise UsageProblem(f"--threads must be at least 1, got {config.threads}")
+    if not config.min_time_s > 0 or not math.isfinite(config.min_time_s):
+        raise UsageProblem(f"--min-time must be a positive number of seconds, got {config.min_time_s:g}")
+    backends.check_supported(config)
+
+
+def time_spec(spec: ModelSpec, config: TimingConfig, cost: Cost | None = None) -> TimingRow:
+    """Build, prepare and time one model with a validated `config`; `cost` (counted at batch 1) skips recounting."""
+    threads = set_threads(config.threads)
+    if cost is None:
+        cost = count(spec.build(), spec.input_shape)
+    prepared = backends.prepare(spec, config, threads)
+    try:
+        result = measure(prepared.run, config.min_time_s, backends.stopwatch(config))
+    finally:
+        prepared.close()
+    return make_row(spec, config, cost, threads, result, prepared.settings, prepared.extra)
+
+
+def make_row(
+    spec: ModelSpec,
+    config: TimingConfig,
+    cost: Cost,
+    threads: int,
+    result: Measurement,
+    settings: str,
+    extra: dict | None = None,
+) -> TimingRow:
+    """Statistics and roofline floors for one measurement."""
+    samples_ms = tuple(s * 1e3 for s in result.samples_s)
+    stats = summarize(samples_ms)
+    reason = instability(stats, result.calls_per_sample)
+    try:
+        floors = roofline.floors_for(cost, config, threads, stats.median_ms)
+    except RuntimeError as error:  # a dtype the device cannot multiply: the row stands without floors
+        floors = roofline.Floors(None, None, None)
+        settings = f"{settings}; no roofline ({str(error).splitlines()[0]})"
+    return TimingRow(
+        model=spec.name,
+        device=config.device,
+        backend=config.backend,
+        dtype=config.dtype,
+        batch=config.batch,
+        threads=threads,
+        samples_ms=samples_ms,
+        median_ms=stats.median_ms,
+        iqr_ms=stats.iqr_ms,
+        p90_ms=stats.p90_ms,
+        runs=stats.runs,
+        cv=stats.cv,
+        unstable=bool(reason),
+        throughput_per_s=config.batch / (stats.median_ms / 1e3) if stats.median_ms > 0 else math.inf,
+        mult_adds=cost.mult_adds,
+        compute_floor_ms=floors.compute_ms,
+        memory_floor_ms=floors.memory_ms,
+        roofline_fraction=floors.fraction,
+        settings=settings,
+        channels_last=config.channels_last,
+        input_size=spec.input_size,
+        calls_per_sample=result.calls_per_sample,
+        warmup_runs=result.warmup_runs,
+        unstable_reason=reason,
+        extra=dict(extra or {}),
+    )
+
+
+def time_runs(
+    specs: Sequence[ModelSpec],
+    configs: Sequence[TimingConfig],
+    results_dir: Path | None = results.RESULTS_DIR,
+    progress: Progress | None = None,
+    costs: Sequence[Cost] | None = None,
+    checked: bool = False,
+) -> TimedRun:
+    """Time every model in every configuration; save each finished row at once under `results_dir` (None: not).
+
+    Every configuration is validated before the first (possibly long) run, unless `checked` says the caller
+    has already passed each through :func:`validate`. `costs` (one per spec, counted at batch 1) skip counting.
+    Ctrl-C after at least one finished row returns those rows with ``interrupted``; before any, it propagates.
+    """
+    for config in () if checked else configs:
+        validate(config)
+    report = progress or (lambda done, total, doing: None)
+    total = len(specs) * len(configs)
+    if costs is None:
+        costs = []
+        for spec in specs:
+            report(0, total, f"counting {spec.name}")
+            costs.append(count(spec.build(), spec.input_shape))
+    started = results.utc_now()
+    run_file: results.RunFile | None = None
+    rows: list[TimingRow] = []
+    try:
+        for spec, cost in zip(specs, costs, strict=True):
+            for config in configs:
+                report(len(rows), total, f"{spec.name} {config.backend} {config.dtype} b{config.batch}")
+                row = time_spec(spec, config, cost)
+                rows.append(row)
+                if results_dir is not None:
+                    if run_file is None:
+                        env = results.environment(set_threads(config.threads), when=started)
+                        run_file = results.RunFile(results.run_path(results_dir, when=started), env)
+                    run_file.add({**results.row_record(row), "classes": spec.num_classes})
+        report(total, total, "")
+    except KeyboardInterrupt:
+        if not rows:
+            raise
+        return TimedRun(rows, list(costs), True, run_file.path if run_file else None)
+    return TimedRun(rows, list(costs), False, run_file.path if run_file else None)
