@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import zlib
-from functools import cache
+from dataclasses import replace
 
 import pytest
 import torch
 
-from mnv1_bench.counting import Cost, count
-from mnv1_bench.registry import ModelSpec, resolve
+from mnv1_bench.registry import ModelSpec
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -21,16 +20,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-@cache
-def _counted(name: str, num_classes: int) -> tuple[ModelSpec, Cost]:
-    spec = resolve(name, num_classes)
-    return spec, count(spec.build(), spec.input_shape)
-
-
 @pytest.fixture(scope="session")
 def counted():
-    """counted(name, num_classes=1000) -> (spec, cost), built and counted once per session."""
-    return lambda name, num_classes=1000: _counted(name, num_classes)
+    """counted(name, num_classes=1000) -> (spec, cost), built and counted once per session: the tables' own count
+    cache, so that a model a command has already counted (compare, sweep, tables) is not counted again."""
+    from mnv1_bench.tables.measure import measure
+
+    return measure
+
+
+@pytest.fixture
+def session_counts(monkeypatch):
+    """Commands that count with counting.count directly (flops) read the session's count cache for every registry
+    model instead of building and counting it on each run; a model built from options is counted as usual."""
+    from mnv1_bench import counting, registry
+    from mnv1_bench.tables.measure import cost_of
+
+    resolve, real_count = registry.resolve, counting.count
+
+    def resolved(name, *args, **kwargs):
+        spec = resolve(name, *args, **kwargs)
+        return replace(spec, build=lambda: spec)  # the spec stands in for its module
+
+    def cached(model, input_shape):
+        return cost_of(model) if isinstance(model, ModelSpec) else real_count(model, input_shape)
+
+    monkeypatch.setattr(registry, "resolve", resolved)
+    monkeypatch.setattr(counting, "count", cached)
 
 
 # The stand-in's latencies (median, ms) are unrelated to mult-adds, so that a latency or time-ratio column computed
