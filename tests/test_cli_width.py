@@ -3,16 +3,12 @@ lower-priority columns left out (and named) where they would not fit, and `--wid
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from typer.testing import CliRunner
 
-from mnv1_bench import counting, registry
 from mnv1_bench.cli import app
 from mnv1_bench.cli.render import fit, table_width
 from mnv1_bench.formatting import Column, markdown_table, word
-from mnv1_bench.registry import ModelSpec
 from mnv1_bench.timing import roofline
 
 WIDTH = 120
@@ -46,24 +42,6 @@ def fake_peaks(tmp_path_factory):
     roofline.set_default_cache(None)
 
 
-@pytest.fixture
-def counted_once(monkeypatch, counted):
-    """`flops` with the session's counts: each model built and counted once per session, not once per run."""
-    names = ("mobilenet", "conv-mobilenet", "vgg16", "googlenet", "torchvision:googlenet")
-    costs = {spec.name: cost for spec, cost in (counted(name) for name in names)}
-    count, resolve = counting.count, registry.resolve
-
-    def resolved(name, *args, **kwargs):
-        spec = resolve(name, *args, **kwargs)
-        return replace(spec, build=lambda: spec) if spec.name in costs else spec  # the spec stands in for its module
-
-    def cached(model, input_shape):
-        return costs[model.name] if isinstance(model, ModelSpec) else count(model, input_shape)
-
-    monkeypatch.setattr(registry, "resolve", resolved)
-    monkeypatch.setattr(counting, "count", cached)
-
-
 def invoke(args: list[str], columns: str | None = str(WIDTH)):
     return CliRunner().invoke(app, args, env={"COLUMNS": columns})
 
@@ -71,7 +49,7 @@ def invoke(args: list[str], columns: str | None = str(WIDTH)):
 @pytest.mark.parametrize("name", COMMANDS)
 def test_every_table_fits_120_columns_and_no_cell_is_cut(name, fake_timing, fake_peaks, request):
     if name.startswith("flops"):
-        request.getfixturevalue("counted_once")  # the other commands share the tables' count cache
+        request.getfixturevalue("session_counts")  # the other commands share the tables' count cache
     result = invoke(COMMANDS[name])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
@@ -81,7 +59,7 @@ def test_every_table_fits_120_columns_and_no_cell_is_cut(name, fake_timing, fake
     assert "…" not in result.stdout
 
 
-def test_a_column_left_out_is_named_and_wide_shows_it(counted_once):
+def test_a_column_left_out_is_named_and_wide_shows_it(session_counts):
     args = COMMANDS["flops four models"]
     narrow = invoke(args)
     assert "fvcore all-ops" not in narrow.stdout.split("Left out")[0]
@@ -93,14 +71,14 @@ def test_a_column_left_out_is_named_and_wide_shows_it(counted_once):
     assert "4,873.6" in wide.stdout  # Conv MobileNet's fvcore all-ops total, whole
 
 
-def test_piped_output_without_columns_is_120_wide(counted_once):
+def test_piped_output_without_columns_is_120_wide(session_counts):
     result = invoke(COMMANDS["flops four models"], columns=None)
     assert result.exit_code == 0, result.output
     assert max(len(line) for line in result.stdout.splitlines()) <= WIDTH
     assert "Left out to fit 120 columns" in result.stdout
 
 
-def test_markdown_prints_the_tables_formatted_columns(counted_once):
+def test_markdown_prints_the_tables_formatted_columns(session_counts):
     result = invoke(["flops", "conv-mobilenet", "--format", "md"])
     assert result.exit_code == 0, result.output
     header, rule, row = [line for line in result.stdout.splitlines() if line.startswith("|")]
@@ -143,7 +121,7 @@ def test_ratios_keep_three_significant_figures():
         "0.100x", "0.140x", "0.0410x", "2.78x", "27.2x", "1.00x"]  # fmt: skip
 
 
-def test_flops_shows_the_difference_in_the_printed_unit(counted_once):
+def test_flops_shows_the_difference_in_the_printed_unit(session_counts):
     result = invoke(["flops", "conv-mobilenet", "--format", "md"])
     header, _, row = [line for line in result.stdout.splitlines() if line.startswith("|")]
     cells = dict(zip([c.strip() for c in header.split("|")], [c.strip() for c in row.split("|")], strict=True))

@@ -148,14 +148,18 @@ def test_proxy_cli_end_to_end_on_three_tiny_models(tmp_path, fake_peaks):
 
 
 @pytest.mark.parametrize(
-    "args",
-    [["--models", "mobilenet,vgg16"], ["--models", "mobilenet,nonsense-net,vgg16"], ["--batch", "0"],
-     ["--min-time", "0"]],
+    ("args", "message"),
+    [(["--models", "mobilenet,vgg16"], "a fit needs at least 3 models, got 2"),
+     (["--models", "mobilenet,nonsense-net,vgg16"], "unknown model 'nonsense-net'"),
+     (["--batch", "0"], "batch must be at least 1, got 0"),
+     (["--min-time", "0"], "min-time must be a positive number of seconds, got 0")],
 )  # fmt: skip
-def test_proxy_cli_bad_input_is_one_line(args, tmp_path):
+def test_proxy_cli_bad_input_is_one_line(args, message, tmp_path):
     result = CliRunner().invoke(app, ["proxy", *args, "--out", str(tmp_path)])
     assert result.exit_code == 2
-    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mnv1-bench: error: ") and message in lines[0]
+    assert "Traceback" not in result.output
 
 
 @pytest.mark.cuda
