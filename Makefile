@@ -8,10 +8,11 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-# Reinstall only when the project's dependencies change.
+# Reinstall only when the project's dependencies change. The first install takes a couple of minutes and about
+# 6 GB (PyPI's torch wheel carries the CUDA libraries), so pip's own progress is shown, not hidden.
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 test: $(STAMP)

@@ -122,3 +122,20 @@ def test_layers_on_cuda_json():
     data = json.loads(result.stdout)
     assert data["device"] == "cuda" and len(data["layers"]) == 28 and data["whole_ms"] > 0
     assert data["sum_ms"] == pytest.approx(sum(r["time_ms"] for r in data["layers"]))
+
+
+def test_layers_that_do_not_add_up_to_the_network_are_marked_invalid(monkeypatch):
+    """A busy machine's per-layer sum far from the whole-network time: the tables say INVALID, JSON says so."""
+    monkeypatch.setattr("mnv1_bench.layer_timing.agreement_pct", lambda part, whole: -91.7)
+    table = invoke(TINY, *QUICK)
+    assert table.exit_code == 0, table.output
+    assert "INVALID mobilenet-0.25-64: measured time per conv/FC layer" in table.stdout
+    assert "INVALID: the per-layer times add up to -91.7% of the whole-network time, beyond ±15%" in table.stdout
+    assert table.stderr.startswith("warning: INVALID: the per-layer times add up to -91.7%")
+    data = json.loads(invoke(TINY, *QUICK, "--format", "json").stdout)
+    assert data["valid"] is False and "-91.7%" in data["invalid_reason"]
+
+
+def test_layers_that_add_up_are_valid(tiny_json):
+    assert tiny_json["valid"] is (abs(tiny_json["agreement_pct"]) <= 15.0)
+    assert (tiny_json["invalid_reason"] == "") is tiny_json["valid"]

@@ -81,7 +81,7 @@ def layers(
     time added. Example: mnv1-bench layers mobilenet --device cpu
     """
     from mnv1_bench.counting import count
-    from mnv1_bench.layer_timing import AGREEMENT_TOLERANCE_PCT, time_layers_and_whole
+    from mnv1_bench.layer_timing import time_layers_and_whole
     from mnv1_bench.registry import resolve
     from mnv1_bench.report import is_table2_model
     from mnv1_bench.timing.config import TimingConfig
@@ -96,10 +96,9 @@ def layers(
     cost = count(spec.build(), spec.input_shape)
     with _status(format) as on_phase:
         run = time_layers_and_whole(spec, config, cost, runs, on_phase)
-    if abs(run.agreement_pct) > AGREEMENT_TOLERANCE_PCT:
-        warn(f"per-layer times add up to {run.agreement_pct:+.1f}% of the whole-network time, beyond "
-             f"±{AGREEMENT_TOLERANCE_PCT:g}%: the machine may be busy (whole-network CV {run.whole.cv:.0%}); "
-             "rerun when it is quiet")  # fmt: skip
+    if run.invalid:
+        warn(f"INVALID: {run.invalid}: the machine may be busy (whole-network CV {run.whole.cv:.0%}); rerun "
+             "with --threads 1 or when it is quiet")  # fmt: skip
     if run.unstable:
         warn(f"whole-network time unstable: {run.unstable}")
     _render(run, is_table2_model(spec), format, wide)
@@ -113,15 +112,17 @@ def _render(run: LayerRun, with_paper: bool, format: Format, wide: bool) -> None
     per_layer = layers_frame(timing)
     by_type = by_type_frame(timing, with_paper=with_paper)
     if format is Format.json:
-        typer.echo(json.dumps(summary(timing, whole) | {"layers": records(per_layer),
-                                                          "by_type": records(by_type)}, indent=2))  # fmt: skip
+        data = summary(timing, whole) | {"valid": not run.invalid, "invalid_reason": run.invalid}
+        typer.echo(json.dumps(data | {"layers": records(per_layer), "by_type": records(by_type)}, indent=2))
     elif format is Format.csv:
         emit(per_layer, format, LAYER_COLUMNS)
     else:
-        title = f"{timing.model}: measured time per conv/FC layer, in execution order ({_setting(timing)})"
-        emit(per_layer, format, LAYER_COLUMNS, title, (), wide)
-        emit(by_type, format, BY_TYPE_COLUMNS, f"{timing.model}: by layer type (the paper's Table 2, measured)",
-             [*totals_lines(timing, whole), *notes_for(timing, with_paper)], wide)  # fmt: skip
+        mark = "INVALID " if run.invalid else ""  # the layers do not add up to the network: not a result
+        title = f"{mark}{timing.model}: measured time per conv/FC layer, in execution order ({_setting(timing)})"
+        invalid = [f"INVALID: {run.invalid}; these per-layer times are not the network's."] if run.invalid else []
+        emit(per_layer, format, LAYER_COLUMNS, title, invalid, wide)
+        emit(by_type, format, BY_TYPE_COLUMNS, f"{mark}{timing.model}: by layer type (the paper's Table 2, measured)",
+             [*invalid, *totals_lines(timing, whole), *notes_for(timing, with_paper)], wide)  # fmt: skip
 
 
 def summary(timing: LayerTiming, whole: Stats) -> dict:
