@@ -32,20 +32,42 @@ def counted():
     return lambda name, num_classes=1000: _counted(name, num_classes)
 
 
-def _fake_time_spec(spec, config, cost=None):
-    """A timing engine stand-in with no clock at all: latency proportional to mult-adds, 100 G mult-adds/s."""
-    from mnv1_bench.timing.run import TimingRow
+class _FakeEngine:
+    """A timing engine stand-in with a fake clock: each call of a model advances the clock by a latency
+    proportional to its mult-adds (100 G mult-adds/s), so no real time is measured."""
 
-    median = cost.mult_adds / 1e8
-    return TimingRow(
-        model=spec.name, device=config.device, backend=config.backend, dtype=config.dtype, batch=config.batch,
-        threads=1, samples_ms=(median,) * 5, median_ms=median, iqr_ms=0.0, p90_ms=median, runs=5, cv=0.0,
-        unstable=False, throughput_per_s=1e3 / median, mult_adds=cost.mult_adds, compute_floor_ms=None,
-        memory_floor_ms=None, roofline_fraction=None, settings="fake", input_size=spec.input_size,
-    )  # fmt: skip
+    def __init__(self):
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def prepare(self, spec, config, threads):
+        from mnv1_bench.timing.pytorch import Prepared
+
+        seconds = _counted(spec.name, spec.num_classes)[1].mult_adds / 1e11
+
+        def run() -> None:
+            self.now += seconds
+
+        return Prepared(run, "fake")
+
+    def stopwatch(self, config):
+        from mnv1_bench.timing.clock import WallStopwatch
+
+        return WallStopwatch(clock=self.clock)
 
 
 @pytest.fixture
 def fake_timing(monkeypatch):
-    """Commands that time models (compare, sweep, tables --time) get the clock-free stand-in above."""
-    monkeypatch.setattr("mnv1_bench.timing.run.time_spec", _fake_time_spec)
+    """Commands that time models (compare, sweep, tables --time) get the fake-clock engine above."""
+    engine = _FakeEngine()
+    monkeypatch.setattr("mnv1_bench.timing.backends.prepare", engine.prepare)
+    monkeypatch.setattr("mnv1_bench.timing.backends.stopwatch", engine.stopwatch)
+    monkeypatch.setattr("mnv1_bench.timing.run.roofline.floors_for", lambda *args: _no_floors())
+
+
+def _no_floors():
+    from mnv1_bench.timing.roofline import Floors
+
+    return Floors(None, None, None)

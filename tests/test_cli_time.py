@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from mnv1_bench import results
 from mnv1_bench.cli import app
-from mnv1_bench.timing import backends, clock, roofline, run
+from mnv1_bench.timing import backends, clock, rounds, roofline
 
 runner = CliRunner()
 TINY = "mobilenet-0.25-64"
@@ -80,32 +80,49 @@ def test_two_models_show_mult_add_ratio_beside_speed_up(counted):
     assert rows[1]["time_vs_first"] == pytest.approx(rows[1]["median_ms"] / rows[0]["median_ms"])
 
 
+class ScriptedStopwatch:
+    """Reads each timed region as the next of `durations` (cycled), whatever the model really took."""
+
+    def __init__(self, *durations: float):
+        self.durations, self.reads = durations, 0
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> float:
+        self.reads += 1
+        return self.durations[(self.reads - 1) % len(self.durations)]
+
+
 def test_unstable_rows_are_flagged_and_warned(monkeypatch):
     spread = (0.010, 0.020, 0.011, 0.030, 0.012)  # CV far above 10%
-    monkeypatch.setattr(run, "measure", lambda call, min_time_s, stopwatch: clock.Measurement(spread, 1, 3))
+    watch = ScriptedStopwatch(*spread)
+    monkeypatch.setattr(backends, "stopwatch", lambda config: watch)
     result = invoke(TINY, *FAST, "--no-save")
     assert result.exit_code == 0, result.output
     assert "UNSTABLE" in result.stdout
     assert f"warning: {TINY} eager fp32 batch 1 on cpu: unstable (CV" in result.stderr
-    assert "12.000" in result.stdout  # the median of the injected samples, in ms
+    # 3 warm-up reads, then one 10 ms sample per round: 30, 12, 10, 20, 11 ms, whose median is 12 ms.
+    assert watch.reads == 3 + 5 and "12.000" in result.stdout
 
 
-def test_ctrl_c_keeps_finished_rows(isolated, monkeypatch):
-    real = run.time_spec
+def test_ctrl_c_keeps_whole_rounds(isolated, monkeypatch):
+    real = rounds.sample
     calls = []
 
-    def interrupt_second(spec, config, cost=None):
-        calls.append(config.batch)
-        if len(calls) == 2:
+    def interrupt_in_round_two(*args):
+        calls.append(1)
+        if len(calls) == 4:  # three batches per round: the first slice of round 2
             raise KeyboardInterrupt
-        return real(spec, config, cost)
+        return real(*args)
 
-    monkeypatch.setattr(run, "time_spec", interrupt_second)
+    monkeypatch.setattr(rounds, "sample", interrupt_in_round_two)
     result = invoke(TINY, "--batch", "1,2,4", *FAST)
     assert result.exit_code == 130
-    assert TINY in result.stdout and "interrupted: the table shows the 1 rows finished" in result.stderr
+    assert TINY in result.stdout and "interrupted: the table shows 3 rows from 1 whole round" in result.stderr
     (saved,) = (isolated / "results").glob("time-*.jsonl")
-    assert [json.loads(line)["batch"] for line in saved.read_text().splitlines()] == [1]
+    lines = [json.loads(line) for line in saved.read_text().splitlines()]
+    assert [row["batch"] for row in lines] == [1, 2, 4] and {row["rounds"] for row in lines} == {1}
 
 
 def test_markdown_table():
