@@ -8,9 +8,9 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from mnv1_bench import results
+from mnv1_bench import environment, results
 from mnv1_bench.cli import app
-from mnv1_bench.timing import backends, clock, rounds, roofline
+from mnv1_bench.timing import backends, clock, roofline, rounds, run
 
 runner = CliRunner()
 TINY = "mobilenet-0.25-64"
@@ -104,6 +104,42 @@ def test_unstable_rows_are_flagged_and_warned(monkeypatch):
     assert f"warning: {TINY} eager fp32 batch 1 on cpu: unstable (CV" in result.stderr
     # 3 warm-up reads, then one 10 ms sample per round: 30, 12, 10, 20, 11 ms, whose median is 12 ms.
     assert watch.reads == 3 + 5 and "12.000" in result.stdout
+
+
+class FakeLoad:
+    """A /proc/stat where other processes use `others` cores all the time."""
+
+    def __init__(self, others: float):
+        self.others, self.now = others, 0.0
+
+    def __call__(self) -> environment.CpuSnapshot:
+        self.now += 1.0
+        return environment.CpuSnapshot(self.now, self.others * self.now, 0.0)
+
+
+def test_busy_machine_flags_rows_with_one_warning_line(monkeypatch):
+    monkeypatch.setattr(run, "cpu_snapshot", FakeLoad(1.5))
+    result = invoke(TINY, "--batch", "1,2", *FAST, "--no-save", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [(r["busy"], r["load_others_cores"]) for r in rows] == [(True, pytest.approx(1.5))] * 2
+    warnings = [line for line in result.stderr.splitlines() if "BUSY" in line]
+    assert len(warnings) == 1 and "2 of 2 rows" in warnings[0] and "wait for a quieter machine" in warnings[0]
+
+    monkeypatch.setattr(run, "cpu_snapshot", FakeLoad(0.0))
+    quiet = invoke(TINY, *FAST, "--no-save", "--format", "json")
+    assert json.loads(quiet.stdout)[0]["busy"] is False and "BUSY" not in quiet.stderr
+
+
+def test_second_row_has_a_ratio_interval_and_verdict(monkeypatch):
+    times = {1: 0.010, 2: 0.030}  # batch 2 reads three times slower per call, every sample
+    monkeypatch.setattr(backends, "stopwatch", lambda config: ScriptedStopwatch(times[config.batch]))
+    result = invoke(TINY, "--batch", "1,2", *FAST, "--no-save")
+    assert result.exit_code == 0, result.output
+    assert "Time ÷ #1 (95% CI)" in result.stdout and "3.00 [3.00, 3.00] slower" in result.stdout
+    rows = json.loads(invoke(TINY, "--batch", "1,2", *FAST, "--no-save", "--format", "json").stdout)
+    assert rows[0]["verdict"] == "" and rows[1]["verdict"] == "slower"
+    assert rows[1]["ratio_low"] == rows[1]["ratio_to_first"] == rows[1]["ratio_high"] == pytest.approx(3.0)
 
 
 def test_ctrl_c_keeps_whole_rounds(isolated, monkeypatch):

@@ -208,7 +208,7 @@ def time_runs(
     costs: Sequence[Cost] | None = None,
     checked: bool = False,
     rounds: int = DEFAULT_ROUNDS,
-    probe: LoadProbe = cpu_snapshot,
+    probe: LoadProbe | None = None,
 ) -> TimedRun:
     """Time every model in every configuration in interleaved rounds; save the rows under `results_dir` (None:
     not). Rows come in (model, configuration) order, each after the first with its ratio to the first.
@@ -257,7 +257,7 @@ def _interleaved_rows(pairs, prepared, threads, rounds, probe, report) -> tuple[
                f"round {r + 1}/{rounds}: {spec.name} {config.backend} {config.dtype} b{config.batch}")  # fmt: skip
 
     load = load_average()
-    outcome = interleave(slots, min_time_s, rounds, probe, step)
+    outcome = interleave(slots, min_time_s, rounds, probe or cpu_snapshot, step)
     rows = [
         make_row(spec, config, cost, threads, got.measurement, p.settings, p.extra, got, load)
         for (spec, config, cost), p, got in zip(pairs, prepared, outcome.slots, strict=True)
