@@ -129,14 +129,19 @@ def _measure(specs: list[ModelSpec], costs: list[Cost], config: TimingConfig) ->
     import pandas as pd
 
     from mnv1_bench import proxy as lib
+    from mnv1_bench.timing import report
     from mnv1_bench.timing.run import time_runs
 
     with progress_bar() as progress:
         run = time_runs(specs, [config], None, progress, costs, checked=True)
     if run.interrupted:
         raise KeyboardInterrupt  # a fit over the models finished so far would mislead
+    if busy := report.busy_warning(run.rows):
+        warn(busy)
     latencies = (lib.Latency(r.median_ms, r.iqr_ms, r.runs, r.cv, r.unstable) for r in run.rows)
-    return pd.DataFrame(map(lib.model_row, specs, run.costs, latencies))
+    frame = pd.DataFrame(map(lib.model_row, specs, run.costs, latencies))
+    frame["busy"] = [r.busy for r in run.rows]
+    return frame
 
 
 def _table2(config: TimingConfig) -> LayerTiming:

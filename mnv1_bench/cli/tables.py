@@ -58,6 +58,10 @@ def tables(
         if unstable:
             warn(f"{len(unstable)} of {len(timings)} timings are unstable (CV over 10%): {', '.join(unstable)}; "
                  "rerun with a longer --min-time or on a quieter machine")  # fmt: skip
+        from mnv1_bench.timing import report
+
+        if busy := report.busy_warning(list(timings.values())):
+            warn(busy)
     generated = generate(out, results, timings, label)
     _summary(generated, out)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from mnv1_bench.registry import REFERENCE_NETS, grid_names
+from mnv1_bench.timing.stats import quantile
 
 FIGURE = "latency_vs_mult_adds.png"
 SETTING = {"batch": 1, "dtype": "fp32", "backend": "eager"}
@@ -23,9 +24,10 @@ FAMILIES = {
 
 
 def latency_frame(results: pd.DataFrame) -> pd.DataFrame:
-    """The figure's points: model, family, device, device_name, mult_adds, median_ms, iqr_ms, utc, source."""
-    columns = ["model", "family", "device", "device_name", "mult_adds", "median_ms", "iqr_ms", "unstable", "utc",
-               "source"]  # fmt: skip
+    """The figure's points: model, family, device, device_name, mult_adds, median_ms, iqr_ms, the 25th and 75th
+    percentiles p25_ms and p75_ms (from the saved samples), unstable, utc, source."""
+    columns = ["model", "family", "device", "device_name", "mult_adds", "median_ms", "iqr_ms", "p25_ms", "p75_ms",
+               "unstable", "utc", "source"]  # fmt: skip
     if results.empty or not {"model", "device", "median_ms", "mult_adds"} <= set(results.columns):
         return pd.DataFrame(columns=columns)
     rows = results
@@ -45,8 +47,20 @@ def latency_frame(results: pd.DataFrame) -> pd.DataFrame:
         if key not in rows:
             rows[key] = None
     rows = rows.sort_values(["utc", "source"], na_position="first", kind="stable")
-    latest = rows.groupby(["model", "device", "device_name"], sort=True).tail(1)
+    latest = rows.groupby(["model", "device", "device_name"], sort=True).tail(1).copy()
+    quartiles = [_quartiles(r) for r in latest.to_dict("records")]
+    latest["p25_ms"], latest["p75_ms"] = [q[0] for q in quartiles], [q[1] for q in quartiles]
     return latest[columns].sort_values(["device", "device_name", "mult_adds", "model"]).reset_index(drop=True)
+
+
+def _quartiles(record: dict) -> tuple[float, float]:
+    """The 25th and 75th percentiles of the row's saved samples; without samples, median -/+ IQR / 2."""
+    samples = record.get("samples_ms")
+    if isinstance(samples, list) and samples:
+        ordered = sorted(float(s) for s in samples)
+        return quantile(ordered, 0.25), quantile(ordered, 0.75)
+    half = float(record.get("iqr_ms") or 0.0) / 2
+    return record["median_ms"] - half, record["median_ms"] + half
 
 
 def _device_name(record: dict) -> str:
