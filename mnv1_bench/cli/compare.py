@@ -116,9 +116,11 @@ def _notes(frame, measured, device: str) -> list[str]:
         "and FC weights, the paper's convention. Δ = (measured - paper) / paper; ratios = model / base.",
     ]
     if device:
-        notes.append(f"Latency measured by mnv1-bench on {device}: median and IQR per image, batch 1, fp32, eager; "
-                     "the models are timed in interleaved rounds. Time ÷ base (95% CI): the ratio of medians with "
-                     "its bootstrap 95% interval; faster or slower when the whole interval is below or above 1.")
+        notes.append(
+            f"Latency measured by mnv1-bench on {device}: median and IQR per image, batch 1, fp32, eager; "
+            "the models are timed in interleaved rounds. Time ÷ base (95% CI): the ratio of medians with "
+            "its bootstrap 95% interval; faster or slower when the whole interval is below or above 1."
+        )
     for record in frame.to_dict("records"):
         if record["note"]:
             notes.append(f"{record['model']}: {record['note']}")
