@@ -266,15 +266,19 @@ def _markers(device: str) -> tuple[str, str]:
     return f"<!-- mnv1-bench proxy --device {device}: begin -->", f"<!-- mnv1-bench proxy --device {device}: end -->"
 
 
+def section_body(existing: str, device: str) -> str | None:
+    """``device``'s section of the Markdown file, None when it has none."""
+    begin, end = _markers(device)
+    if begin in existing and end in existing.split(begin, 1)[1]:
+        return existing.split(begin, 1)[1].split(end, 1)[0].strip("\n")
+    return None
+
+
 def merge_sections(existing: str, device: str, body: str) -> str:
     """The Markdown file with ``device``'s section set to ``body`` and every other device's section kept."""
     if device not in DEVICES:
         raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
-    bodies = {}
-    for other in DEVICES:
-        begin, end = _markers(other)
-        if begin in existing and end in existing.split(begin, 1)[1]:
-            bodies[other] = existing.split(begin, 1)[1].split(end, 1)[0].strip("\n")
+    bodies = {other: text for other in DEVICES if (text := section_body(existing, other)) is not None}
     bodies[device] = body.strip("\n")
     parts = [INTRO]
     for other in DEVICES:

@@ -69,6 +69,9 @@ def proxy(
         Path("tables")
     ),
     save: Annotated[bool, typer.Option(help="Write the figure and the Markdown section.")] = True,
+    force: Annotated[
+        bool, typer.Option(help="Replace the published figure and section even with a less stable run.")
+    ] = False,
     format: Annotated[Format, typer.Option("--format", help="Output format (csv: the model rows only).")] = (
         Format.table
     ),
@@ -114,7 +117,7 @@ def proxy(
         emit_formatted(lib.fits_frame(result), format, FIT_COLUMNS, "How well the proxies predict latency",
                        [*_notes(env), spread(frame)])  # fmt: skip
     if save:
-        _save(result, table2, env, out, device.value)
+        _save(result, table2, env, out, device.value, force)
 
 
 def _count(specs: list[ModelSpec]) -> list[Cost]:
@@ -165,9 +168,11 @@ def _environment(config: TimingConfig) -> dict:
 
 
 def spread(frame: pd.DataFrame) -> str:
-    """How noisy the latencies were: the median CV over the models and how many were flagged unstable."""
+    """How noisy the latencies were: the median CV over the models, how many were flagged unstable and how many
+    were timed while the machine was busy (tables.published reads these counts back)."""
+    busy = f"; {int(frame['busy'].sum())} taken while the machine was busy" if "busy" in frame else ""
     return (f"Spread of the measurements: median CV {frame['cv'].median():.1%} over {len(frame)} models; "
-            f"{int(frame['unstable'].sum())} flagged unstable (CV over 10%).")  # fmt: skip
+            f"{int(frame['unstable'].sum())} flagged unstable (CV over 10%){busy}.")  # fmt: skip
 
 
 def _setting(env: dict) -> str:
@@ -184,20 +189,30 @@ def _notes(env: dict) -> list[str]:
     ]
 
 
-def _save(result: ProxyResult, table2: LayerTiming | None, env: dict, out: Path, device: str) -> None:
+def _save(result: ProxyResult, table2: LayerTiming | None, env: dict, out: Path, device: str, force: bool) -> None:
+    """Write the figure and the device's section, unless what is published there is more stable (then say so)."""
     from mnv1_bench import proxy as lib
     from mnv1_bench.files import write_atomic
+    from mnv1_bench.tables import published
 
     figure = out / f"proxy_{device}.png"
-    lib.save_figure(result, figure, f"Latency vs cost, measured by mnv1-bench: {_setting(env)}, PyTorch eager, "
-                    f"torch {env['torch']}, {env['utc'][:10]}")  # fmt: skip
-    console = stderr_console()
-    console.print(f"saved {figure}", style="dim", highlight=False)
-    if table2 is None:
-        warn(f"a subset of models was timed: {out / SECTIONS_FILE} is left as it is")
-        return
     path = out / SECTIONS_FILE
     existing = path.read_text() if path.exists() else ""
+    console = stderr_console()
+    if table2 is None and figure.exists() and not force:
+        warn(f"kept {figure}: a run over a subset of models never replaces it; pass --force to replace it")
+        return
+    old = published.of_section(lib.section_body(existing, device))
+    decision = published.decide(published.of_frame(result.frame), old, f"{figure} and the {device} section", force)
+    console.print(decision.message, style="dim" if decision.replace else "yellow", highlight=False)
+    if not decision.replace:
+        return
+    lib.save_figure(result, figure, f"Latency vs cost, measured by mnv1-bench: {_setting(env)}, PyTorch eager, "
+                    f"torch {env['torch']}, {env['utc'][:10]}")  # fmt: skip
+    console.print(f"saved {figure}", style="dim", highlight=False)
+    if table2 is None:
+        warn(f"a subset of models was timed: {path} is left as it is")
+        return
     write_atomic(path, lib.merge_sections(existing, device, section(result, table2, env, figure.name)))
     console.print(f"saved {path}", style="dim", highlight=False)
 
