@@ -18,7 +18,7 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 tables: $(STAMP)
-	$(BIN)/mnv1-bench tables --out tables
+	$(BIN)/mnv1-bench tables --out tables --results results/published
 
 bench: $(STAMP)
 	$(BIN)/pytest -q benchmarks --benchmark-only --benchmark-columns=min,median,iqr,rounds

@@ -1,6 +1,7 @@
 """Measured latency for the figure the paper does not have: latency vs mult-adds, per device.
 
-The rows come from saved timing results (``results/time-*.jsonl``, see :mod:`mnv1_bench.results`): batch 1,
+The rows come from published timing results (``results/published/time-*.jsonl``: a run's file saved under
+``results/`` is published by moving it there; see :mod:`mnv1_bench.results`): batch 1,
 fp32, eager PyTorch, one row per model and device (the most recent). Which models: the width x resolution
 grid, the standard-conv MobileNet and the reference networks.
 """
@@ -78,15 +79,17 @@ def _device_name(record: dict) -> str:
 
 def index_lines(points: pd.DataFrame, results_dir: Path, drawn: bool) -> list[str]:
     """What the index says about measured latency: the figure and where its numbers came from, or why not."""
+    folder = f"{results_dir.parent.name}/{results_dir.name}" if results_dir.parent.name else results_dir.name
     if not drawn:
         return [
-            f"No timing results under `{results_dir.name}/` for these models (batch 1, fp32, eager), so the "
+            f"No published timing results under `{folder}/` for these models (batch 1, fp32, eager), so the "
             f"latency figure has not been drawn. Run `mnv1-bench tables --time` (or `mnv1-bench time MODEL...`) "
-            "to measure them; `mnv1-bench tables` then draws it from the saved results."
+            f"to measure them and move the run's file from `results/` into `{folder}/`; `mnv1-bench tables` then "
+            "draws it from there."
         ]
     lines = [
         f"[Latency vs mult-adds]({FIGURE}) (measured; not in the paper): median latency per image at batch 1, "
-        f"fp32, eager PyTorch, from the timing results saved under `{results_dir.name}/`:",
+        f"fp32, eager PyTorch, from the published timing results under `{folder}/`:",
         "",
         "| Device | Processor | Models | Flagged unstable (CV over 10%) | Result files |",
         "|---|---|---|---|---|",
