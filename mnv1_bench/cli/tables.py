@@ -27,8 +27,10 @@ def tables(
     ),
     results: Annotated[
         Path,
-        typer.Option(help="Published timing results to draw the latency figure from (only the files in this "
-                     "folder: a run under results/ is published by moving its file here)."),
+        typer.Option(
+            help="Published timing results to draw the latency figure from (only the files in this "
+            "folder: a run under results/ is published by moving its file here)."
+        ),
     ] = Path("results/published"),
     time: Annotated[bool, typer.Option("--time", help="Also time every model and write tableN_timed.md/csv.")] = False,
     device: TimeDevice = Device.cpu,
@@ -85,6 +87,8 @@ def _summary(generated, out: Path) -> None:
         "in the table's notes.",
     ]
     if not generated.latency_points:
-        notes.append("No published timing results for the latency figure: time the models (`mnv1-bench time` or "
-                     "--time), then move the run's file from results/ into results/published/.")
+        notes.append(
+            "No published timing results for the latency figure: time the models (`mnv1-bench time` or "
+            "--time), then move the run's file from results/ into results/published/."
+        )
     emit(pd.DataFrame(rows), Format.table, SUMMARY_COLUMNS, "The paper's tables, reproduced", notes)
