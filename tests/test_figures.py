@@ -124,9 +124,17 @@ def test_index_includes_beyond_the_paper_when_it_exists():
     assert "\n### Where the time goes" in nested  # already nested: left as written
 
 
-def test_tables_time_writes_timed_tables_and_draws_latency(fake_timing, tmp_path):
-    out, results = tmp_path / "tables", tmp_path / "results"
-    result = CliRunner().invoke(app, ["tables", "--time", "--out", str(out), "--results", str(results)])
+def test_tables_time_writes_timed_tables_and_draws_latency_once_published(fake_timing, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # --time saves its run under ./results, as every command does
+    out, published = tmp_path / "tables", tmp_path / "results" / "published"
+    result = CliRunner().invoke(app, ["tables", "--time", "--out", str(out), "--results", str(published)])
+    assert result.exit_code == 0, result.output
+    (run,) = (tmp_path / "results").glob("time-*.jsonl")
+    index = (out / "README.md").read_text(encoding="utf-8")
+    assert not (out / FIGURE).exists() and "has not been drawn" in index  # a local run is not published
+    published.mkdir()
+    run.rename(published / run.name)  # the explicit step: publish the run
+    result = CliRunner().invoke(app, ["tables", "--time", "--out", str(out), "--results", str(published)])
     assert result.exit_code == 0, result.output
     for number in range(4, 11):
         timed = (out / f"table{number}_timed.md").read_text(encoding="utf-8")
