@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test tables bench lint gpu-wheels clean
+.PHONY: install test tables bench lint mutate gpu-wheels clean
 
 install: $(STAMP)
 
@@ -30,11 +30,17 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check mnv1_bench tests benchmarks
 	$(BIN)/lint-imports
 
+# Mutation testing of the core modules ([tool.mutmut] in pyproject.toml); slow, so not part of `make test` or CI.
+# Prints the surviving mutants; `$(BIN)/mutmut show NAME` shows one.
+mutate: $(STAMP)
+	$(BIN)/mutmut run
+	$(BIN)/mutmut results
+
 # fvcore and its small pure-Python dependencies, for a GPU machine that runs the project under its own python3
 # (scripts/gpu-check.sh installs them from .whl/ with --no-index --no-deps).
 gpu-wheels: $(STAMP)
 	$(BIN)/pip wheel --quiet --no-deps fvcore iopath yacs termcolor portalocker tabulate -w .whl
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .benchmarks
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .benchmarks mutants
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

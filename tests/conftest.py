@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from functools import cache
+import zlib
+from dataclasses import replace
 
 import pytest
 import torch
 
-from mnv1_bench.counting import Cost, count
-from mnv1_bench.registry import ModelSpec, resolve
+from mnv1_bench.registry import ModelSpec
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -20,21 +20,56 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-@cache
-def _counted(name: str, num_classes: int) -> tuple[ModelSpec, Cost]:
-    spec = resolve(name, num_classes)
-    return spec, count(spec.build(), spec.input_shape)
-
-
 @pytest.fixture(scope="session")
 def counted():
-    """counted(name, num_classes=1000) -> (spec, cost), built and counted once per session."""
-    return lambda name, num_classes=1000: _counted(name, num_classes)
+    """counted(name, num_classes=1000) -> (spec, cost), built and counted once per session: the tables' own count
+    cache, so that a model a command has already counted (compare, sweep, tables) is not counted again."""
+    from mnv1_bench.tables.measure import measure
+
+    return measure
+
+
+@pytest.fixture
+def session_counts(monkeypatch):
+    """Commands that count with counting.count directly (flops) read the session's count cache for every registry
+    model instead of building and counting it on each run; a model built from options is counted as usual."""
+    from mnv1_bench import counting, registry
+    from mnv1_bench.tables.measure import cost_of
+
+    resolve, real_count = registry.resolve, counting.count
+
+    def resolved(name, *args, **kwargs):
+        spec = resolve(name, *args, **kwargs)
+        return replace(spec, build=lambda: spec)  # the spec stands in for its module
+
+    def cached(model, input_shape):
+        return cost_of(model) if isinstance(model, ModelSpec) else real_count(model, input_shape)
+
+    monkeypatch.setattr(registry, "resolve", resolved)
+    monkeypatch.setattr(counting, "count", cached)
+
+
+# The stand-in's latencies (median, ms) are unrelated to mult-adds, so that a latency or time-ratio column computed
+# from anything but the measured times (mult-adds, another model's row) gives a different number.
+FAKE_LATENCY_MS = {
+    "mobilenet-0.25-128": 3.0,
+    "mobilenet-0.25-224": 1.25,  # the larger input is "faster": no mult-adds-proportional formula fits
+    "mobilenet-0.25-96": 2.2,
+    "mobilenet-1.0-224": 7.0,
+    "mobilenet-0.5-160": 4.5,
+}
+FAKE_SPREAD = (0.97, 0.99, 1.0, 1.02, 1.06)  # samples / median: IQR 3% of the median, CV under 4%
+
+
+def fake_latency_ms(name: str) -> float:
+    """The stand-in's median for a model: from FAKE_LATENCY_MS, else a deterministic 0.5-10.5 ms from the name."""
+    return FAKE_LATENCY_MS.get(name, 0.5 + zlib.crc32(name.encode()) % 1000 / 100)
 
 
 class _FakeEngine:
-    """A timing engine stand-in with a fake clock: each call of a model advances the clock by a latency
-    proportional to its mult-adds (100 G mult-adds/s), so no real time is measured."""
+    """A timing engine stand-in with a fake clock, so no real time is measured: each call of a model advances the
+    clock by fake_latency_ms(its name), and each stopwatch scales its successive readings by FAKE_SPREAD in turn
+    (medians stay the stand-in's latencies; the IQR is that of FAKE_SPREAD)."""
 
     def __init__(self):
         self.now = 0.0
@@ -45,7 +80,7 @@ class _FakeEngine:
     def prepare(self, spec, config, threads):
         from mnv1_bench.timing.pytorch import Prepared
 
-        seconds = _counted(spec.name, spec.num_classes)[1].mult_adds / 1e11
+        seconds = fake_latency_ms(spec.name) / 1e3
 
         def run() -> None:
             self.now += seconds
@@ -53,14 +88,24 @@ class _FakeEngine:
         return Prepared(run, "fake")
 
     def stopwatch(self, config):
-        from mnv1_bench.timing.clock import WallStopwatch
+        return _SpreadStopwatch(self.clock)
 
-        return WallStopwatch(clock=self.clock)
+
+class _SpreadStopwatch:
+    def __init__(self, clock):
+        self._clock, self._t0, self._readings = clock, 0.0, 0
+
+    def start(self) -> None:
+        self._t0 = self._clock()
+
+    def stop(self) -> float:
+        self._readings += 1
+        return (self._clock() - self._t0) * FAKE_SPREAD[self._readings % len(FAKE_SPREAD)]
 
 
 @pytest.fixture
 def fake_timing(monkeypatch):
-    """Commands that time models (compare, sweep, tables --time) get the fake-clock engine above."""
+    """Commands that time models (compare, sweep, tables --time, time, proxy) get the fake-clock engine above."""
     engine = _FakeEngine()
     monkeypatch.setattr("mnv1_bench.timing.backends.prepare", engine.prepare)
     monkeypatch.setattr("mnv1_bench.timing.backends.stopwatch", engine.stopwatch)

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mnv1_bench.cli import app
-from mnv1_bench.cli.proxy import spread
+from mnv1_bench.tables.beyond import spread
 from mnv1_bench.tables.published import Stability, decide, of_frame, of_section
 
 # The sentence of the committed CPU section, typed in: written before busy rows were counted.

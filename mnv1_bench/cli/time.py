@@ -8,28 +8,40 @@ from typing import Annotated
 import typer
 
 from mnv1_bench.choices import Backend, Device, Dtype
-from mnv1_bench.cli import render
 from mnv1_bench.cli.common import choice_list, positive_int_list, progress_bar
-from mnv1_bench.cli.render import Column, Format, emit, millions, number, stderr_console, text, warn
+from mnv1_bench.cli.render import (
+    Column,
+    Format,
+    Wide,
+    blank,
+    emit,
+    fraction_pct,
+    millions,
+    number,
+    ratio,
+    stderr_console,
+    warn,
+    word,
+)
 from mnv1_bench.errors import UsageProblem
 
 COLUMNS = (
-    Column("model", "Model", text),
-    Column("backend", "Backend", text),
-    Column("dtype", "Dtype", text),
-    Column("batch", "Batch", text),
+    word("model", "Model"),
+    word("backend", "Backend"),
+    word("dtype", "Dtype"),
+    word("batch", "Batch"),
     Column("median_ms", "Median (ms)", number(3)),
     Column("iqr_ms", "IQR (ms)", number(3)),
-    Column("p90_ms", "p90 (ms)", number(3)),
-    Column("runs", "Runs", text),
-    Column("cv", "CV", render.fraction_pct),
-    Column("throughput_per_s", "Images/s", number(1)),
+    Column("p90_ms", "p90 (ms)", number(3), priority=3),
+    word("runs", "Runs"),
+    Column("cv", "CV", fraction_pct, priority=2),
+    Column("throughput_per_s", "Images/s", number(1), priority=1),
     Column("mult_adds", "Mult-adds (M)", millions(1)),
-    Column("mult_adds_vs_first", "Mult-adds ÷ #1", render.ratio(2)),
-    Column("time_vs_first_ci", "Time ÷ #1 (95% CI)", text),
-    Column("roofline_fraction", "Roofline", render.fraction_pct),
-    Column("bound", "Bound", text),
-    Column("flag", "Flag", text),
+    Column("mult_adds_vs_first", "Mult-adds ÷ #1", ratio()),
+    word("time_vs_first_ci", "Time ÷ #1 (95% CI)"),
+    Column("roofline_fraction", "Roofline", fraction_pct, priority=2),
+    word("bound", "Bound", priority=3),
+    word("flag", "Flag", blank),
 )
 
 
@@ -48,6 +60,7 @@ def time_models(
     rounds: Annotated[int, typer.Option(help="Interleaved rounds: each row gets MIN_TIME / ROUNDS per round.")] = 5,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
     save: Annotated[bool, typer.Option(help="Save rows with provenance to results/time-<UTC>-<host>.jsonl.")] = True,
+    wide: Wide = False,
 ) -> None:
     """Time models: median, IQR, p90 and runs per row, throughput, and roofline floors.
 
@@ -82,7 +95,7 @@ def time_models(
     columns = [c for c in COLUMNS if len(specs) > 1 or c.key != "mult_adds_vs_first"]
     columns = [c for c in columns if len(run.rows) > 1 or c.key != "time_vs_first_ci"]
     emit(report.compare_frame(run.rows), format, columns, "Latency per call (measured by mnv1-bench)",
-         report.notes(run.rows, specs[0].name, len(specs)))  # fmt: skip
+         report.notes(run.rows, specs[0].name, len(specs)), wide)  # fmt: skip
     if run.interrupted:
         finished = run.rows[0].rounds
         warn(f"interrupted: the table shows {len(run.rows)} rows from {finished} whole round"

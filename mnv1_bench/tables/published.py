@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-# The sentence a proxy section states its spread in (cli/proxy.spread): the counts are read back from it.
+# The sentence a proxy section states its spread in (tables/beyond.spread): the counts are read back from it.
 SPREAD = re.compile(r"over (\d+) models; (\d+) flagged unstable[^;.]*(?:; (\d+) taken while the machine was busy)?")
 
 
