@@ -19,11 +19,12 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 tables: $(STAMP)
-	$(BIN)/mnv1-bench tables --out tables
+	$(BIN)/mnv1-bench tables --out tables --results results/published
 
 bench: $(STAMP)
 	$(BIN)/pytest -q benchmarks --benchmark-only --benchmark-columns=min,median,iqr,rounds
 	$(BIN)/mnv1-bench time mobilenet --backend eager,compile,onnxruntime --batch 1 --no-save
+	$(BIN)/python benchmarks/busy_neighbour.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check mnv1_bench tests benchmarks

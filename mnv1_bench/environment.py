@@ -1,4 +1,5 @@
-"""The machine a measurement ran on: device names, cores, the thread setting, software versions, host, commit.
+"""The machine a measurement ran on: device names, cores, the thread setting, software versions, host, commit,
+and how much CPU other processes were using.
 
 Nothing here measures; everything is read from the OS, the installed packages and git, so that every timing row,
 peak calibration and written section can say where it came from.
@@ -10,6 +11,8 @@ import os
 import platform
 import socket
 import subprocess
+import time
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -88,3 +91,41 @@ def git_commit(path: Path | None = None) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return f"{commit}-dirty" if dirty else commit
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    """CPU time counters at one moment, for telling what other processes used between two snapshots."""
+
+    wall_s: float  # a monotonic clock
+    busy_s: float  # CPU-seconds every core spent not idle since boot (user, system, irq, steal), all processes
+    own_s: float  # CPU-seconds this process used (user + system, all its threads)
+
+
+def cpu_snapshot() -> CpuSnapshot | None:
+    """Read /proc/stat's first line and this process's times; None where /proc/stat does not exist."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    # cpu user nice system idle iowait irq softirq steal [guest guest_nice]; guest time is already in user.
+    ticks = [int(v) for v in fields[1:9]]
+    busy = sum(ticks) - ticks[3] - ticks[4]  # everything but idle and iowait
+    own = os.times()
+    return CpuSnapshot(time.monotonic(), busy / os.sysconf("SC_CLK_TCK"), own.user + own.system)
+
+
+def others_cores(before: CpuSnapshot, after: CpuSnapshot) -> float:
+    """Cores' worth of CPU that other processes (and the hypervisor, as steal) used between two snapshots."""
+    wall = after.wall_s - before.wall_s
+    if wall <= 0:
+        return 0.0
+    return max(0.0, (after.busy_s - before.busy_s) - (after.own_s - before.own_s)) / wall
+
+
+def load_average() -> float | None:
+    """The 1-minute load average (runnable processes, this one included), None where the OS has none."""
+    try:
+        return os.getloadavg()[0]
+    except (OSError, AttributeError):
+        return None

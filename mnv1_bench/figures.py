@@ -89,12 +89,14 @@ def accuracy_figure(grid: pd.DataFrame, x: str, path: Path) -> Path:
 
 def latency_figure(timed: pd.DataFrame, path: Path) -> Path:
     """Measured median latency (ms per image, batch 1) against measured mult-adds, log-log, one series per
-    device and model family. ``timed`` has model, device, device_name, mult_adds, median_ms, iqr_ms, family."""
+    device and model family, with error bars from the 25th to the 75th percentile of the samples. ``timed`` has
+    model, device, device_name, mult_adds, median_ms, p25_ms, p75_ms, family."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=SIZE_IN)
     for (device_name, device, family), group in timed.groupby(["device_name", "device", "family"], sort=True):
         marker = DEVICE_MARKERS.get(device, "s")
-        ax.errorbar(group["mult_adds"] / 1e6, group["median_ms"], yerr=group["iqr_ms"] / 2, fmt=marker,
+        spread = [group["median_ms"] - group["p25_ms"], group["p75_ms"] - group["median_ms"]]
+        ax.errorbar(group["mult_adds"] / 1e6, group["median_ms"], yerr=spread, fmt=marker,
                     markersize=5, capsize=2, label=f"{family}, {device_name}")  # fmt: skip
         if family != "MobileNet grid":
             for i, row in enumerate(group.sort_values("mult_adds").itertuples()):
@@ -106,7 +108,7 @@ def latency_figure(timed: pd.DataFrame, path: Path) -> Path:
     ax.margins(x=0.15)
     ax.set_xlabel("Mult-adds per image (millions, measured; log scale)")
     ax.set_ylabel("Median latency per image (ms, measured; log scale)")
-    ax.set_title("Measured latency vs mult-adds (batch 1, fp32, eager; error bars: IQR)\n"
+    ax.set_title("Measured latency vs mult-adds (batch 1, fp32, eager; error bars: 25th to 75th percentile)\n"
                  "not in the paper: mult-adds as a proxy for latency", fontsize=9)  # fmt: skip
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, loc="upper left")

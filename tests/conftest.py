@@ -66,23 +66,53 @@ def fake_latency_ms(name: str) -> float:
     return FAKE_LATENCY_MS.get(name, 0.5 + zlib.crc32(name.encode()) % 1000 / 100)
 
 
-def _fake_time_spec(spec, config, cost=None):
-    """A timing engine stand-in with no clock at all: per-model latencies from fake_latency_ms, 5 samples each."""
-    from mnv1_bench.timing.run import TimingRow
-    from mnv1_bench.timing.stats import summarize
+class _FakeEngine:
+    """A timing engine stand-in with a fake clock, so no real time is measured: each call of a model advances the
+    clock by fake_latency_ms(its name), and each stopwatch scales its successive readings by FAKE_SPREAD in turn
+    (medians stay the stand-in's latencies; the IQR is that of FAKE_SPREAD)."""
 
-    samples = tuple(fake_latency_ms(spec.name) * f for f in FAKE_SPREAD)
-    stats = summarize(samples)
-    return TimingRow(
-        model=spec.name, device=config.device, backend=config.backend, dtype=config.dtype, batch=config.batch,
-        threads=1, samples_ms=samples, median_ms=stats.median_ms, iqr_ms=stats.iqr_ms, p90_ms=stats.p90_ms,
-        runs=stats.runs, cv=stats.cv, unstable=False, throughput_per_s=1e3 * config.batch / stats.median_ms,
-        mult_adds=cost.mult_adds if cost is not None else None, compute_floor_ms=None, memory_floor_ms=None,
-        roofline_fraction=None, settings="fake", input_size=spec.input_size,
-    )  # fmt: skip
+    def __init__(self):
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def prepare(self, spec, config, threads):
+        from mnv1_bench.timing.pytorch import Prepared
+
+        seconds = fake_latency_ms(spec.name) / 1e3
+
+        def run() -> None:
+            self.now += seconds
+
+        return Prepared(run, "fake")
+
+    def stopwatch(self, config):
+        return _SpreadStopwatch(self.clock)
+
+
+class _SpreadStopwatch:
+    def __init__(self, clock):
+        self._clock, self._t0, self._readings = clock, 0.0, 0
+
+    def start(self) -> None:
+        self._t0 = self._clock()
+
+    def stop(self) -> float:
+        self._readings += 1
+        return (self._clock() - self._t0) * FAKE_SPREAD[self._readings % len(FAKE_SPREAD)]
 
 
 @pytest.fixture
 def fake_timing(monkeypatch):
-    """Commands that time models (compare, sweep, tables --time) get the clock-free stand-in above."""
-    monkeypatch.setattr("mnv1_bench.timing.run.time_spec", _fake_time_spec)
+    """Commands that time models (compare, sweep, tables --time, time, proxy) get the fake-clock engine above."""
+    engine = _FakeEngine()
+    monkeypatch.setattr("mnv1_bench.timing.backends.prepare", engine.prepare)
+    monkeypatch.setattr("mnv1_bench.timing.backends.stopwatch", engine.stopwatch)
+    monkeypatch.setattr("mnv1_bench.timing.run.roofline.floors_for", lambda *args: _no_floors())
+
+
+def _no_floors():
+    from mnv1_bench.timing.roofline import Floors
+
+    return Floors(None, None, None)

@@ -8,9 +8,9 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from mnv1_bench import results
+from mnv1_bench import environment, results
 from mnv1_bench.cli import app
-from mnv1_bench.timing import backends, clock, roofline, run
+from mnv1_bench.timing import backends, clock, roofline, rounds, run
 
 runner = CliRunner()
 TINY = "mobilenet-0.25-64"
@@ -80,32 +80,85 @@ def test_two_models_show_mult_add_ratio_beside_speed_up(counted):
     assert rows[1]["time_vs_first"] == pytest.approx(rows[1]["median_ms"] / rows[0]["median_ms"])
 
 
+class ScriptedStopwatch:
+    """Reads each timed region as the next of `durations` (cycled), whatever the model really took."""
+
+    def __init__(self, *durations: float):
+        self.durations, self.reads = durations, 0
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> float:
+        self.reads += 1
+        return self.durations[(self.reads - 1) % len(self.durations)]
+
+
 def test_unstable_rows_are_flagged_and_warned(monkeypatch):
     spread = (0.010, 0.020, 0.011, 0.030, 0.012)  # CV far above 10%
-    monkeypatch.setattr(run, "measure", lambda call, min_time_s, stopwatch: clock.Measurement(spread, 1, 3))
+    watch = ScriptedStopwatch(*spread)
+    monkeypatch.setattr(backends, "stopwatch", lambda config: watch)
     result = invoke(TINY, *FAST, "--no-save")
     assert result.exit_code == 0, result.output
     assert "UNSTABLE" in result.stdout
     assert f"warning: {TINY} eager fp32 batch 1 on cpu: unstable (CV" in result.stderr
-    assert "12.000" in result.stdout  # the median of the injected samples, in ms
+    # 3 warm-up reads, then one 10 ms sample per round: 30, 12, 10, 20, 11 ms, whose median is 12 ms.
+    assert watch.reads == 3 + 5 and "12.000" in result.stdout
 
 
-def test_ctrl_c_keeps_finished_rows(isolated, monkeypatch):
-    real = run.time_spec
+class FakeLoad:
+    """A /proc/stat where other processes use `others` cores all the time."""
+
+    def __init__(self, others: float):
+        self.others, self.now = others, 0.0
+
+    def __call__(self) -> environment.CpuSnapshot:
+        self.now += 1.0
+        return environment.CpuSnapshot(self.now, self.others * self.now, 0.0)
+
+
+def test_busy_machine_flags_rows_with_one_warning_line(monkeypatch):
+    monkeypatch.setattr(run, "cpu_snapshot", FakeLoad(1.5))
+    result = invoke(TINY, "--batch", "1,2", *FAST, "--no-save", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [(r["busy"], r["load_others_cores"]) for r in rows] == [(True, pytest.approx(1.5))] * 2
+    warnings = [line for line in result.stderr.splitlines() if "BUSY" in line]
+    assert len(warnings) == 1 and "2 of 2 rows" in warnings[0] and "wait for a quieter machine" in warnings[0]
+
+    monkeypatch.setattr(run, "cpu_snapshot", FakeLoad(0.0))
+    quiet = invoke(TINY, *FAST, "--no-save", "--format", "json")
+    assert json.loads(quiet.stdout)[0]["busy"] is False and "BUSY" not in quiet.stderr
+
+
+def test_second_row_has_a_ratio_interval_and_verdict(monkeypatch):
+    times = {1: 0.010, 2: 0.030}  # batch 2 reads three times slower per call, every sample
+    monkeypatch.setattr(backends, "stopwatch", lambda config: ScriptedStopwatch(times[config.batch]))
+    result = invoke(TINY, "--batch", "1,2", *FAST, "--no-save")
+    assert result.exit_code == 0, result.output
+    assert "Time ÷ #1 (95% CI)" in result.stdout and "3.00 [3.00, 3.00] slower" in result.stdout
+    rows = json.loads(invoke(TINY, "--batch", "1,2", *FAST, "--no-save", "--format", "json").stdout)
+    assert rows[0]["verdict"] == "" and rows[1]["verdict"] == "slower"
+    assert rows[1]["ratio_low"] == rows[1]["ratio_to_first"] == rows[1]["ratio_high"] == pytest.approx(3.0)
+
+
+def test_ctrl_c_keeps_whole_rounds(isolated, monkeypatch):
+    real = rounds.sample
     calls = []
 
-    def interrupt_second(spec, config, cost=None):
-        calls.append(config.batch)
-        if len(calls) == 2:
+    def interrupt_in_round_two(*args):
+        calls.append(1)
+        if len(calls) == 4:  # three batches per round: the first slice of round 2
             raise KeyboardInterrupt
-        return real(spec, config, cost)
+        return real(*args)
 
-    monkeypatch.setattr(run, "time_spec", interrupt_second)
+    monkeypatch.setattr(rounds, "sample", interrupt_in_round_two)
     result = invoke(TINY, "--batch", "1,2,4", *FAST)
     assert result.exit_code == 130
-    assert TINY in result.stdout and "interrupted: the table shows the 1 rows finished" in result.stderr
+    assert TINY in result.stdout and "interrupted: the table shows 3 rows from 1 whole round" in result.stderr
     (saved,) = (isolated / "results").glob("time-*.jsonl")
-    assert [json.loads(line)["batch"] for line in saved.read_text().splitlines()] == [1]
+    lines = [json.loads(line) for line in saved.read_text().splitlines()]
+    assert [row["batch"] for row in lines] == [1, 2, 4] and {row["rounds"] for row in lines} == {1}
 
 
 def test_markdown_table():
@@ -127,6 +180,7 @@ def test_markdown_table():
         ([TINY, "--threads", "0"], "--threads must be at least 1"),
         ([TINY, "--min-time", "0"], "--min-time must be a positive number"),
         ([TINY, "--min-time", "inf"], "--min-time must be a positive number"),
+        ([TINY, "--rounds", "0"], "--rounds must be at least 1"),
         ([TINY, "--device", "tpu"], "--device"),
         (["mobilenett"], "unknown model 'mobilenett'"),
         ([], "Missing argument"),

@@ -138,10 +138,6 @@ def test_latency_figure_points_labels_and_bar_lengths(latency_axes):
     assert "Mult-adds per image (millions" in latency_axes.get_xlabel()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the latency figure draws median ± IQR/2, not the 25th-75th percentiles: wrong for skewed samples",
-)
 def test_latency_figure_bars_span_the_25th_to_75th_percentile(latency_axes):
     grid_cpu = sorted(error_bars(latency_axes)["MobileNet grid, Test CPU, 2 threads"])
     _, median, bottom, top = grid_cpu[1]

@@ -79,6 +79,20 @@ def test_latency_frame_keeps_the_latest_batch1_fp32_eager_row_per_model_and_devi
     assert "| cpu | Test CPU, 2 threads | 2 |" in lines and "| cuda | Test GPU | 1 |" in lines
 
 
+def test_error_bars_are_the_quartiles_of_the_saved_samples(tmp_path):
+    from mnv1_bench.results import load_results
+
+    # Quartiles by hand (linear interpolation between ranks): sorted 1.0 1.9 2.0 2.4 3.0 -> p25 = 1.9, p75 = 2.4,
+    # not the median -/+ IQR / 2 (1.75 and 2.25) that a symmetric bar would draw.
+    with_samples = {**_result("mobilenet-1.0-224", median_ms=2.0), "iqr_ms": 0.5,
+                    "samples_ms": [2.4, 1.0, 3.0, 1.9, 2.0]}  # fmt: skip
+    without = {**_result("vgg16", median_ms=400.0), "iqr_ms": 10.0}
+    write_results(tmp_path, [with_samples, without])
+    points = latency_frame(load_results(tmp_path)).set_index("model")
+    assert (points.loc["mobilenet-1.0-224", "p25_ms"], points.loc["mobilenet-1.0-224", "p75_ms"]) == (1.9, 2.4)
+    assert (points.loc["vgg16", "p25_ms"], points.loc["vgg16", "p75_ms"]) == (395.0, 405.0)  # no samples saved
+
+
 def test_no_results_means_no_latency_figure(tmp_path):
     from mnv1_bench.results import load_results
 
@@ -90,9 +104,9 @@ def test_no_results_means_no_latency_figure(tmp_path):
 def test_latency_figure_is_a_png(tmp_path):
     points = pd.DataFrame([
         {"model": "mobilenet-1.0-224", "family": "MobileNet grid", "device": "cpu", "device_name": "CPU",
-         "mult_adds": 568_740_352, "median_ms": 20.0, "iqr_ms": 1.0},
+         "mult_adds": 568_740_352, "median_ms": 20.0, "p25_ms": 19.5, "p75_ms": 21.0},
         {"model": "vgg16", "family": "reference networks", "device": "cpu", "device_name": "CPU",
-         "mult_adds": 15_470_264_320, "median_ms": 400.0, "iqr_ms": 10.0},
+         "mult_adds": 15_470_264_320, "median_ms": 400.0, "p25_ms": 395.0, "p75_ms": 410.0},
     ])  # fmt: skip
     assert figures.latency_figure(points, tmp_path / FIGURE).read_bytes().startswith(PNG)
 
@@ -111,9 +125,17 @@ def test_index_includes_beyond_the_paper_when_it_exists():
     assert "\n### Where the time goes" in nested  # already nested: left as written
 
 
-def test_tables_time_writes_timed_tables_and_draws_latency(fake_timing, tmp_path):
-    out, results = tmp_path / "tables", tmp_path / "results"
-    result = CliRunner().invoke(app, ["tables", "--time", "--out", str(out), "--results", str(results)])
+def test_tables_time_writes_timed_tables_and_draws_latency_once_published(fake_timing, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # --time saves its run under ./results, as every command does
+    out, published = tmp_path / "tables", tmp_path / "results" / "published"
+    result = CliRunner().invoke(app, ["tables", "--time", "--out", str(out), "--results", str(published)])
+    assert result.exit_code == 0, result.output
+    (run,) = (tmp_path / "results").glob("time-*.jsonl")
+    index = (out / "README.md").read_text(encoding="utf-8")
+    assert not (out / FIGURE).exists() and "has not been drawn" in index  # a local run is not published
+    published.mkdir()
+    run.rename(published / run.name)  # the explicit step: publish the run
+    result = CliRunner().invoke(app, ["tables", "--time", "--out", str(out), "--results", str(published)])
     assert result.exit_code == 0, result.output
     for number in range(4, 11):
         timed = (out / f"table{number}_timed.md").read_text(encoding="utf-8")

@@ -31,9 +31,9 @@ def generated(tmp_path_factory) -> tuple[Path, object]:
     out = tmp_path_factory.mktemp("tables")
     for path in tracked("tables", r"tables/beyond_the_paper\.md"):
         shutil.copy(path, out / path.name)
-    results = tmp_path_factory.mktemp("timing") / "results"  # the index names the folder: keep its name
-    results.mkdir()
-    for path in tracked("results", r"results/time-[^/]*\.jsonl"):
+    results = tmp_path_factory.mktemp("timing") / "results" / "published"  # the index names it: keep the names
+    results.mkdir(parents=True)
+    for path in tracked("results", r"results/published/time-[^/]*\.jsonl"):
         shutil.copy(path, results / path.name)
     result = CliRunner().invoke(app, ["tables", "--out", str(out), "--results", str(results)])
     return out, result

@@ -47,6 +47,7 @@ TIMED_COLUMNS = (
     Column("iqr_ms", "IQR (ms)", number(2), priority=1),
     Column("throughput_per_s", "Images/s", number(1), priority=3),
     Column("time_ratio", "Time ÷ base", ratio()),
+    word("time_ratio_ci", "Time ÷ base (95% CI)", priority=1),
 )
 
 
@@ -88,6 +89,7 @@ def compare(
     device_text = ""
     if config is not None:
         from mnv1_bench.tables.timed import TIMING_FIELDS, device_label, time_models
+        from mnv1_bench.timing import report
 
         device_text = device_label(config)
         timed = with_progress(keys, lambda ks, each: time_models(ks, config, results if save else None, each),
@@ -95,11 +97,14 @@ def compare(
         for field in TIMING_FIELDS:
             frame[field] = [getattr(timed[key], field) for key in keys]
         frame["time_ratio"] = frame["median_ms"] / frame["median_ms"].iloc[0]
+        frame["time_ratio_ci"] = [report.ratio_text(timed[key]) for key in keys]
         frame["device"] = device_text
         columns += TIMED_COLUMNS
         for key in keys:
             if timed[key].unstable:
                 warn(f"{key[0]}: latency unstable ({timed[key].unstable_reason}); rerun with a longer --min-time")
+        if busy := report.busy_warning(list(timed.values())):
+            warn(busy)
     emit(frame, format, columns, _title(measured[0][0]),
          _notes(frame, measured, device_text), wide)  # fmt: skip
 
@@ -121,7 +126,11 @@ def _notes(frame, measured, device: str) -> list[str]:
         "figures.",
     ]
     if device:
-        notes.append(f"Latency measured by mnv1-bench on {device}: median and IQR per image, batch 1, fp32, eager.")
+        notes.append(
+            f"Latency measured by mnv1-bench on {device}: median and IQR per image, batch 1, fp32, eager; "
+            "the models are timed in interleaved rounds. Time ÷ base (95% CI): the ratio of medians with "
+            "its bootstrap 95% interval; faster or slower when the whole interval is below or above 1."
+        )
     for record in frame.to_dict("records"):
         if record["note"]:
             notes.append(f"{record['model']}: {record['note']}")

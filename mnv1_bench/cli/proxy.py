@@ -43,6 +43,9 @@ def proxy(
         Path("tables")
     ),
     save: Annotated[bool, typer.Option(help="Write the figure and the Markdown section.")] = True,
+    force: Annotated[
+        bool, typer.Option(help="Replace the published figure and section even with a less stable run.")
+    ] = False,
     format: Annotated[Format, typer.Option("--format", help="Output format (csv: the model rows only).")] = (
         Format.table
     ),
@@ -90,7 +93,7 @@ def proxy(
         emit(lib.fits_frame(result), format, beyond.FIT_COLUMNS, "How well the proxies predict latency",
              [*_notes(env), beyond.spread(frame)], wide)  # fmt: skip
     if save:
-        _save(result, table2, env, out, device.value)
+        _save(result, table2, env, out, device.value, force)
 
 
 def _count(specs: list[ModelSpec]) -> list[Cost]:
@@ -105,14 +108,19 @@ def _measure(specs: list[ModelSpec], costs: list[Cost], config: TimingConfig) ->
     import pandas as pd
 
     from mnv1_bench import proxy as lib
+    from mnv1_bench.timing import report
     from mnv1_bench.timing.run import time_runs
 
     with progress_bar() as progress:
         run = time_runs(specs, [config], None, progress, costs, checked=True)
     if run.interrupted:
         raise KeyboardInterrupt  # a fit over the models finished so far would mislead
+    if busy := report.busy_warning(run.rows):
+        warn(busy)
     latencies = (lib.Latency(r.median_ms, r.iqr_ms, r.runs, r.cv, r.unstable) for r in run.rows)
-    return pd.DataFrame(map(lib.model_row, specs, run.costs, latencies))
+    frame = pd.DataFrame(map(lib.model_row, specs, run.costs, latencies))
+    frame["busy"] = [r.busy for r in run.rows]
+    return frame
 
 
 def _table2(config: TimingConfig) -> LayerTiming:
@@ -149,14 +157,20 @@ def _notes(env: dict) -> list[str]:
     ]
 
 
-def _save(result: ProxyResult, table2: LayerTiming | None, env: dict, out: Path, device: str) -> None:
+def _save(result: ProxyResult, table2: LayerTiming | None, env: dict, out: Path, device: str, force: bool) -> None:
+    """Write the figure and the device's section, unless what is published there is more stable (then say so)."""
     from mnv1_bench import proxy as lib
     from mnv1_bench.tables import beyond
 
-    figure = out / f"proxy_{device}.png"
+    figure = out / beyond.figure_name(device)
+    decision = beyond.publish_decision(out, result, device, table2 is not None, force)
+    if not decision.replace:
+        warn(decision.message)
+        return
+    console = stderr_console()
+    console.print(decision.message, style="dim", highlight=False)
     lib.save_figure(result, figure, f"Latency vs cost, measured by mnv1-bench: {_setting(env)}, PyTorch eager, "
                     f"torch {env['torch']}, {env['utc'][:10]}")  # fmt: skip
-    console = stderr_console()
     console.print(f"saved {figure}", style="dim", highlight=False)
     if table2 is None:
         warn(f"a subset of models was timed: {out / beyond.SECTIONS_FILE} is left as it is")

@@ -71,6 +71,7 @@ def sweep(
     ]
     if config is not None:
         from mnv1_bench.tables.timed import device_label, time_models, timed_frame
+        from mnv1_bench.timing import report
 
         label = device_label(config)
         timed = with_progress(keys, lambda ks, each: time_models(ks, config, results if save else None, each),
@@ -82,4 +83,6 @@ def sweep(
         for key, row in timed.items():
             if row.unstable:
                 warn(f"{key[0]}: latency unstable ({row.unstable_reason}); rerun with a longer --min-time")
+        if busy := report.busy_warning(list(timed.values())):
+            warn(busy)
     emit(frame, format, columns, "MobileNet width x resolution grid (Figures 4 and 5)", notes, wide)

@@ -11,6 +11,7 @@ from mnv1_bench.cli.common import key_name, timing_config, with_progress
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeThreads
 from mnv1_bench.cli.render import Format, emit, warn, word
 from mnv1_bench.errors import UsageProblem
+from mnv1_bench.results import RESULTS_DIR
 
 SUMMARY_COLUMNS = (
     word("table", "Table"),
@@ -24,9 +25,13 @@ def tables(
     out: Annotated[Path, typer.Option(help="Folder to write the tables, figures and README.md index into.")] = (
         Path("tables")
     ),
-    results: Annotated[Path, typer.Option(help="Saved timing results to draw the latency figure from.")] = (
-        Path("results")
-    ),
+    results: Annotated[
+        Path,
+        typer.Option(
+            help="Published timing results to draw the latency figure from (only the files in this "
+            "folder: a run under results/ is published by moving its file here)."
+        ),
+    ] = Path("results/published"),
     time: Annotated[bool, typer.Option("--time", help="Also time every model and write tableN_timed.md/csv.")] = False,
     device: TimeDevice = Device.cpu,
     min_time: TimeMinTime = 0.5,
@@ -37,8 +42,9 @@ def tables(
     Each table shows the paper's printed figures beside the measured ones, the difference and whether they agree
     at the paper's printed precision, with a note giving the reason for every difference. Accuracy is cited
     from the paper. Mult-adds = conv + FC multiply-accumulates (FLOPs = 2 x mult-adds). The count tables are a
-    pure function of the code; --time adds machine-dependent *_timed tables and saves timing rows under RESULTS,
-    from which the latency figure is drawn. Example: mnv1-bench tables --out tables
+    pure function of the code; --time adds machine-dependent *_timed tables and saves its timing rows under
+    results/, like every other command. The latency figure is drawn from the published results in RESULTS only.
+    Example: mnv1-bench tables --out tables
     """
     from mnv1_bench.tables.generate import generate, required_keys
     from mnv1_bench.tables.measure import measure_all
@@ -53,11 +59,15 @@ def tables(
         from mnv1_bench.tables.timed import device_label, time_models
 
         label = device_label(config)
-        timings = with_progress(keys, lambda ks, each: time_models(ks, config, results, each), "timing")
+        timings = with_progress(keys, lambda ks, each: time_models(ks, config, RESULTS_DIR, each), "timing")
         unstable = [key_name(key) for key, row in timings.items() if row.unstable]
         if unstable:
             warn(f"{len(unstable)} of {len(timings)} timings are unstable (CV over 10%): {', '.join(unstable)}; "
                  "rerun with a longer --min-time or on a quieter machine")  # fmt: skip
+        from mnv1_bench.timing import report
+
+        if busy := report.busy_warning(list(timings.values())):
+            warn(busy)
     generated = generate(out, results, timings, label)
     _summary(generated, out)
 
@@ -77,5 +87,8 @@ def _summary(generated, out: Path) -> None:
         "in the table's notes.",
     ]
     if not generated.latency_points:
-        notes.append("No timing results for the latency figure yet: run with --time, or `mnv1-bench time` first.")
+        notes.append(
+            "No published timing results for the latency figure: time the models (`mnv1-bench time` or "
+            "--time), then move the run's file from results/ into results/published/."
+        )
     emit(pd.DataFrame(rows), Format.table, SUMMARY_COLUMNS, "The paper's tables, reproduced", notes)

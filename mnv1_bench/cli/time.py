@@ -23,6 +23,7 @@ from mnv1_bench.cli.render import (
     warn,
     word,
 )
+from mnv1_bench.errors import UsageProblem
 
 COLUMNS = (
     word("model", "Model"),
@@ -37,7 +38,7 @@ COLUMNS = (
     Column("throughput_per_s", "Images/s", number(1), priority=1),
     Column("mult_adds", "Mult-adds (M)", millions(1)),
     Column("mult_adds_vs_first", "Mult-adds ÷ #1", ratio()),
-    Column("time_vs_first", "Time ÷ #1", ratio()),
+    word("time_vs_first_ci", "Time ÷ #1 (95% CI)"),
     Column("roofline_fraction", "Roofline", fraction_pct, priority=2),
     word("bound", "Bound", priority=3),
     word("flag", "Flag", blank),
@@ -56,6 +57,7 @@ def time_models(
     fold_bn: Annotated[bool, typer.Option(help="Fold batch norm into the conv before it (PyTorch backends).")] = True,
     threads: Annotated[int | None, typer.Option(help="CPU threads [default: every core].")] = None,
     min_time: Annotated[float, typer.Option(help="Seconds of timed runs per row, after warm-up.")] = 1.0,
+    rounds: Annotated[int, typer.Option(help="Interleaved rounds: each row gets MIN_TIME / ROUNDS per round.")] = 5,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
     save: Annotated[bool, typer.Option(help="Save rows with provenance to results/time-<UTC>-<host>.jsonl.")] = True,
     wide: Wide = False,
@@ -78,17 +80,24 @@ def time_models(
         for b in positive_int_list("--batch", batch)
     ]
     specs = list({spec.name: spec for spec in (resolve(name) for name in models)}.values())
+    if rounds < 1:
+        raise UsageProblem(f"--rounds must be at least 1, got {rounds}")
     with progress_bar() as progress:
-        run = time_runs(specs, configs, Path("results") if save else None, progress)
+        run = time_runs(specs, configs, Path("results") if save else None, progress, rounds=rounds)
     if run.saved is not None:
         stderr_console().print(f"saved {len(run.rows)} rows to {run.saved}", style="dim", highlight=False)
     for row in run.rows:
         if row.unstable:
             warn(f"{report.row_label(row)}: unstable ({row.unstable_reason}); rerun with a longer --min-time or "
                  "on a quieter machine")  # fmt: skip
-    columns = COLUMNS if len(specs) > 1 else [c for c in COLUMNS if not c.key.endswith("_vs_first")]
+    if busy := report.busy_warning(run.rows):
+        warn(busy)
+    columns = [c for c in COLUMNS if len(specs) > 1 or c.key != "mult_adds_vs_first"]
+    columns = [c for c in columns if len(run.rows) > 1 or c.key != "time_vs_first_ci"]
     emit(report.compare_frame(run.rows), format, columns, "Latency per call (measured by mnv1-bench)",
          report.notes(run.rows, specs[0].name, len(specs)), wide)  # fmt: skip
     if run.interrupted:
-        warn(f"interrupted: the table shows the {len(run.rows)} rows finished before Ctrl-C")
+        finished = run.rows[0].rounds
+        warn(f"interrupted: the table shows {len(run.rows)} rows from {finished} whole round"
+             f"{'' if finished == 1 else 's'}, finished before Ctrl-C")  # fmt: skip
         raise typer.Exit(130)

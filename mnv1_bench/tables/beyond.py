@@ -17,6 +17,7 @@ from mnv1_bench.files import write_atomic
 from mnv1_bench.formatting import Column, fixed, markdown_table, millions, ratio, records, threads_text, word
 from mnv1_bench.layer_timing import LayerTiming
 from mnv1_bench.proxy import ProxyResult
+from mnv1_bench.tables import published
 
 SECTIONS_FILE = "beyond_the_paper.md"
 DEVICES = tuple(Device)
@@ -59,9 +60,29 @@ TABLE2_COLUMNS = (
 
 
 def spread(frame: pd.DataFrame) -> str:
-    """How noisy the latencies were: the median CV over the models and how many were flagged unstable."""
+    """How noisy the latencies were: the median CV over the models, how many were flagged unstable and how many
+    were timed while the machine was busy (:func:`mnv1_bench.tables.published.of_section` reads these counts
+    back)."""
+    busy = f"; {int(frame['busy'].sum())} taken while the machine was busy" if "busy" in frame else ""
     return (f"Spread of the measurements: median CV {frame['cv'].median():.1%} over {len(frame)} models; "
-            f"{int(frame['unstable'].sum())} flagged unstable (CV over 10%).")  # fmt: skip
+            f"{int(frame['unstable'].sum())} flagged unstable (CV over 10%){busy}.")  # fmt: skip
+
+
+def figure_name(device: str) -> str:
+    return f"proxy_{device}.png"
+
+
+def publish_decision(out: Path, result: ProxyResult, device: str, whole: bool, force: bool) -> published.Decision:
+    """Whether this run replaces ``device``'s figure and section in ``out``: a run over a subset of the models
+    (``whole`` False) never replaces a published figure, and a run replaces a published section only when it is
+    at least as stable (:func:`mnv1_bench.tables.published.decide`); ``force`` overrides both."""
+    figure = out / figure_name(device)
+    if not whole and figure.exists() and not force:
+        said = f"kept {figure}: a run over a subset of models never replaces it; pass --force to replace it"
+        return published.Decision(False, said)
+    path = out / SECTIONS_FILE
+    old = published.of_section(section_body(path.read_text() if path.exists() else "", device))
+    return published.decide(published.of_frame(result.frame), old, f"{figure} and the {device} section", force)
 
 
 def write_section(out: Path, result: ProxyResult, table2: LayerTiming, env: dict, figure: str) -> Path:
@@ -76,15 +97,19 @@ def _markers(device: str) -> tuple[str, str]:
     return f"<!-- mnv1-bench proxy --device {device}: begin -->", f"<!-- mnv1-bench proxy --device {device}: end -->"
 
 
+def section_body(existing: str, device: str) -> str | None:
+    """``device``'s section of the Markdown file, None when it has none."""
+    begin, end = _markers(device)
+    if begin in existing and end in existing.split(begin, 1)[1]:
+        return existing.split(begin, 1)[1].split(end, 1)[0].strip("\n")
+    return None
+
+
 def merge_sections(existing: str, device: str, body: str) -> str:
     """The Markdown file with ``device``'s section set to ``body`` and every other device's section kept."""
     if device not in DEVICES:
         raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
-    bodies = {}
-    for other in DEVICES:
-        begin, end = _markers(other)
-        if begin in existing and end in existing.split(begin, 1)[1]:
-            bodies[other] = existing.split(begin, 1)[1].split(end, 1)[0].strip("\n")
+    bodies = {other: text for other in DEVICES if (text := section_body(existing, other)) is not None}
     bodies[device] = body.strip("\n")
     parts = [INTRO]
     for other in DEVICES:

@@ -1,6 +1,7 @@
 """Measured latency for the figure the paper does not have: latency vs mult-adds, per device.
 
-The rows come from saved timing results (``results/time-*.jsonl``, see :mod:`mnv1_bench.results`): batch 1,
+The rows come from published timing results (``results/published/time-*.jsonl``: a run's file saved under
+``results/`` is published by moving it there; see :mod:`mnv1_bench.results`): batch 1,
 fp32, eager PyTorch, one row per model and device (the most recent). Which models: the width x resolution
 grid, the standard-conv MobileNet and the reference networks.
 """
@@ -12,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from mnv1_bench.registry import REFERENCE_NETS, grid_names
+from mnv1_bench.timing.stats import quantile
 
 FIGURE = "latency_vs_mult_adds.png"
 SETTING = {"batch": 1, "dtype": "fp32", "backend": "eager"}
@@ -23,9 +25,10 @@ FAMILIES = {
 
 
 def latency_frame(results: pd.DataFrame) -> pd.DataFrame:
-    """The figure's points: model, family, device, device_name, mult_adds, median_ms, iqr_ms, utc, source."""
-    columns = ["model", "family", "device", "device_name", "mult_adds", "median_ms", "iqr_ms", "unstable", "utc",
-               "source"]  # fmt: skip
+    """The figure's points: model, family, device, device_name, mult_adds, median_ms, iqr_ms, the 25th and 75th
+    percentiles p25_ms and p75_ms (from the saved samples), unstable, utc, source."""
+    columns = ["model", "family", "device", "device_name", "mult_adds", "median_ms", "iqr_ms", "p25_ms", "p75_ms",
+               "unstable", "utc", "source"]  # fmt: skip
     if results.empty or not {"model", "device", "median_ms", "mult_adds"} <= set(results.columns):
         return pd.DataFrame(columns=columns)
     rows = results
@@ -45,8 +48,20 @@ def latency_frame(results: pd.DataFrame) -> pd.DataFrame:
         if key not in rows:
             rows[key] = None
     rows = rows.sort_values(["utc", "source"], na_position="first", kind="stable")
-    latest = rows.groupby(["model", "device", "device_name"], sort=True).tail(1)
+    latest = rows.groupby(["model", "device", "device_name"], sort=True).tail(1).copy()
+    quartiles = [_quartiles(r) for r in latest.to_dict("records")]
+    latest["p25_ms"], latest["p75_ms"] = [q[0] for q in quartiles], [q[1] for q in quartiles]
     return latest[columns].sort_values(["device", "device_name", "mult_adds", "model"]).reset_index(drop=True)
+
+
+def _quartiles(record: dict) -> tuple[float, float]:
+    """The 25th and 75th percentiles of the row's saved samples; without samples, median -/+ IQR / 2."""
+    samples = record.get("samples_ms")
+    if isinstance(samples, list) and samples:
+        ordered = sorted(float(s) for s in samples)
+        return quantile(ordered, 0.25), quantile(ordered, 0.75)
+    half = float(record.get("iqr_ms") or 0.0) / 2
+    return record["median_ms"] - half, record["median_ms"] + half
 
 
 def _device_name(record: dict) -> str:
@@ -64,15 +79,17 @@ def _device_name(record: dict) -> str:
 
 def index_lines(points: pd.DataFrame, results_dir: Path, drawn: bool) -> list[str]:
     """What the index says about measured latency: the figure and where its numbers came from, or why not."""
+    folder = f"{results_dir.parent.name}/{results_dir.name}" if results_dir.parent.name else results_dir.name
     if not drawn:
         return [
-            f"No timing results under `{results_dir.name}/` for these models (batch 1, fp32, eager), so the "
+            f"No published timing results under `{folder}/` for these models (batch 1, fp32, eager), so the "
             f"latency figure has not been drawn. Run `mnv1-bench tables --time` (or `mnv1-bench time MODEL...`) "
-            "to measure them; `mnv1-bench tables` then draws it from the saved results."
+            f"to measure them and move the run's file from `results/` into `{folder}/`; `mnv1-bench tables` then "
+            "draws it from there."
         ]
     lines = [
         f"[Latency vs mult-adds]({FIGURE}) (measured; not in the paper): median latency per image at batch 1, "
-        f"fp32, eager PyTorch, from the timing results saved under `{results_dir.name}/`:",
+        f"fp32, eager PyTorch, from the published timing results under `{folder}/`:",
         "",
         "| Device | Processor | Models | Flagged unstable (CV over 10%) | Result files |",
         "|---|---|---|---|---|",

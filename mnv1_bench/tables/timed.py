@@ -34,8 +34,8 @@ def time_models(
     counted = [measure(*key) for key in keys]
 
     def progress(done: int, total: int, doing: str) -> None:
-        if done and on_each is not None:
-            on_each(keys[done - 1])
+        if done and on_each is not None:  # the models are timed in interleaved rounds: the bar goes round too
+            on_each(keys[(done - 1) % len(keys)])
 
     specs, costs = [spec for spec, _ in counted], [cost for _, cost in counted]
     run = time_runs(specs, [config], results_dir, progress, costs, checked=True)

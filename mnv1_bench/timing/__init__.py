@@ -3,6 +3,6 @@ composes them. Import the submodule you need (``from mnv1_bench.timing.run impor
 imports nothing, so that ``mnv1-bench --help`` stays fast.
 
 Imports run one way, each module only from those before it (and from choices, environment, files, counting):
-clock -> stats; config -> pytorch -> onnx_runtime -> backends; clock, config -> roofline;
-run (backends, roofline, stats, results) -> report.
+clock -> stats, rounds; config -> pytorch -> onnx_runtime -> backends; clock, config -> roofline;
+run (backends, roofline, rounds, stats, results) -> report.
 """

@@ -88,9 +88,9 @@ class Measurement:
     warmup_runs: int
 
 
-def measure(run: Callable[[], object], min_time_s: float, stopwatch: Stopwatch | None = None) -> Measurement:
-    """Warm up, pick how many calls one sample holds, then sample until min_time_s and MIN_RUNS are met."""
-    watch = stopwatch or WallStopwatch()
+def warm_up(run: Callable[[], object], min_time_s: float, watch: Stopwatch) -> tuple[int, int]:
+    """Call `run` for WARMUP_FRACTION of min_time_s (at least WARMUP_RUNS calls), keeping nothing; return the
+    number of warm-up calls and how many calls one sample should hold (so that a sample lasts MIN_SAMPLE_S)."""
     warmup_runs, warmed, per_call = 0, 0.0, math.inf
     while warmup_runs < WARMUP_RUNS or warmed < WARMUP_FRACTION * min_time_s:
         watch.start()
@@ -102,17 +102,20 @@ def measure(run: Callable[[], object], min_time_s: float, stopwatch: Stopwatch |
         if warmup_runs >= MAX_RUNS:
             break
     if per_call >= MIN_SAMPLE_S:
-        number = 1
-    elif per_call * MAX_CALLS_PER_SAMPLE <= MIN_SAMPLE_S:
-        number = MAX_CALLS_PER_SAMPLE
-    else:
-        number = math.ceil(MIN_SAMPLE_S / per_call)
+        return warmup_runs, 1
+    if per_call * MAX_CALLS_PER_SAMPLE <= MIN_SAMPLE_S:
+        return warmup_runs, MAX_CALLS_PER_SAMPLE
+    return warmup_runs, math.ceil(MIN_SAMPLE_S / per_call)
+
+
+def sample(run: Callable[[], object], number: int, min_time_s: float, min_runs: int, watch: Stopwatch) -> list[float]:
+    """Samples of `number` calls each, per call in seconds, until min_time_s of timed work and min_runs samples."""
     samples: list[float] = []
     total = 0.0
     collecting = gc.isenabled()
     gc.disable()  # as timeit does: a collection inside one sample would be charged to the model
     try:
-        while (len(samples) < MIN_RUNS or total < min_time_s) and len(samples) < MAX_RUNS:
+        while (len(samples) < min_runs or total < min_time_s) and len(samples) < MAX_RUNS:
             watch.start()
             for _ in range(number):
                 run()
@@ -122,4 +125,11 @@ def measure(run: Callable[[], object], min_time_s: float, stopwatch: Stopwatch |
     finally:
         if collecting:
             gc.enable()
-    return Measurement(tuple(samples), number, warmup_runs)
+    return samples
+
+
+def measure(run: Callable[[], object], min_time_s: float, stopwatch: Stopwatch | None = None) -> Measurement:
+    """Warm up, pick how many calls one sample holds, then sample until min_time_s and MIN_RUNS are met."""
+    watch = stopwatch or WallStopwatch()
+    warmup_runs, number = warm_up(run, min_time_s, watch)
+    return Measurement(tuple(sample(run, number, min_time_s, MIN_RUNS, watch)), number, warmup_runs)

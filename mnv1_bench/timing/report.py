@@ -1,8 +1,8 @@
 """Timing rows as a frame and as notes: each model beside the first one timed in the same setting.
 
-What ``mnv1-bench time`` shows: the rows' fields, each model's mult-adds and median over the first model's in the
-same device, backend, dtype, batch and memory format, which floor bounds it, and notes that say how each row was
-produced. Nothing here measures or prints.
+What ``mnv1-bench time`` shows: the rows' fields, each row's mult-adds and median over the first row's (the
+time ratio with its 95% confidence interval and a verdict), which floor bounds it, the flags, one warning line
+for a busy machine, and notes that say how each row was produced. Nothing here measures or prints.
 """
 
 from __future__ import annotations
@@ -23,21 +23,44 @@ def bound(row: TimingRow) -> str | None:
     return "compute" if row.compute_floor_ms >= row.memory_floor_ms else "memory"
 
 
+def flag(row: TimingRow) -> str:
+    """ "UNSTABLE", "BUSY", both, or ""."""
+    return ", ".join(name for name, on in (("UNSTABLE", row.unstable), ("BUSY", row.busy)) if on)
+
+
+def ratio_text(row: TimingRow) -> str:
+    """ "0.52 [0.50, 0.54] faster": the ratio to the first row, its 95% interval and the verdict ("" if none)."""
+    if row.ratio_to_first is None or row.ratio_low is None or row.ratio_high is None:
+        return ""
+    return f"{row.ratio_to_first:.2f} [{row.ratio_low:.2f}, {row.ratio_high:.2f}] {row.verdict}"
+
+
 def compare_frame(rows: Sequence[TimingRow]) -> pd.DataFrame:
-    """Rows as a DataFrame, with each model's mult-adds and median over the first model's in the same setting."""
+    """Rows as a DataFrame, with each row's mult-adds and median over the first row's, the time ratio's 95%
+    interval and verdict (``time_vs_first_ci``), the bound and the flags."""
     records = []
-    first: dict[tuple, TimingRow] = {}
     for row in rows:
-        key = (row.device, row.backend, row.dtype, row.batch, row.channels_last)
-        base = first.setdefault(key, row)
+        base = rows[0]
         record = row.as_dict()
         record["mult_adds_vs_first"] = row.mult_adds / base.mult_adds if base.mult_adds else None
         record["time_vs_first"] = row.median_ms / base.median_ms if base.median_ms else None
+        record["time_vs_first_ci"] = ratio_text(row) or ("1 (row 1)" if row is base and len(rows) > 1 else "")
         record["bound"] = bound(row)
-        record["flag"] = "UNSTABLE" if row.unstable else ""
+        record["flag"] = flag(row)
         del record["extra"]
         records.append(record)
     return pd.DataFrame.from_records(records)
+
+
+def busy_warning(rows: Sequence[TimingRow]) -> str | None:
+    """One line for rows taken on a busy machine: how busy, and what to do; None when no row was busy."""
+    busy = [row for row in rows if row.busy]
+    if not busy:
+        return None
+    worst = max(row.load_others_cores or 0.0 for row in busy)
+    return (f"{len(busy)} of {len(rows)} rows were timed while other processes used up to {worst:.2f} cores "
+            "(flagged BUSY): their times may be high; wait for a quieter machine, use fewer --threads, or more "
+            "--rounds (ratios between rows of one run stay comparable: see the 95% intervals)")  # fmt: skip
 
 
 def row_label(row: TimingRow) -> str:
@@ -47,14 +70,19 @@ def row_label(row: TimingRow) -> str:
 def notes(rows: Sequence[TimingRow], first_model: str, models: int) -> list[str]:
     """How to read the table, each lighter model's saving beside its speed-up, and how each row was produced."""
     lines = ["Median, IQR (p75 - p25) and p90 of per-call times in ms; Runs = samples; CV = stdev / mean; "
-             "Images/s = batch / median. UNSTABLE: CV over 10% or samples under 1 ms.",
+             "Images/s = batch / median. UNSTABLE: CV over 10% or samples under 1 ms. BUSY: other processes "
+             "used at least a quarter of a core while the row was timed.",
              "Roofline = max(compute floor, memory floor) / median; compute floor = 2 x mult-adds x batch / "
              "measured peak matmul rate; memory floor = weights + input + each conv/FC output written and read, "
              "over measured copy bandwidth (peaks cached in results/cache/roofline.json)."]  # fmt: skip
+    if len(rows) > 1:
+        lines.append(f"Configurations were timed in {rows[0].rounds} interleaved rounds. Time ÷ #1 (95% CI): each "
+                     "row's median per call over the first row's, with a bootstrap 95% confidence interval over "
+                     "rounds and samples; faster or slower when the whole interval is below or above 1, else "
+                     "indistinguishable.")  # fmt: skip
     if models > 1:
-        lines.append(f"Mult-adds ÷ #1 and Time ÷ #1: each model over {first_model} in the same backend, dtype "
-                     "and batch; Time ÷ #1 is how many times faster #1 ran (measured), beside how many times "
-                     "fewer mult-adds it needs (counted).")  # fmt: skip
+        lines.append(f"Mult-adds ÷ #1: each model over {first_model} (counted); beside Time ÷ #1, how many times "
+                     "fewer mult-adds #1 needs against how many times faster it ran (measured).")  # fmt: skip
         first: dict[tuple, TimingRow] = {}
         for row in rows:
             base = first.setdefault((row.backend, row.dtype, row.batch), row)

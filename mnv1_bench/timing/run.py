@@ -1,7 +1,9 @@
 """Time models: the one module that composes the clock, the statistics, a backend, the roofline and the run file.
 
-Eval and inference mode, warm-up, device sync around every sample, min-time filling (:mod:`.clock`); median,
-IQR, p90, CV and the unstable flag (:mod:`.stats`); roofline floors (:mod:`.roofline`). Threads are set
+Eval and inference mode, warm-up, device sync around every sample, min-time filling (:mod:`.clock`); every
+configuration of one run timed in interleaved rounds while the machine's load is read (:mod:`.rounds`); median,
+IQR, p90, CV, the unstable and busy flags and each row's ratio to the first row with its confidence interval
+(:mod:`.stats`); roofline floors (:mod:`.roofline`). Threads are set
 explicitly (``torch.set_num_threads``) and recorded: unlike ``torch.utils.benchmark.Timer``, which defaults to
 one thread, the default is every core this process may run on. A configuration is validated once, by
 :func:`validate` (or by :func:`time_runs`, which validates all of them before timing any).
@@ -11,19 +13,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mnv1_bench import results
 from mnv1_bench.choices import Backend, Device, Dtype
 from mnv1_bench.counting import Cost, count
-from mnv1_bench.environment import set_threads
+from mnv1_bench.environment import cpu_snapshot, load_average, set_threads
 from mnv1_bench.errors import UsageProblem
 from mnv1_bench.timing import backends, roofline
 from mnv1_bench.timing.clock import Measurement, measure
 from mnv1_bench.timing.config import TimingConfig
-from mnv1_bench.timing.stats import instability, summarize
+from mnv1_bench.timing.rounds import DEFAULT_ROUNDS, Interleaved, LoadProbe, Slot, interleave
+from mnv1_bench.timing.stats import busy_reason, instability, ratio_ci, summarize, verdict
 
 if TYPE_CHECKING:
     from mnv1_bench.registry import ModelSpec
@@ -59,6 +62,16 @@ class TimingRow:
     calls_per_sample: int = 1  # calls timed together in one sample (fast models)
     warmup_runs: int = 0
     unstable_reason: str = ""
+    rounds: int = 1  # interleaved rounds the samples were taken in
+    round_sizes: tuple[int, ...] = ()  # samples per round, in order (they split samples_ms into rounds)
+    load_others_cores: float | None = None  # CPU other processes used while this row was timed, in cores
+    load_avg_1m: float | None = None  # the 1-minute load average just before the run's timing began
+    busy: bool = False  # other processes used at least stats.BUSY_CORES while this row was timed
+    busy_reason: str = ""
+    ratio_to_first: float | None = None  # median / the first row's median (None on the first row)
+    ratio_low: float | None = None  # 95% bootstrap confidence interval of that ratio
+    ratio_high: float | None = None
+    verdict: str = ""  # faster, slower or indistinguishable from the first row ("" on the first row)
     extra: dict = field(default_factory=dict)  # backend-specific facts, e.g. compile time in seconds
 
     def as_dict(self) -> dict:
@@ -118,11 +131,15 @@ def make_row(
     result: Measurement,
     settings: str,
     extra: dict | None = None,
+    interleaved: Interleaved | None = None,
+    load_avg_1m: float | None = None,
 ) -> TimingRow:
-    """Statistics and roofline floors for one measurement."""
+    """Statistics, roofline floors and the busy flag for one measurement (taken in `interleaved` rounds)."""
     samples_ms = tuple(s * 1e3 for s in result.samples_s)
     stats = summarize(samples_ms)
     reason = instability(stats, result.calls_per_sample)
+    others = interleaved.others_cores if interleaved is not None else None
+    busy = busy_reason(others)
     try:
         floors = roofline.floors_for(cost, config, threads, stats.median_ms)
     except RuntimeError as error:  # a dtype the device cannot multiply: the row stands without floors
@@ -153,8 +170,34 @@ def make_row(
         calls_per_sample=result.calls_per_sample,
         warmup_runs=result.warmup_runs,
         unstable_reason=reason,
+        rounds=len(interleaved.round_sizes) if interleaved is not None else 1,
+        round_sizes=interleaved.round_sizes if interleaved is not None else (len(samples_ms),),
+        load_others_cores=others,
+        load_avg_1m=load_avg_1m,
+        busy=bool(busy),
+        busy_reason=busy,
         extra=dict(extra or {}),
     )
+
+
+def with_ratios(rows: list[TimingRow]) -> list[TimingRow]:
+    """Every row after the first with its median over the first row's, a 95% interval and a verdict."""
+    if not rows:
+        return rows
+    first = rows[0]
+    out = [first]
+    for row in rows[1:]:
+        ci = ratio_ci(_rounds_of(first), _rounds_of(row))
+        out.append(replace(row, ratio_to_first=ci.ratio, ratio_low=ci.low, ratio_high=ci.high, verdict=verdict(ci)))
+    return out
+
+
+def _rounds_of(row: TimingRow) -> list[list[float]]:
+    out, start = [], 0
+    for size in row.round_sizes or (len(row.samples_ms),):
+        out.append(list(row.samples_ms[start : start + size]))
+        start += size
+    return out
 
 
 def time_runs(
@@ -164,39 +207,69 @@ def time_runs(
     progress: Progress | None = None,
     costs: Sequence[Cost] | None = None,
     checked: bool = False,
+    rounds: int = DEFAULT_ROUNDS,
+    probe: LoadProbe | None = None,
 ) -> TimedRun:
-    """Time every model in every configuration; save each finished row at once under `results_dir` (None: not).
+    """Time every model in every configuration in interleaved rounds; save the rows under `results_dir` (None:
+    not). Rows come in (model, configuration) order, each after the first with its ratio to the first.
 
-    Every configuration is validated before the first (possibly long) run, unless `checked` says the caller
-    has already passed each through :func:`validate`. `costs` (one per spec, counted at batch 1) skip counting.
-    Ctrl-C after at least one finished row returns those rows with ``interrupted``; before any, it propagates.
+    Every configuration is validated before anything is built, unless `checked` says the caller has already
+    passed each through :func:`validate`. `costs` (one per spec, counted at batch 1) skip counting. All
+    configurations are prepared (built, exported, compiled) before the first round. Ctrl-C after a whole round
+    returns rows from the whole rounds with ``interrupted``; before one, it propagates.
     """
     for config in () if checked else configs:
         validate(config)
+    if len({config.threads for config in configs}) > 1:
+        raise UsageProblem("the configurations of one run must share one thread count")
     report = progress or (lambda done, total, doing: None)
-    total = len(specs) * len(configs)
+    total = len(specs) * len(configs) * rounds
     if costs is None:
         costs = []
         for spec in specs:
             report(0, total, f"counting {spec.name}")
             costs.append(count(spec.build(), spec.input_shape))
+    pairs = [(spec, config, cost) for spec, cost in zip(specs, costs, strict=True) for config in configs]
     started = results.utc_now()
-    run_file: results.RunFile | None = None
-    rows: list[TimingRow] = []
+    threads = set_threads(configs[0].threads) if configs else 1  # set once: intra-op threads are per process
+    prepared = []
     try:
-        for spec, cost in zip(specs, costs, strict=True):
-            for config in configs:
-                report(len(rows), total, f"{spec.name} {config.backend} {config.dtype} b{config.batch}")
-                row = time_spec(spec, config, cost)
-                rows.append(row)
-                if results_dir is not None:
-                    if run_file is None:
-                        env = results.environment(set_threads(config.threads), when=started)
-                        run_file = results.RunFile(results.run_path(results_dir, when=started), env)
-                    run_file.add({**results.row_record(row), "classes": spec.num_classes})
-        report(total, total, "")
-    except KeyboardInterrupt:
-        if not rows:
-            raise
-        return TimedRun(rows, list(costs), True, run_file.path if run_file else None)
-    return TimedRun(rows, list(costs), False, run_file.path if run_file else None)
+        for spec, config, _ in pairs:
+            report(0, total, f"preparing {spec.name} {config.backend} {config.dtype} b{config.batch}")
+            prepared.append(backends.prepare(spec, config, threads))
+        rows, interrupted = _interleaved_rows(pairs, prepared, threads, rounds, probe, report)
+    finally:
+        for each in prepared:
+            each.close()
+    report(total, total, "")
+    saved = _save(rows, pairs, results_dir, started) if results_dir is not None else None
+    return TimedRun(rows, list(costs), interrupted, saved)
+
+
+def _interleaved_rows(pairs, prepared, threads, rounds, probe, report) -> tuple[list[TimingRow], bool]:
+    """Time the prepared configurations round-robin and turn each one's samples into a row."""
+    min_time_s = max(config.min_time_s for _, config, _ in pairs)  # the commands set one --min-time per run
+    slots = [Slot(p.run, backends.stopwatch(config)) for p, (_, config, _) in zip(prepared, pairs, strict=True)]
+
+    def step(r: int, i: int, done: int) -> None:
+        spec, config, _ = pairs[i]
+        report(done, len(pairs) * rounds,
+               f"round {r + 1}/{rounds}: {spec.name} {config.backend} {config.dtype} b{config.batch}")  # fmt: skip
+
+    load = load_average()
+    outcome = interleave(slots, min_time_s, rounds, probe or cpu_snapshot, step)
+    rows = [
+        make_row(spec, config, cost, threads, got.measurement, p.settings, p.extra, got, load)
+        for (spec, config, cost), p, got in zip(pairs, prepared, outcome.slots, strict=True)
+    ]
+    return with_ratios(rows), outcome.interrupted
+
+
+def _save(rows: list[TimingRow], pairs, results_dir: Path, started) -> Path | None:
+    if not rows:
+        return None
+    env = results.environment(rows[0].threads, when=started)
+    run_file = results.RunFile(results.run_path(results_dir, when=started), env)
+    for row, (spec, _, _) in zip(rows, pairs, strict=True):
+        run_file.add({**results.row_record(row), "classes": spec.num_classes})
+    return run_file.path

@@ -1,0 +1,96 @@
+"""Interleaved rounds: several configurations timed round-robin in short slices, while watching the machine.
+
+Every configuration is warmed up first (:func:`.clock.warm_up`); then each round gives every configuration one
+slice of ``min_time_s / rounds`` seconds of samples (at least enough samples to reach ``MIN_RUNS`` over all
+rounds), after one untimed call that reloads its weights into the caches the previous slice used. A neighbour
+that starts, or a clock that drifts, therefore hits every configuration alike, and comparisons between them
+hold on a machine that is not quiet. Around every slice a load probe reads how much CPU other processes used.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from mnv1_bench.environment import CpuSnapshot, cpu_snapshot, others_cores
+from mnv1_bench.timing.clock import MIN_RUNS, Measurement, Stopwatch, sample, warm_up
+
+DEFAULT_ROUNDS = 5  # enough rounds for the bootstrap to see drift between them, few enough for slices to stay long
+LoadProbe = Callable[[], CpuSnapshot | None]  # environment.cpu_snapshot, or a fake in tests
+Step = Callable[[int, int, int], None]  # (round, slot, steps done) -> None, before each slice
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One configuration to time: the call, and the stopwatch that sees its device work."""
+
+    run: Callable[[], object]
+    stopwatch: Stopwatch
+
+
+@dataclass(frozen=True)
+class Interleaved:
+    """What one configuration got from :func:`interleave`."""
+
+    measurement: Measurement  # every sample of every finished round, in the order taken
+    round_sizes: tuple[int, ...]  # samples per round, in order: they split measurement.samples_s into rounds
+    others_cores: float | None  # CPU other processes used during this slot's slices, in cores (None: unknown)
+
+    def by_round(self) -> list[list[float]]:
+        """The samples (seconds per call) split into their rounds."""
+        out, start = [], 0
+        for size in self.round_sizes:
+            out.append(list(self.measurement.samples_s[start : start + size]))
+            start += size
+        return out
+
+
+@dataclass(frozen=True)
+class RoundsResult:
+    slots: list[Interleaved]
+    interrupted: bool  # Ctrl-C stopped the rounds: only whole rounds are kept
+
+
+def interleave(
+    slots: Sequence[Slot],
+    min_time_s: float,
+    rounds: int = DEFAULT_ROUNDS,
+    probe: LoadProbe = cpu_snapshot,
+    step: Step | None = None,
+) -> RoundsResult:
+    """Warm every slot up, then `rounds` rounds of one slice per slot; Ctrl-C after a whole round keeps the
+    whole rounds (``interrupted``), before one it propagates."""
+    if rounds < 1:
+        raise ValueError("rounds must be at least 1")
+    warmups = [warm_up(slot.run, min_time_s, slot.stopwatch) for slot in slots]
+    slice_s, slice_runs = min_time_s / rounds, math.ceil(MIN_RUNS / rounds)
+    samples: list[list[list[float]]] = [[] for _ in slots]  # slot -> round -> samples
+    others: list[list[tuple[float, float]]] = [[] for _ in slots]  # slot -> (CPU-seconds of others, wall seconds)
+    finished, interrupted = 0, False
+    try:
+        for r in range(rounds):
+            for i, (slot, (_, number)) in enumerate(zip(slots, warmups, strict=True)):
+                if step is not None:
+                    step(r, i, r * len(slots) + i)
+                slot.run()  # untimed: the previous slice left its own weights in the caches
+                before = probe()
+                samples[i].append(sample(slot.run, number, slice_s, slice_runs, slot.stopwatch))
+                after = probe()
+                if before is not None and after is not None:
+                    wall = after.wall_s - before.wall_s
+                    others[i].append((others_cores(before, after) * wall, wall))
+            finished += 1
+    except KeyboardInterrupt:
+        if finished == 0:
+            raise
+        interrupted = True
+    results = []
+    for i, (warmup_runs, number) in enumerate(warmups):
+        kept = samples[i][:finished]
+        flat = tuple(s for chunk in kept for s in chunk)
+        used, wall = sum(o for o, _ in others[i][:finished]), sum(w for _, w in others[i][:finished])
+        load = used / wall if wall > 0 and len(others[i]) >= finished else None
+        measurement = Measurement(flat, number, warmup_runs + finished)
+        results.append(Interleaved(measurement, tuple(len(chunk) for chunk in kept), load))
+    return RoundsResult(results, interrupted)

@@ -1,0 +1,153 @@
+"""Interleaved rounds, the ratio's confidence interval, the verdict and the busy flag: a fake clock and a fake
+load source, no real timing."""
+
+from __future__ import annotations
+
+import pytest
+
+from mnv1_bench import environment
+from mnv1_bench.environment import CpuSnapshot
+from mnv1_bench.timing import rounds, run, stats
+from mnv1_bench.timing.clock import MIN_RUNS, WallStopwatch
+from mnv1_bench.timing.rounds import Slot, interleave
+
+
+class Machine:
+    """A fake clock shared by every slot, and a fake /proc/stat: `others` cores of other work run all the time,
+    and this process uses one core while a slot runs."""
+
+    def __init__(self, others: float = 0.0):
+        self.now, self.others, self.own = 0.0, others, 0.0
+        self.log: list[str] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def slot(self, name: str, seconds: float) -> Slot:
+        def call() -> None:
+            self.now += seconds
+            self.own += seconds
+            self.log.append(name)
+
+        return Slot(call, WallStopwatch(clock=self.clock))
+
+    def probe(self) -> CpuSnapshot:
+        return CpuSnapshot(self.now, self.own + self.others * self.now, self.own)
+
+
+def test_others_cores_from_two_snapshots():
+    before, after = CpuSnapshot(10.0, 100.0, 5.0), CpuSnapshot(12.0, 103.0, 6.0)
+    assert environment.others_cores(before, after) == pytest.approx((3.0 - 1.0) / 2.0)
+    assert environment.others_cores(after, after) == 0.0
+    assert environment.others_cores(before, CpuSnapshot(12.0, 100.5, 6.0)) == 0.0  # never negative
+
+
+def test_real_cpu_snapshot_moves_forward():
+    first = environment.cpu_snapshot()
+    if first is None:
+        pytest.skip("no /proc/stat on this OS")
+    sum(i * i for i in range(200_000))  # burn a little CPU in this process
+    second = environment.cpu_snapshot()
+    assert second.wall_s > first.wall_s and second.own_s >= first.own_s and second.busy_s >= first.busy_s
+
+
+def test_rounds_alternate_slots_and_split_min_time():
+    machine = Machine()
+    slots = [machine.slot("a", 0.002), machine.slot("b", 0.004)]
+    result = interleave(slots, min_time_s=0.1, rounds=4, probe=machine.probe)
+    blocks = [name for i, name in enumerate(machine.log) if i == 0 or machine.log[i - 1] != name]
+    assert blocks == ["a", "b"] * 5  # warm-up a then b, then every round a slice of a, then a slice of b
+    a, b = result.slots
+    assert len(a.round_sizes) == len(b.round_sizes) == 4 and not result.interrupted
+    assert a.round_sizes == (13,) * 4  # 0.1 s / 4 rounds = 25 ms per slice: 13 samples of 2 ms reach it
+    assert b.round_sizes == (7,) * 4
+    assert all(s == pytest.approx(0.002) for s in a.measurement.samples_s)
+    assert [len(r) for r in a.by_round()] == list(a.round_sizes)
+
+
+def test_one_configuration_still_gets_min_runs_over_its_rounds():
+    machine = Machine()
+    (only,) = interleave([machine.slot("slow", 0.5)], min_time_s=0.1, rounds=3, probe=machine.probe).slots
+    assert len(only.measurement.samples_s) >= MIN_RUNS and len(only.round_sizes) == 3
+
+
+def test_busy_neighbour_is_measured_and_flagged():
+    quiet, busy = Machine(others=0.05), Machine(others=1.0)
+    (q,) = interleave([quiet.slot("a", 0.002)], 0.05, 5, quiet.probe).slots
+    (b,) = interleave([busy.slot("a", 0.002)], 0.05, 5, busy.probe).slots
+    assert q.others_cores == pytest.approx(0.05) and b.others_cores == pytest.approx(1.0)
+    assert stats.busy_reason(q.others_cores) == ""
+    assert stats.busy_reason(b.others_cores) == "other processes used 1.00 cores while timing"
+    assert stats.busy_reason(None) == ""  # nothing could be read: not claimed busy
+
+
+def test_no_load_source_means_unknown_load():
+    machine = Machine()
+    (only,) = interleave([machine.slot("a", 0.002)], 0.05, 2, lambda: None).slots
+    assert only.others_cores is None
+
+
+def test_ctrl_c_keeps_whole_rounds_only(monkeypatch):
+    machine = Machine()
+    real, calls = rounds.sample, []
+
+    def interrupt_third_slice(*args):
+        calls.append(1)
+        if len(calls) == 3:  # round 2, slot a
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(rounds, "sample", interrupt_third_slice)
+    result = interleave([machine.slot("a", 0.002), machine.slot("b", 0.002)], 0.1, 5, machine.probe)
+    assert result.interrupted and all(len(s.round_sizes) == 1 for s in result.slots)
+
+    def interrupt_at_once(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rounds, "sample", interrupt_at_once)
+    with pytest.raises(KeyboardInterrupt):  # no whole round: nothing to keep
+        interleave([machine.slot("a", 0.002)], 0.1, 5, machine.probe)
+
+
+def test_ratio_ci_of_clearly_different_rows():
+    first = [[10.0, 10.2, 9.9, 10.1]] * 5
+    other = [[5.0, 5.1, 4.9, 5.05]] * 5
+    ci = stats.ratio_ci(first, other)
+    assert ci.ratio == pytest.approx(5.025 / 10.05)  # medians 5.025 and 10.05 over all samples
+    assert ci.low <= ci.ratio <= ci.high < 1 and stats.verdict(ci) == "faster"
+    assert stats.verdict(stats.ratio_ci(other, first)) == "slower"
+
+
+def test_ratio_ci_of_rows_that_overlap_is_indistinguishable():
+    noisy = [[10.0, 14.0, 9.0], [11.0, 8.0, 13.0], [9.5, 12.0, 10.5], [10.0, 15.0, 9.0], [12.0, 9.0, 10.0]]
+    shuffled = [list(reversed(r)) for r in reversed(noisy)]  # the same samples, in other rounds and order
+    ci = stats.ratio_ci(noisy, shuffled)
+    assert ci.ratio == pytest.approx(1.0) and ci.low < 1 < ci.high
+    assert stats.verdict(ci) == "indistinguishable"
+
+
+def test_ratio_ci_is_seeded_and_pairs_rounds():
+    first = [[10.0, 11.0], [20.0, 21.0], [10.5, 10.0]]  # round 2 ran while the machine was slow ...
+    other = [[5.0, 5.5], [10.0, 10.5], [5.2, 5.0]]  # ... for both rows alike
+    one, two = stats.ratio_ci(first, other), stats.ratio_ci(first, other)
+    assert one == two
+    # Paired rounds: a slow round slows both rows, so the ratio stays near 0.5 in every resample.
+    assert 0.45 < one.low <= one.high < 0.55
+    with pytest.raises(ValueError):
+        stats.ratio_ci(first, other[:2])
+
+
+def test_with_ratios_marks_every_row_after_the_first():
+    def row(name: str, samples: tuple[float, ...]) -> run.TimingRow:
+        return run.TimingRow(
+            model=name, device="cpu", backend="eager", dtype="fp32", batch=1, threads=1, samples_ms=samples,
+            median_ms=sorted(samples)[len(samples) // 2], iqr_ms=0.0, p90_ms=max(samples), runs=len(samples),
+            cv=0.0, unstable=False, throughput_per_s=1.0, mult_adds=1, compute_floor_ms=None,
+            memory_floor_ms=None, roofline_fraction=None, settings="", rounds=2, round_sizes=(3, 3),
+        )  # fmt: skip
+
+    base = row("a", (10.0, 10.1, 9.9, 10.0, 10.2, 9.8))
+    twice = row("b", (20.0, 20.2, 19.8, 20.0, 20.4, 19.6))
+    out = run.with_ratios([base, twice])
+    assert out[0].ratio_to_first is None and out[0].verdict == ""
+    assert out[1].ratio_to_first == pytest.approx(2.0) and out[1].verdict == "slower"
