@@ -190,3 +190,41 @@ def test_a_device_section_is_self_contained_markdown_with_its_provenance(counted
     assert "torch 2.x" in text and "![" in text and "(proxy_cpu.png)" in text
     assert "The depthwise layers hold" in text and "94.86" in text  # the paper's Table 2 beside the measured one
     assert "1 flagged unstable" in text and "median CV 2.0%" in text
+
+
+def test_interrupting_proxy_prints_what_was_measured_and_saves_nothing(tmp_path, fake_timing, monkeypatch):
+    """Ctrl-C after two of three models: those two rows are printed (as `time` does), exit 130, no figure or
+    section written, and no fit drawn from a partial run."""
+    from dataclasses import replace
+
+    from mnv1_bench.timing import run as timing_run
+
+    real = timing_run.time_runs
+
+    def cut_short(*args, **kwargs):
+        finished = real(*args, **kwargs)
+        return replace(finished, rows=finished.rows[:2], interrupted=True)
+
+    monkeypatch.setattr(timing_run, "time_runs", cut_short)
+    args = ["proxy", "--models", TINY_MODELS, "--min-time", "0.02", "--out", str(tmp_path)]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "120"})
+    assert result.exit_code == 130
+    timed = TINY_MODELS.split(",")
+    assert timed[0] in result.stdout and timed[1] in result.stdout and timed[2] not in result.stdout
+    assert "Spearman" not in result.stdout  # no fit from two models of a cut-short run
+    assert "interrupted: the table shows the 2 of 3 models timed before Ctrl-C" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_table2_that_does_not_add_up_is_not_published(counted):
+    from mnv1_bench.layer_timing import time_layers
+    from mnv1_bench.timing.config import TimingConfig
+
+    spec, cost = counted("mobilenet-0.25-64")
+    table2 = time_layers(spec, TimingConfig(threads=1, min_time_s=0.01), cost, runs=1, warmup=0)
+    frame = synthetic([1e6, 1e7, 1e8], [1.0, 4.0, 20.0]).assign(cv=0.01, unstable=False)
+    frame.loc[0, "model"] = table2.model
+    frame.loc[0, "latency_ms"] = table2.sum_ms * 1.10  # within ±15%: publishable
+    assert beyond.table2_invalid(proxy.analyse(frame), table2) == ""
+    frame.loc[0, "latency_ms"] = table2.sum_ms * 2.0  # the layers add up to -50% of the whole
+    assert "-50.0% of its whole-network time, beyond ±15%" in beyond.table2_invalid(proxy.analyse(frame), table2)

@@ -75,12 +75,25 @@ def proxy(
     # are compared in the Markdown section, and neighbouring windows share the machine's state.
     costs = _count(specs)
     table2 = _table2(config) if models is None else None
-    frame = _measure(specs, costs, config)
-    result = lib.analyse(frame)
+    frame, interrupted = _measure(specs, costs, config)
     for row in frame.itertuples():
         if row.unstable:
             warn(f"{row.model}: latency unstable (CV over 10%); the machine may be busy")
     env = _environment(config)
+    if interrupted:  # what was measured is shown, as `time` does; a partial fit is neither drawn nor saved
+        emit(frame, format, beyond.MODEL_COLUMNS, f"Measured latency ({_setting(env)}), interrupted", (), wide)
+        warn(f"interrupted: the table shows the {len(frame)} of {len(specs)} models timed before Ctrl-C; "
+             "no fit is drawn and nothing is saved")  # fmt: skip
+        raise typer.Exit(130)
+    result = lib.analyse(frame)
+    _render(result, frame, env, format, wide)
+    if save:
+        _save(result, table2, env, out, device.value, force)
+
+
+def _render(result: ProxyResult, frame: pd.DataFrame, env: dict, format: Format, wide: bool) -> None:
+    from mnv1_bench import proxy as lib
+    from mnv1_bench.tables import beyond
 
     if format is Format.json:
         fits = records(lib.fits_frame(result))
@@ -92,8 +105,6 @@ def proxy(
         emit(result.frame, format, beyond.MODEL_COLUMNS, title, (), wide)
         emit(lib.fits_frame(result), format, beyond.FIT_COLUMNS, "How well the proxies predict latency",
              [*_notes(env), beyond.spread(frame)], wide)  # fmt: skip
-    if save:
-        _save(result, table2, env, out, device.value, force)
 
 
 def _count(specs: list[ModelSpec]) -> list[Cost]:
@@ -103,8 +114,9 @@ def _count(specs: list[ModelSpec]) -> list[Cost]:
         return [measure(spec.name)[1] for spec in specs]
 
 
-def _measure(specs: list[ModelSpec], costs: list[Cost], config: TimingConfig) -> pd.DataFrame:
-    """Time each model with the timing engine (a progress bar on stderr); one row per model."""
+def _measure(specs: list[ModelSpec], costs: list[Cost], config: TimingConfig) -> tuple[pd.DataFrame, bool]:
+    """Time each model with the timing engine (a progress bar on stderr); one row per model timed, and whether
+    Ctrl-C cut the run short (before any model finished, it propagates)."""
     import pandas as pd
 
     from mnv1_bench import proxy as lib
@@ -113,14 +125,13 @@ def _measure(specs: list[ModelSpec], costs: list[Cost], config: TimingConfig) ->
 
     with progress_bar() as progress:
         run = time_runs(specs, [config], None, progress, costs, checked=True)
-    if run.interrupted:
-        raise KeyboardInterrupt  # a fit over the models finished so far would mislead
     if busy := report.busy_warning(run.rows):
         warn(busy)
-    latencies = (lib.Latency(r.median_ms, r.iqr_ms, r.runs, r.cv, r.unstable) for r in run.rows)
-    frame = pd.DataFrame(map(lib.model_row, specs, run.costs, latencies))
+    counted = {spec.name: (spec, cost) for spec, cost in zip(specs, run.costs, strict=True)}
+    frame = pd.DataFrame([lib.model_row(*counted[r.model], lib.Latency(r.median_ms, r.iqr_ms, r.runs, r.cv, r.unstable))
+                          for r in run.rows])  # fmt: skip
     frame["busy"] = [r.busy for r in run.rows]
-    return frame
+    return frame, run.interrupted
 
 
 def _table2(config: TimingConfig) -> LayerTiming:
@@ -174,6 +185,10 @@ def _save(result: ProxyResult, table2: LayerTiming | None, env: dict, out: Path,
     console.print(f"saved {figure}", style="dim", highlight=False)
     if table2 is None:
         warn(f"a subset of models was timed: {out / beyond.SECTIONS_FILE} is left as it is")
+        return
+    if invalid := beyond.table2_invalid(result, table2):
+        warn(f"INVALID: {invalid}: {out / beyond.SECTIONS_FILE} is left as it is; rerun with --threads 1 or when "
+             "the machine is quiet")  # fmt: skip
         return
     path = beyond.write_section(out, result, table2, env, figure.name)
     console.print(f"saved {path}", style="dim", highlight=False)

@@ -85,6 +85,19 @@ def publish_decision(out: Path, result: ProxyResult, device: str, whole: bool, f
     return published.decide(published.of_frame(result.frame), old, f"{figure} and the {device} section", force)
 
 
+def table2_invalid(result: ProxyResult, table2: LayerTiming) -> str:
+    """Why the measured Table 2 cannot be published beside this run, or "": its per-layer times must add up to
+    the same network's whole-network time from the run, within layer_timing.AGREEMENT_TOLERANCE_PCT."""
+    rows = result.frame[result.frame["model"] == table2.model]
+    if rows.empty:
+        return ""
+    agreement = layer_timing.agreement_pct(table2.sum_ms, float(rows["latency_ms"].iloc[0]))
+    if abs(agreement) <= layer_timing.AGREEMENT_TOLERANCE_PCT:
+        return ""
+    return (f"{table2.model}'s per-layer times add up to {agreement:+.1f}% of its whole-network time, beyond "
+            f"±{layer_timing.AGREEMENT_TOLERANCE_PCT:g}%")  # fmt: skip
+
+
 def write_section(out: Path, result: ProxyResult, table2: LayerTiming, env: dict, figure: str) -> Path:
     """Set this run's device section of ``out/beyond_the_paper.md``, keeping the other devices' sections."""
     path = out / SECTIONS_FILE
