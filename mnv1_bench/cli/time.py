@@ -10,7 +10,7 @@ import typer
 from mnv1_bench.choices import Backend, Device, Dtype
 from mnv1_bench.cli import render
 from mnv1_bench.cli.common import choice_list, positive_int_list, progress_bar
-from mnv1_bench.cli.render import Column, Format, emit, millions, number, stderr_console, text, warn
+from mnv1_bench.cli.render import Column, Format, emit, millions, number, text, warn
 
 COLUMNS = (
     Column("model", "Model", text),
@@ -67,8 +67,6 @@ def time_models(
     specs = list({spec.name: spec for spec in (resolve(name) for name in models)}.values())
     with progress_bar() as progress:
         run = time_runs(specs, configs, Path("results") if save else None, progress)
-    if run.saved is not None:
-        stderr_console().print(f"saved {len(run.rows)} rows to {run.saved}", style="dim", highlight=False)
     for row in run.rows:
         if row.unstable:
             warn(f"{report.row_label(row)}: unstable ({row.unstable_reason}); rerun with a longer --min-time or "
@@ -76,6 +74,5 @@ def time_models(
     columns = COLUMNS if len(specs) > 1 else [c for c in COLUMNS if not c.key.endswith("_vs_first")]
     emit(report.compare_frame(run.rows), format, columns, "Latency per call (measured by mnv1-bench)",
          report.notes(run.rows, specs[0].name, len(specs)))  # fmt: skip
-    if run.interrupted:
-        warn(f"interrupted: the table shows the {len(run.rows)} rows finished before Ctrl-C")
-        raise typer.Exit(130)
+    if run.interrupted:  # the table shows the rows finished; the CLI says what was saved and exits 130 / 143
+        raise KeyboardInterrupt
