@@ -46,6 +46,9 @@ def time_models(
     min_time: Annotated[float, typer.Option(help="Seconds of timed runs per row, after warm-up.")] = 1.0,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
     save: Annotated[bool, typer.Option(help="Save rows with provenance to results/time-<UTC>-<host>.jsonl.")] = True,
+    recalibrate: Annotated[
+        bool, typer.Option("--recalibrate", help="Measure the roofline peaks afresh instead of using the cache.")
+    ] = False,
 ) -> None:
     """Time models: median, IQR, p90 and runs per row, throughput, and roofline floors.
 
@@ -54,7 +57,7 @@ def time_models(
     Example: mnv1-bench time mobilenet conv-mobilenet --backend eager,onnxruntime
     """
     from mnv1_bench.registry import resolve
-    from mnv1_bench.timing import report
+    from mnv1_bench.timing import report, roofline
     from mnv1_bench.timing.config import TimingConfig
     from mnv1_bench.timing.run import time_runs
 
@@ -65,6 +68,8 @@ def time_models(
         for b in positive_int_list("--batch", batch)
     ]
     specs = list({spec.name: spec for spec in (resolve(name) for name in models)}.values())
+    if recalibrate:
+        roofline.recalibrate_default()
     with progress_bar() as progress:
         run = time_runs(specs, configs, Path("results") if save else None, progress)
     for row in run.rows:

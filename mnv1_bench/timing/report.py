@@ -50,7 +50,8 @@ def notes(rows: Sequence[TimingRow], first_model: str, models: int) -> list[str]
              "Images/s = batch / median. UNSTABLE: CV over 10% or samples under 1 ms.",
              "Roofline = max(compute floor, memory floor) / median; compute floor = 2 x mult-adds x batch / "
              "measured peak matmul rate; memory floor = weights + input + each conv/FC output written and read, "
-             "over measured copy bandwidth (peaks cached in results/cache/roofline.json)."]  # fmt: skip
+             "over measured copy bandwidth (peaks cached in ~/.cache/mnv1-bench/roofline.json or "
+             "$XDG_CACHE_HOME/mnv1-bench; --recalibrate measures them afresh)."]  # fmt: skip
     if models > 1:
         lines.append(f"Mult-adds ÷ #1 and Time ÷ #1: each model over {first_model} in the same backend, dtype "
                      "and batch; Time ÷ #1 is how many times faster #1 ran (measured), beside how many times "
