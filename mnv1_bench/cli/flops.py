@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MIN_RESOLUTION
+from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MAX_RESOLUTION, MIN_RESOLUTION
+from mnv1_bench.cli.common import unique_specs, whole_number
 from mnv1_bench.cli.render import (
     Column,
     Format,
@@ -73,7 +74,11 @@ def flops(
     ] = None,
     alpha: Annotated[float | None, typer.Option(help=f"Width multiplier in (0, {MAX_ALPHA:g}] [default: 1.0].")] = None,
     res: Annotated[
-        int | None, typer.Option(help=f"Input resolution, at least {MIN_RESOLUTION} [default: 224].")
+        int | None,
+        typer.Option(
+            help=f"Input resolution, {MIN_RESOLUTION} to {MAX_RESOLUTION} [default: 224].",
+            parser=whole_number(MAX_RESOLUTION),
+        ),  # fmt: skip
     ] = None,
     block: Annotated[
         BlockChoice | None,
@@ -83,7 +88,9 @@ def flops(
         ),
     ] = None,
     shallow: Annotated[bool, typer.Option("--shallow", help="Drop the five 14x14x512 blocks (Table 5).")] = False,
-    classes: Annotated[int, typer.Option(help="Number of classes of the classifier (Table 10 uses 120).")] = 1000,
+    classes: Annotated[
+        int, typer.Option(help="Number of classes of the classifier (Table 10 uses 120).", parser=whole_number(10**6))
+    ] = 1000,
     per_layer: Annotated[bool, typer.Option("--per-layer", help="Also show every conv and FC layer.")] = False,
     by_type: Annotated[bool, typer.Option("--by-type", help="Also show the split by layer type (Table 2).")] = False,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
@@ -104,7 +111,7 @@ def flops(
     if per_layer and by_type and format is not Format.table:
         raise UsageProblem(f"--format {format.value} prints one table: choose --per-layer or --by-type")
     if models:
-        specs = [registry.resolve(name, classes) for name in models]
+        specs = unique_specs("MODEL", models, classes)
     else:
         specs = [
             registry.mobilenet(

@@ -8,7 +8,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mnv1_bench.cli.common import comma_list, emit_formatted, progress_bar, threads_text
+from mnv1_bench.cli.common import (
+    MAX_BATCH,
+    MAX_THREADS,
+    comma_list,
+    emit_formatted,
+    output_folder,
+    progress_bar,
+    threads_checked,
+    threads_text,
+    unique_specs,
+    whole_number,
+)
 from mnv1_bench.cli.options import Device, Dtype
 from mnv1_bench.cli.render import Column, Format, emit, millions, number, ratio, records, stderr_console, text, warn
 from mnv1_bench.errors import UsageProblem
@@ -58,11 +69,15 @@ SECTIONS_FILE = "beyond_the_paper.md"
 
 def proxy(
     device: Annotated[Device, typer.Option(help="Where to run.")] = Device.cpu,
-    batch: Annotated[int, typer.Option(help="Images per call.")] = 1,
+    batch: Annotated[int, typer.Option(help="Images per call.", parser=whole_number(MAX_BATCH))] = 1,
     dtype: Annotated[Dtype, typer.Option(help="Weights and inputs.")] = Dtype.fp32,
     threads: Annotated[
         int | None,
-        typer.Option(help="CPU intra-op threads [default: every core this process may use].", show_default=False),
+        typer.Option(
+            help="CPU intra-op threads [default: every core this process may use].",
+            show_default=False,
+            parser=whole_number(MAX_THREADS),
+        ),  # fmt: skip
     ] = None,
     min_time: Annotated[float, typer.Option("--min-time", help="Seconds of timed runs per model.")] = 1.0,
     out: Annotated[Path, typer.Option(help="Folder for proxy_<device>.png and beyond_the_paper.md.")] = (
@@ -82,19 +97,24 @@ def proxy(
     Example: mnv1-bench proxy --device cpu
     """
     from mnv1_bench import proxy as lib
-    from mnv1_bench.registry import resolve
     from mnv1_bench.timing.config import TimingConfig
+    from mnv1_bench.timing.memory import check_fits
     from mnv1_bench.timing.run import validate
 
-    config = TimingConfig(device=device, batch=batch, dtype=dtype, threads=threads, min_time_s=min_time)
+    config = TimingConfig(device=device, batch=batch, dtype=dtype, threads=threads_checked(threads),
+                          min_time_s=min_time)  # fmt: skip
     validate(config)
+    if save:
+        output_folder("--out", out)
     names = lib.proxy_models() if models is None else comma_list("--models", models, str, "registry names")
-    if len(names) < lib.MIN_MODELS:
-        raise UsageProblem(f"a fit needs at least {lib.MIN_MODELS} models, got {len(names)}")
-    specs = list({spec.name: spec for spec in map(resolve, names)}.values())  # all checked before any timing
+    specs = unique_specs("--models", names)  # all checked, networks named twice dropped, before any timing
+    if len(specs) < lib.MIN_MODELS:
+        raise UsageProblem(f"a fit needs at least {lib.MIN_MODELS} different models, got {len(specs)}")
     # Table 2's per-layer passes run just before the first model, 1.0 MobileNet-224, is timed whole: the two
     # are compared in the Markdown section, and neighbouring windows share the machine's state.
     costs = _count(specs)
+    for spec, cost in zip(specs, costs, strict=True):
+        check_fits(spec.name, cost, batch, dtype, device)
     table2 = _table2(config) if models is None else None
     frame = _measure(specs, costs, config)
     result = lib.analyse(frame)

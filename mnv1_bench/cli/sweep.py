@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MIN_RESOLUTION
-from mnv1_bench.cli.common import timing_config, with_progress
+from mnv1_bench.cli.common import output_folder, timing_config, with_progress
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeResults, TimeSave, TimeThreads
 from mnv1_bench.cli.render import Column, Format, accuracy, emit, millions, number, text, warn
 
@@ -58,6 +58,8 @@ def sweep(
 
     alpha_values, resolution_values = parse_alphas(alphas), parse_resolutions(resolutions)
     config = timing_config(device, min_time, threads) if time else None
+    if time and save:
+        output_folder("--results", results)
     keys = grid_keys(alpha_values, resolution_values)
     with_progress(keys, measure_all, "counting")
     frame = grid_frame(cost_of, alpha_values, resolution_values)

@@ -9,7 +9,16 @@ import typer
 
 from mnv1_bench.choices import Backend, Device, Dtype
 from mnv1_bench.cli import render
-from mnv1_bench.cli.common import choice_list, positive_int_list, progress_bar
+from mnv1_bench.cli.common import (
+    MAX_THREADS,
+    choice_list,
+    output_folder,
+    positive_int_list,
+    progress_bar,
+    threads_checked,
+    unique_specs,
+    whole_number,
+)
 from mnv1_bench.cli.render import Column, Format, emit, millions, number, text, warn
 
 COLUMNS = (
@@ -42,7 +51,9 @@ def time_models(
     ] = "eager",
     channels_last: Annotated[bool, typer.Option(help="NHWC memory format (PyTorch backends).")] = False,
     fold_bn: Annotated[bool, typer.Option(help="Fold batch norm into the conv before it (PyTorch backends).")] = True,
-    threads: Annotated[int | None, typer.Option(help="CPU threads [default: every core].")] = None,
+    threads: Annotated[
+        int | None, typer.Option(help="CPU threads [default: every core].", parser=whole_number(MAX_THREADS))
+    ] = None,
     min_time: Annotated[float, typer.Option(help="Seconds of timed runs per row, after warm-up.")] = 1.0,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
     save: Annotated[bool, typer.Option(help="Save rows with provenance to results/time-<UTC>-<host>.jsonl.")] = True,
@@ -56,22 +67,31 @@ def time_models(
     device sync around each sample. Mult-adds are the paper's convention (conv + FC multiply-accumulates).
     Example: mnv1-bench time mobilenet conv-mobilenet --backend eager,onnxruntime
     """
-    from mnv1_bench.registry import resolve
+    from mnv1_bench.counting import count
     from mnv1_bench.timing import report, roofline
     from mnv1_bench.timing.config import TimingConfig
-    from mnv1_bench.timing.run import time_runs
+    from mnv1_bench.timing.memory import check_fits
+    from mnv1_bench.timing.run import time_runs, validate
 
+    threads = threads_checked(threads)
     configs = [
         TimingConfig(device, b, d, k, channels_last, threads, min_time, fold_bn)
         for k in choice_list("--backend", backend, Backend)
         for d in choice_list("--dtype", dtype, Dtype)
         for b in positive_int_list("--batch", batch)
     ]
-    specs = list({spec.name: spec for spec in (resolve(name) for name in models)}.values())
+    specs = unique_specs("MODEL", models)
+    results_dir = output_folder("results folder", Path("results")) if save else None
+    for config in configs:
+        validate(config)
+    costs = [count(spec.build(), spec.input_shape) for spec in specs]
+    for spec, cost in zip(specs, costs, strict=True):
+        for config in configs:
+            check_fits(spec.name, cost, config.batch, config.dtype, config.device)
     if recalibrate:
         roofline.recalibrate_default()
     with progress_bar() as progress:
-        run = time_runs(specs, configs, Path("results") if save else None, progress)
+        run = time_runs(specs, configs, results_dir, progress, costs, checked=True)
     for row in run.rows:
         if row.unstable:
             warn(f"{report.row_label(row)}: unstable ({row.unstable_reason}); rerun with a longer --min-time or "

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from mnv1_bench.environment import available_cores
 from mnv1_bench.timing.run import TimingRow
 
 ONE_OFF = {"compile_s": "compiled", "export_s": "exported to ONNX"}  # one-off costs a backend reports
@@ -34,10 +35,16 @@ def compare_frame(rows: Sequence[TimingRow]) -> pd.DataFrame:
         record["mult_adds_vs_first"] = row.mult_adds / base.mult_adds if base.mult_adds else None
         record["time_vs_first"] = row.median_ms / base.median_ms if base.median_ms else None
         record["bound"] = bound(row)
-        record["flag"] = "UNSTABLE" if row.unstable else ""
+        record["flag"] = flag(row)
         del record["extra"]
         records.append(record)
     return pd.DataFrame.from_records(records)
+
+
+def flag(row: TimingRow) -> str:
+    """UNSTABLE (CV over 10% or samples under 1 ms) and OVERSUBSCRIBED (more threads than cores), or ""."""
+    flags = ["UNSTABLE"] * row.unstable + ["OVERSUBSCRIBED"] * (row.device == "cpu" and row.threads > available_cores())
+    return " ".join(flags)
 
 
 def row_label(row: TimingRow) -> str:
