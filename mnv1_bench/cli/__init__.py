@@ -16,6 +16,7 @@ from mnv1_bench import results
 from mnv1_bench.errors import SaveFailed, Trouble, UsageProblem
 
 SAVE_FAILED_EXIT = 1  # the command ran, but a result it measured could not be saved (docs/conventions.md)
+OS_ERROR_EXIT = 1  # an output file could not be written; what was there before is left as it was
 
 
 def _one_line(message: str) -> None:
@@ -116,6 +117,10 @@ class OneLineErrors(TyperGroup):
             saved = "; ".join(f"{count} saved to {f.path}" for count, f in _saved(run_files)) or "no rows saved"
             typer.echo(f"interrupted: {saved}", err=True)
             return 128 + signum
+        except OSError as error:  # an output that could not be written (disk full, read-only): nothing half-written
+            where = f"{error.filename}: " if error.filename else ""
+            _one_line(f"could not write: {where}{error.strerror or error}")
+            return OS_ERROR_EXIT
         except Exception as error:
             # Typer's parsing errors (bad option values, unknown options) carry these two attributes;
             # they come from the click copy Typer vendors, which has no public import path.
