@@ -140,7 +140,8 @@ def progress_bar() -> Iterator[Progress]:
 
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, console=stderr_console(), transient=True) as bar:
+    console = stderr_console()  # no bar where stderr is not a terminal: a finished bar would leave an empty line
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task("", total=None)
 
         def report(done: int, total: int, doing: str) -> None:
@@ -155,7 +156,8 @@ def with_progress(keys: Iterable, work: Callable, verb: str) -> dict:
 
     keys = list(dict.fromkeys(keys))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=stderr_console(), transient=True) as progress:
+    console = stderr_console()
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task(f"{verb} {key_name(keys[0])}" if keys else verb, total=len(keys))
 
         def on_each(key) -> None:
