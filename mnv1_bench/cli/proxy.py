@@ -11,7 +11,6 @@ import typer
 from mnv1_bench.cli.common import (
     MAX_BATCH,
     MAX_THREADS,
-    comma_list,
     emit_formatted,
     output_folder,
     progress_bar,
@@ -97,6 +96,7 @@ def proxy(
     Example: mnv1-bench proxy --device cpu
     """
     from mnv1_bench import proxy as lib
+    from mnv1_bench.registry import resolve
     from mnv1_bench.timing.config import TimingConfig
     from mnv1_bench.timing.memory import check_fits
     from mnv1_bench.timing.run import validate
@@ -106,10 +106,12 @@ def proxy(
     validate(config)
     if save:
         output_folder("--out", out)
-    names = lib.proxy_models() if models is None else comma_list("--models", models, str, "registry names")
-    specs = unique_specs("--models", names)  # all checked, networks named twice dropped, before any timing
-    if len(specs) < lib.MIN_MODELS:
-        raise UsageProblem(f"a fit needs at least {lib.MIN_MODELS} different models, got {len(specs)}")
+    names = lib.proxy_models() if models is None else [n.strip() for n in models.split(",") if n.strip()]
+    different = list(dict.fromkeys(resolve(name).name for name in names))  # all checked before any timing
+    if len(different) < lib.MIN_MODELS:
+        raise UsageProblem(f"a fit needs at least {lib.MIN_MODELS} different models, got {len(different)} "
+                           f"({', '.join(different)})")  # fmt: skip
+    specs = unique_specs("--models", names)  # networks named twice are dropped, and said
     # Table 2's per-layer passes run just before the first model, 1.0 MobileNet-224, is timed whole: the two
     # are compared in the Markdown section, and neighbouring windows share the machine's state.
     costs = _count(specs)
