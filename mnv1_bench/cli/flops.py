@@ -149,7 +149,8 @@ def _progress(specs):
         return specs
     from rich.progress import track
 
-    return track(specs, description="counting", transient=True, console=stderr_console())
+    console = stderr_console()  # no bar where stderr is not a terminal: a finished bar would leave an empty line
+    return track(specs, description="counting", transient=True, console=console, disable=not console.is_terminal)
 
 
 def _notes(summary) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MIN_RESOLUTION
-from mnv1_bench.cli.common import output_folder, timing_config, with_progress
+from mnv1_bench.cli.common import drop_repeats, output_folder, timing_config, with_progress
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeResults, TimeSave, TimeThreads
 from mnv1_bench.cli.render import Column, Format, accuracy, emit, millions, number, text, warn
 
@@ -57,6 +57,8 @@ def sweep(
     from mnv1_bench.tables.measure import cost_of, measure_all
 
     alpha_values, resolution_values = parse_alphas(alphas), parse_resolutions(resolutions)
+    drop_repeats("--alphas", [float(item) for item in alphas.split(",")], lambda alpha: f"{alpha:g}")
+    drop_repeats("--resolutions", [int(item) for item in resolutions.split(",")])
     config = timing_config(device, min_time, threads) if time else None
     if time and save:
         output_folder("--results", results)
