@@ -146,7 +146,7 @@ def _create_exclusive(wanted: Path) -> Path:
 
 
 def _append(path: Path, data: bytes) -> None:
-    """Append `data` and sync it; a write cut short (disk full) is cut off again so no half line stays."""
+    """Append `data` and sync it; a write cut short (disk full, Ctrl-C) is cut off again: no half line stays."""
     fd = os.open(path, os.O_WRONLY | os.O_APPEND)
     try:
         size = os.fstat(fd).st_size
@@ -155,7 +155,7 @@ def _append(path: Path, data: bytes) -> None:
             while view:
                 view = view[os.write(fd, view) :]
             os.fsync(fd)
-        except OSError:
+        except BaseException:  # OSError, or Ctrl-C / SIGTERM in the middle of the line
             os.ftruncate(fd, size)
             raise
     finally:
@@ -187,8 +187,9 @@ def load_results(results_dir: Path = RESULTS_DIR) -> pd.DataFrame:
     return frame
 
 
-REQUIRED = {"model": str, "device": str, "median_ms": float, "mult_adds": int}
-TYPED = {"backend": str, "dtype": str, "batch": int, "utc": str, "iqr_ms": float, "classes": int}
+REQUIRED = {"model": str, "median_ms": float}  # what makes a line a timing row
+TYPED = {"device": str, "mult_adds": int, "backend": str, "dtype": str, "batch": int, "utc": str, "iqr_ms": float,
+         "classes": int}  # fmt: skip  # checked where present: readers compare and plot them
 
 
 def _read_run_file(path: Path) -> tuple[list[dict], str]:
