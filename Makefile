@@ -4,14 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test tables bench lint gpu-wheels clean
+.PHONY: install test tables bench lint mutate gpu-wheels clean
 
 install: $(STAMP)
 
-# Reinstall only when the project's dependencies change.
+# Reinstall only when the project's dependencies change. The first install takes a couple of minutes and about
+# 6 GB (PyPI's torch wheel carries the CUDA libraries), so pip's own progress is shown, not hidden.
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 test: $(STAMP)
@@ -29,11 +30,17 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check mnv1_bench tests benchmarks
 	$(BIN)/lint-imports
 
+# Mutation testing of the core modules ([tool.mutmut] in pyproject.toml); slow, so not part of `make test` or CI.
+# Prints the surviving mutants; `$(BIN)/mutmut show NAME` shows one.
+mutate: $(STAMP)
+	$(BIN)/mutmut run
+	$(BIN)/mutmut results
+
 # fvcore and its small pure-Python dependencies, for a GPU machine that runs the project under its own python3
 # (scripts/gpu-check.sh installs them from .whl/ with --no-index --no-deps).
 gpu-wheels: $(STAMP)
 	$(BIN)/pip wheel --quiet --no-deps fvcore iopath yacs termcolor portalocker tabulate -w .whl
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .benchmarks
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .benchmarks mutants
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -6,6 +6,9 @@ pooling and softmax are not counted. FLOPs, where shown, are 2 x mult-adds.
 
 fvcore does the counting. Its default total also counts batch norm, adaptive pooling, upsampling and
 normalisation layers: we report that total beside ours so a user can see why tools disagree.
+
+A module marked ``repeats = N`` (Faster R-CNN's box classifier, once per proposal) is traced on one input and
+its counts multiplied by N: mult-adds are linear in the number of runs; its parameters are counted once.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class LayerCost:
     mult_adds: int
     params: int  # weight and bias of this layer
     weights: int  # weight tensor only (the paper's Table 2 counts these)
+    repeats: int = 1  # times the layer runs per image (Faster R-CNN's box classifier: once per proposal)
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,16 @@ def _trace_shapes(model: nn.Module, example: torch.Tensor) -> dict[str, tuple[tu
     return shapes
 
 
+def _repeats(model: nn.Module) -> dict[str, int]:
+    """Modules marked ``repeats = N`` (outermost marks only): traced on one input, run N times per image."""
+    marked: dict[str, int] = {}
+    for name, module in model.named_modules():
+        times = getattr(module, "repeats", 1)
+        if times != 1 and not any(name.startswith(outer + ".") for outer in marked):
+            marked[name] = int(times)
+    return marked
+
+
 def count(model: nn.Module, input_shape: tuple[int, ...]) -> Cost:
     """Count one network at one input shape (N, C, H, W); N should be 1 for per-image figures."""
     with warnings.catch_warnings():  # fvcore's import touches torch.jit.script, which warns it is deprecated
@@ -119,6 +133,13 @@ def count(model: nn.Module, input_shape: tuple[int, ...]) -> Cost:
         by_module = analysis.by_module()
         unsupported = Counter({_short(op): n for op, n in analysis.unsupported_ops().items()})
 
+        repeats = _repeats(model)
+        fvcore_total = int(analysis.total())
+        by_module_op = analysis.by_module_and_operator() if repeats else {}
+    for name, times in repeats.items():  # traced once, run `times` times: every count is linear in the runs
+        by_op.update({_short(op): (times - 1) * int(n) for op, n in by_module_op[name].items()})
+        fvcore_total += (times - 1) * int(by_module[name])
+
     mult_adds = sum(n for op, n in by_op.items() if op in CONV_FC_OPS)
     modules = dict(model.named_modules())
     layers = []
@@ -127,13 +148,14 @@ def count(model: nn.Module, input_shape: tuple[int, ...]) -> Cost:
         weights = module.weight.numel()
         bias = module.bias.numel() if module.bias is not None else 0
         stride = module.stride[0] if isinstance(module, nn.Conv2d) else 1
+        times = next((t for outer, t in repeats.items() if name == outer or name.startswith(outer + ".")), 1)
         layers.append(
             LayerCost(index, name, layer_type(module), stride, in_shape, out_shape,
-                      int(by_module[name]), weights + bias, weights)
+                      times * int(by_module[name]), weights + bias, weights, times)
         )  # fmt: skip
     return Cost(
         mult_adds=mult_adds,
-        fvcore_total=int(analysis.total()),
+        fvcore_total=fvcore_total,
         params=sum(p.numel() for p in model.parameters()),
         weights=sum(layer.weights for layer in layers),
         layers=tuple(layers),

@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-from mnv1_bench import paper, report
+from mnv1_bench import report
 from mnv1_bench.layer_timing import LayerTiming
 
 
@@ -63,11 +63,3 @@ def by_type_frame(timing: LayerTiming, with_paper: bool = False) -> pd.DataFrame
     pairs = zip(table["mult_adds"], table["time_ms"], strict=True)
     table["gflops_per_s"] = [_gflops_per_s(ma, timing.batch, ms) for ma, ms in pairs]
     return table
-
-
-def is_table2_model(name: str, num_classes: int) -> bool:
-    """Table 2's shares are for 1.0 MobileNet-224 with the 1000-class classifier."""
-    return name == "mobilenet-1.0-224" and num_classes == 1000
-
-
-TABLE2_SOURCE = f"Paper shares cited from Table 2 of {paper.CITATION}. {paper.TABLE2_NOTE}"

@@ -264,6 +264,15 @@ class LayerRun:
         """Sum of the per-layer medians against the whole-network median, in percent (0: they agree)."""
         return agreement_pct(self.timing.sum_ms, self.whole.median_ms)
 
+    @property
+    def invalid(self) -> str:
+        """Why the per-layer times cannot be read as the network's, or "" when they can: the layers must add up
+        to the whole network timed without hooks, within AGREEMENT_TOLERANCE_PCT."""
+        if abs(self.agreement_pct) <= AGREEMENT_TOLERANCE_PCT:
+            return ""
+        return (f"the per-layer times add up to {self.agreement_pct:+.1f}% of the whole-network time, beyond "
+                f"±{AGREEMENT_TOLERANCE_PCT:g}%")  # fmt: skip
+
 
 def time_layers_and_whole(
     spec: ModelSpec,

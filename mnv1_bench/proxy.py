@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 from mnv1_bench import registry
-from mnv1_bench.choices import Device
 from mnv1_bench.counting import Cost, count
 from mnv1_bench.files import write_atomic
 from mnv1_bench.registry import ModelSpec
@@ -251,37 +250,3 @@ def _label_points(ax, xs: pd.Series, ys: pd.Series, labels: pd.Series, fontsize:
         placed.append(box)
         ax.annotate(labels.iloc[i], (xs.iloc[i], ys.iloc[i]), textcoords="offset points", xytext=(dx, dy),
                     ha="left" if dx > 0 else "right", va="bottom", fontsize=fontsize)  # fmt: skip
-
-
-# beyond_the_paper.md holds one section per device; each run replaces its own device's section only.
-DEVICES = tuple(Device)
-INTRO = (
-    "What the paper does not measure: where MobileNet's time goes on real hardware, and how far mult-adds can be "
-    "trusted as a proxy for latency across networks. Each device's part below is written by "
-    "`mnv1-bench proxy --device DEVICE` on a machine with that device and replaced only by the next such run."
-)
-
-
-def _markers(device: str) -> tuple[str, str]:
-    return f"<!-- mnv1-bench proxy --device {device}: begin -->", f"<!-- mnv1-bench proxy --device {device}: end -->"
-
-
-def merge_sections(existing: str, device: str, body: str) -> str:
-    """The Markdown file with ``device``'s section set to ``body`` and every other device's section kept."""
-    if device not in DEVICES:
-        raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
-    bodies = {}
-    for other in DEVICES:
-        begin, end = _markers(other)
-        if begin in existing and end in existing.split(begin, 1)[1]:
-            bodies[other] = existing.split(begin, 1)[1].split(end, 1)[0].strip("\n")
-    bodies[device] = body.strip("\n")
-    parts = [INTRO]
-    for other in DEVICES:
-        if other in bodies:
-            begin, end = _markers(other)
-            parts.append(f"{begin}\n{bodies[other]}\n{end}")
-        else:
-            parts.append(f"_No {other.upper()} results yet: `mnv1-bench proxy --device {other}` on a machine with "
-                         "one writes them here._")  # fmt: skip
-    return "\n\n".join(parts) + "\n"

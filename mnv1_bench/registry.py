@@ -3,6 +3,7 @@
 Names: ``mobilenet`` (1.0 MobileNet-224), ``mobilenet-0.75-160``, the paper's spelling ``"0.75 MobileNet-160"``,
 ``conv-mobilenet``, ``shallow-mobilenet`` (each may carry ``-ALPHA-RES``), ``vgg16``, ``googlenet``,
 ``alexnet``, ``squeezenet``, ``inception-v3``, and ``torchvision:NAME`` for any torchvision classifier.
+Table 13's networks: ``inception-v2`` and the detectors ``ssd300-mobilenet``, ``faster-rcnn600-vgg16``, ...
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from functools import partial
 from torch import nn
 
 from mnv1_bench import paper
-from mnv1_bench.archs import alexnet, googlenet, inception, squeezenet, vgg
+from mnv1_bench.archs import alexnet, detectors, googlenet, inception, inception_v2, squeezenet, vgg
 from mnv1_bench.archs.mobilenet import Block, MobileNetConfig, build_mobilenet
 from mnv1_bench.archs.mobilenet_range import alpha_problem, format_alpha, resolution_problem
 from mnv1_bench.errors import UsageProblem
@@ -49,6 +50,16 @@ REFERENCE_NETS: dict[str, ReferenceNet] = {
         ReferenceNet("inception-v3", "Inception V3", "Inception V3 at 299x299, no auxiliary head",
                      inception.INPUT_SIZE, inception.build_inception_v3),
     )
+}  # fmt: skip
+
+# Table 13's networks (Tables 11, 12 and 14 are MobileNet and Inception V3 with other --classes). Their printed
+# cost figures are in paper_applications.py, each naming its network; a detector's head is fixed (no --classes).
+APPLICATION_NETS: dict[str, ReferenceNet] = {
+    "inception-v2": ReferenceNet("inception-v2", "Inception V2", "Inception V2 (BN-Inception) as TF-Slim builds it",
+                                 inception_v2.INPUT_SIZE, inception_v2.build_inception_v2),
+    **{d.name: ReferenceNet(d.name, f"{d.framework} / {d.extractor}", detectors.description(d),
+                            d.resolution, lambda _classes, d=d: detectors.builder(d)())
+       for d in detectors.DETECTORS},
 }  # fmt: skip
 
 MOBILENET_NAMES = {
@@ -151,6 +162,8 @@ def resolve(name: str, num_classes: int = 1000) -> ModelSpec:
         net = REFERENCE_NETS[key]
         return ModelSpec(net.name, net.label, net.description, net.input_size, num_classes,
                          partial(net.build, num_classes))  # fmt: skip
+    if key in APPLICATION_NETS:
+        return _application_spec(APPLICATION_NETS[key], num_classes)
     match = _MOBILENET.match(key)
     if match is None:
         raise ModelNameError(f"unknown model {name!r}{_suggest(key)}")
@@ -164,7 +177,16 @@ def resolve(name: str, num_classes: int = 1000) -> ModelSpec:
 
 
 def known_names() -> list[str]:
-    return [*MOBILENET_NAMES, *REFERENCE_NETS, "mobilenet-0.75-160", "torchvision:NAME"]
+    return [*MOBILENET_NAMES, *REFERENCE_NETS, *APPLICATION_NETS, "mobilenet-0.75-160", "torchvision:NAME"]
+
+
+def _application_spec(net: ReferenceNet, num_classes: int) -> ModelSpec:
+    if net.name in detectors.NAMES:
+        if num_classes != 1000:  # 1000: the option's default, i.e. not given
+            raise ModelNameError(f"{net.name} has a fixed COCO head; --classes does not apply to it")
+        num_classes = detectors.COCO_CLASSES
+    return ModelSpec(net.name, net.label, net.description, net.input_size, num_classes,
+                     partial(net.build, num_classes))  # fmt: skip
 
 
 def _suggest(key: str) -> str:

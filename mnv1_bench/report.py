@@ -9,20 +9,16 @@ import pandas as pd
 
 from mnv1_bench import paper
 from mnv1_bench.counting import Cost
+from mnv1_bench.formatting import CONVENTION as CONVENTION
 from mnv1_bench.registry import ModelSpec
 
-CONVENTION = (
-    "mult-adds = multiply-accumulates of conv and FC layers (the paper's convention; FLOPs = 2 x mult-adds); "
-    "params = all learnable parameters (BN and biases included); weights = conv and FC weights only, "
-    "the paper's parameter convention, which Δ params compares"
-)
 
-
-def diff_pct(measured: float, published: float | None) -> float | None:
-    """(measured - published) / published in percent; None where the paper has no figure."""
-    if published is None or published == 0:
+def diff_pct(measured: float, published: float | str | None) -> float | None:
+    """(measured - published) / published in percent, both in the published unit (a printed figure may come as
+    the string the paper printed); None where the paper has no figure."""
+    if published is None or float(published) == 0:
         return None
-    return 100.0 * (measured - published) / published
+    return 100.0 * (measured - float(published)) / float(published)
 
 
 def summary_row(spec: ModelSpec, cost: Cost) -> dict:
@@ -85,7 +81,7 @@ def layers_frame(cost: Cost) -> pd.DataFrame:
         {
             "index": layer.index,
             "name": layer.name,
-            "type": layer.type,
+            "type": layer.type + (f" x{layer.repeats}" if layer.repeats > 1 else ""),  # e.g. once per proposal
             "stride": layer.stride,
             "in_shape": "x".join(map(str, layer.in_shape)),
             "out_shape": "x".join(map(str, layer.out_shape)),
@@ -97,6 +93,14 @@ def layers_frame(cost: Cost) -> pd.DataFrame:
         for layer in cost.layers
     )
     return frame
+
+
+TABLE2_SOURCE = f"Paper shares cited from Table 2 of {paper.CITATION}. {paper.TABLE2_NOTE}"
+
+
+def is_table2_model(spec: ModelSpec) -> bool:
+    """Table 2's shares are for 1.0 MobileNet-224 with the 1000-class classifier."""
+    return spec.name == paper.TABLE2_MODEL and spec.num_classes == paper.TABLE2_CLASSES
 
 
 def by_type_frame(cost: Cost, with_paper: bool = False) -> pd.DataFrame:

@@ -125,10 +125,14 @@ def test_cuda_without_a_gpu_is_a_usage_problem(backend, monkeypatch):
         backends.check_supported(TimingConfig(device="cuda", backend=backend))
 
 
-def test_cpu_half_precision_is_allowed_for_pytorch_backends():
+def test_cpu_half_precision_is_allowed_for_pytorch_backends(spec, reference):
     for backend in ("eager", "compile"):
         for dtype in ("fp16", "bf16"):
-            backends.check_supported(TimingConfig(backend=backend, dtype=dtype))
+            assert backends.check_supported(TimingConfig(backend=backend, dtype=dtype)) is None
+    out = _prepare(spec, dtype="fp16").run()  # and it runs: fp16 on the CPU, close to fp32
+    assert out.dtype == torch.float16
+    out = _logits(out)
+    assert (out.float() - reference).abs().max() < 0.05 * reference.abs().max() + 0.05
 
 
 # --- CUDA: skipped without a GPU (see tests/conftest.py) ---

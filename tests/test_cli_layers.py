@@ -90,20 +90,29 @@ def test_csv_is_the_layer_rows():
 
 
 @pytest.mark.parametrize(
-    "args",
-    [["nonsense-net"], [TINY, "--runs", "0"], [TINY, "--batch", "0"], [TINY, "--threads", "0"],
-     [TINY, "--dtype", "int8"], [TINY, "--min-time", "-1"]],
+    ("args", "message"),
+    [(["nonsense-net"], "unknown model 'nonsense-net'; did you mean squeezenet?"),
+     ([TINY, "--runs", "0"], "--runs must be at least 1, got 0"),
+     ([TINY, "--batch", "0"], "batch must be at least 1, got 0"),
+     ([TINY, "--threads", "0"], "threads must be at least 1, got 0"),
+     ([TINY, "--dtype", "int8"], "'int8' is not one of 'fp32', 'fp16', 'bf16'"),
+     ([TINY, "--min-time", "-1"], "min-time must be a positive number of seconds, got -1")],
 )  # fmt: skip
-def test_bad_input_is_one_line_and_exit_2(args):
+def test_bad_input_is_one_line_and_exit_2(args, message):
     result = invoke(*args)
     assert result.exit_code == 2, result.output
-    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mnv1-bench: error: ") and message in lines[0]
+    assert "Traceback" not in result.output
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message a machine without a GPU gives")
 def test_cuda_without_a_gpu_is_a_usage_error():
     result = invoke(TINY, "--device", "cuda")
-    assert result.exit_code == 2 and "cuda" in result.stderr.lower()
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "mnv1-bench: error: --device cuda needs an NVIDIA GPU, but torch.cuda.is_available() is False here\n"
+    )
 
 
 @pytest.mark.cuda
@@ -113,3 +122,20 @@ def test_layers_on_cuda_json():
     data = json.loads(result.stdout)
     assert data["device"] == "cuda" and len(data["layers"]) == 28 and data["whole_ms"] > 0
     assert data["sum_ms"] == pytest.approx(sum(r["time_ms"] for r in data["layers"]))
+
+
+def test_layers_that_do_not_add_up_to_the_network_are_marked_invalid(monkeypatch):
+    """A busy machine's per-layer sum far from the whole-network time: the tables say INVALID, JSON says so."""
+    monkeypatch.setattr("mnv1_bench.layer_timing.agreement_pct", lambda part, whole: -91.7)
+    table = invoke(TINY, *QUICK)
+    assert table.exit_code == 0, table.output
+    assert "INVALID mobilenet-0.25-64: measured time per conv/FC layer" in table.stdout
+    assert "INVALID: the per-layer times add up to -91.7% of the whole-network time, beyond ±15%" in table.stdout
+    assert table.stderr.startswith("warning: INVALID: the per-layer times add up to -91.7%")
+    data = json.loads(invoke(TINY, *QUICK, "--format", "json").stdout)
+    assert data["valid"] is False and "-91.7%" in data["invalid_reason"]
+
+
+def test_layers_that_add_up_are_valid(tiny_json):
+    assert tiny_json["valid"] is (abs(tiny_json["agreement_pct"]) <= 15.0)
+    assert (tiny_json["invalid_reason"] == "") is tiny_json["valid"]

@@ -112,7 +112,7 @@ def test_ctrl_c_keeps_finished_rows(isolated, monkeypatch):
 def test_markdown_table():
     result = invoke(TINY, *FAST, "--no-save", "--format", "md")
     assert result.exit_code == 0
-    assert result.stdout.startswith("| model") and TINY in result.stdout
+    assert "| Model" in result.stdout and "Median (ms) |" in result.stdout and TINY in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -161,3 +161,15 @@ def test_cuda_rows(isolated):
     assert {(r["backend"], r["dtype"]) for r in rows} == {(b, d) for b in ("eager", "cudagraph")
                                                           for d in ("fp32", "fp16")}  # fmt: skip
     assert all(r["median_ms"] > 0 and r["roofline_fraction"] > 0 for r in rows)
+
+
+def test_time_ratio_is_the_ratio_of_measured_medians(fake_timing, counted):
+    """The stand-in's latencies (1.25 ms, 3.0 ms) are unrelated to mult-adds: each column keeps its own source."""
+    result = invoke("mobilenet-0.25-224", "mobilenet-0.25-128", "--no-save", "--format", "json")
+    assert result.exit_code == 0, result.output
+    first, second = json.loads(result.stdout)
+    assert (first["median_ms"], second["median_ms"]) == pytest.approx((1.25, 3.0))
+    assert second["time_vs_first"] == pytest.approx(3.0 / 1.25)
+    mult_adds = counted("mobilenet-0.25-128")[1].mult_adds / counted("mobilenet-0.25-224")[1].mult_adds
+    assert second["mult_adds_vs_first"] == pytest.approx(mult_adds) and mult_adds < 0.5
+    assert second["throughput_per_s"] == pytest.approx(1e3 / 3.0)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import fake_latency_ms
 from typer.testing import CliRunner
 
 from mnv1_bench import figures
@@ -124,6 +125,12 @@ def test_tables_time_writes_timed_tables_and_draws_latency(fake_timing, tmp_path
             .endswith("median_ms,iqr_ms,throughput_per_s,runs,unstable")
         )
     assert not (out / "table1_timed.md").exists()
+    # Each row's latency is its own model's (the stand-in's latencies are unrelated to mult-adds).
+    timed6 = pd.read_csv(out / "table6_timed.csv")
+    assert list(timed6["model"]) == ["mobilenet-1.0-224", "mobilenet-0.75-224", "mobilenet-0.5-224",
+                                     "mobilenet-0.25-224"]  # fmt: skip
+    expected = [fake_latency_ms(name) for name in timed6["model"]]
+    assert list(timed6["median_ms"]) == pytest.approx(expected) and len(set(expected)) == 4
     assert (out / FIGURE).read_bytes().startswith(PNG)
     index = (out / "README.md").read_text(encoding="utf-8")
     assert f"]({FIGURE})" in index and "has not been drawn" not in index

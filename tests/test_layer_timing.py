@@ -13,6 +13,8 @@ from torch import nn
 from mnv1_bench import layer_frames as lf, layer_timing as lt
 from mnv1_bench.counting import count
 from mnv1_bench.errors import UsageProblem
+from mnv1_bench.registry import resolve
+from mnv1_bench.report import is_table2_model
 from mnv1_bench.timing.config import TimingConfig
 
 TINY = "mobilenet-0.25-64"
@@ -148,7 +150,8 @@ def test_half_precision_halves_the_bytes(counted):
 
 def test_agreement_and_bad_settings():
     assert lt.agreement_pct(11.5, 10.0) == pytest.approx(15.0)
-    assert lf.is_table2_model("mobilenet-1.0-224", 1000) and not lf.is_table2_model("mobilenet-1.0-224", 120)
+    assert is_table2_model(resolve("mobilenet")) and not is_table2_model(resolve("mobilenet", 120))
+    assert not is_table2_model(resolve("mobilenet-1.0-192"))
     net = nn.Sequential(nn.Conv2d(3, 4, 3))
     cost = count(net, (1, 3, 8, 8))
     with pytest.raises(UsageProblem):

@@ -56,16 +56,24 @@ def test_custom_lists_and_table_format():
     assert "cited" in result.stdout and "ImageNet top-1 (paper)" in result.stdout
 
 
+FOUR_PLACES = "alpha must have at most 4 decimal places (widths change only in steps of 1/1024)"
+
+
 @pytest.mark.parametrize(
-    ("option", "value"),
-    [("--alphas", "5"), ("--alphas", "0"), ("--alphas", "-0.5"), ("--alphas", "abc"), ("--alphas", "1,,0.5"),
-     ("--alphas", "1e-9"), ("--alphas", "0.33333"),
-     ("--resolutions", "16"), ("--resolutions", "224.5"), ("--resolutions", "x"), ("--resolutions", "")],
+    ("option", "value", "message"),
+    [("--alphas", "5", "alpha must be in (0, 4], got 5"), ("--alphas", "0", "alpha must be in (0, 4], got 0"),
+     ("--alphas", "-0.5", "alpha must be in (0, 4], got -0.5"), ("--alphas", "abc", "'abc' is not a number"),
+     ("--alphas", "1,,0.5", "expected a comma-separated list, got '1,,0.5'"),
+     ("--alphas", "1e-9", f"{FOUR_PLACES}, got 1e-09"), ("--alphas", "0.33333", f"{FOUR_PLACES}, got 0.33333"),
+     ("--resolutions", "16", "resolution must be an integer from 32 to 2048, got 16"),
+     ("--resolutions", "224.5", "'224.5' is not a whole number of pixels"),
+     ("--resolutions", "x", "'x' is not a whole number of pixels"),
+     ("--resolutions", "", "expected a comma-separated list, got ''")],
 )  # fmt: skip
-def test_bad_lists_are_one_line_and_exit_2(option, value):
+def test_bad_lists_are_one_line_and_exit_2(option, value, message):
     result = CliRunner().invoke(app, ["sweep", option, value])
     assert result.exit_code == 2, result.output
-    assert result.stderr.count("\n") == 1 and option in result.stderr
+    assert result.stderr == f"mnv1-bench: error: {option}: {message}\n"
     assert "Traceback" not in result.output and result.stdout == ""
 
 
@@ -88,6 +96,8 @@ def test_time_adds_latency_columns(fake_timing, tmp_path):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert [r["median_ms"] for r in rows] == pytest.approx([r["mult_adds"] / 1e8 for r in rows])
+    # Each row carries its own model's latency (the stand-in's are unrelated to mult-adds): no row swapped or derived.
+    assert [r["median_ms"] for r in rows] == pytest.approx([2.2 if r["resolution"] == 96 else 3.0 for r in rows])
+    assert [r["resolution"] for r in rows] == [128, 96]
     assert all(r["device"].startswith("cpu") for r in rows)
     assert len(list(tmp_path.glob("time-*.jsonl"))) == 1

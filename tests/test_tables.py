@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mnv1_bench import paper
+from mnv1_bench import paper, paper_applications
 from mnv1_bench.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "tables"
-TABLE_FILES = [f"table{n}.{ext}" for n in range(1, 11) for ext in ("md", "csv")]
+TABLE_FILES = [f"table{n}.{ext}" for n in range(1, 15) for ext in ("md", "csv")]
 FIGURES = ["figure4_accuracy_vs_mult_adds.png", "figure5_accuracy_vs_params.png"]
 # Files other commands write into tables/ (the index includes beyond_the_paper.md; the rest are theirs).
 NOT_OURS = re.compile(r"(beyond_the_paper\.md|proxy_.*|.*_timed\.(md|csv))$")
@@ -78,7 +78,7 @@ def test_committed_tables_equal_regenerated(generated):
         )
 
 
-def test_index_links_every_table_and_figure_and_cites_tables_11_to_14(generated):
+def test_index_links_every_table_and_figure_and_says_what_stays_cited(generated):
     out, _ = generated
     index = (out / "README.md").read_text(encoding="utf-8")
     ours, beyond = index.split("## Beyond the paper", 1)
@@ -88,9 +88,12 @@ def test_index_links_every_table_and_figure_and_cites_tables_11_to_14(generated)
         assert (out / target).is_file(), target
     for target in re.findall(r"\]\(([^)]+)\)", beyond):  # the included file's links: its own files in tables/
         assert (COMMITTED / target).is_file(), target
-    cited = index.split("## Cited, not reproduced")[1].split("## Figures")[0]
-    for number, reason in paper.NOT_REPRODUCED.items():
-        assert f"| {number} | {paper.TITLES[number]} | {reason} |" in cited
+    reproduced = index.split("## Reproduced tables")[1].split("## What stays cited")[0]
+    for number in range(1, 15):
+        assert f"| {number} | {paper.TITLES[number]} |" in reproduced
+    cited = index.split("## What stays cited")[1].split("## Figures")[0]
+    for tables, reason in paper_applications.CITED.items():
+        assert f"| {tables} | {reason} |" in cited
     assert "## Beyond the paper" in index
 
 
@@ -193,4 +196,55 @@ def test_out_that_is_a_file_is_one_line_and_exit_2(tmp_path):
     target.write_text("x")
     result = CliRunner().invoke(app, ["tables", "--out", str(target)])
     assert result.exit_code == 2
-    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+    assert result.stderr == f"mnv1-bench: error: --out {target} exists and is not a folder\n"
+    assert "Traceback" not in result.output and target.read_text() == "x"
+
+
+def conv_mobilenet_by_hand() -> int:
+    """Conv MobileNet's mult-adds from Table 1 with every dw + pw pair a full 3x3 conv: (cin, cout, output size)."""
+    convs = [(3, 32, 112), (32, 64, 112), (64, 128, 56), (128, 128, 56), (128, 256, 28), (256, 256, 28),
+             (256, 512, 14), *[(512, 512, 14)] * 5, (512, 1024, 7), (1024, 1024, 7)]  # fmt: skip
+    return sum(9 * cin * cout * size * size for cin, cout, size in convs) + 1024 * 1000
+
+
+def markdown_rows(table) -> list[dict[str, str]]:
+    """A reproduced table's Markdown rows as {header: cell}, read back from the pipe table."""
+    lines = [line for line in table.markdown().splitlines() if line.startswith("|")]
+    split = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    return [dict(zip(split[0], row, strict=True)) for row in split[2:]]
+
+
+def test_delta_is_shown_in_the_unit_that_decides_agreement():
+    from mnv1_bench.tables import comparison_table, measure
+
+    table4 = comparison_table(4, measure)
+    conv = next(row for row in markdown_rows(table4) if row["Model (paper)"] == "Conv MobileNet")
+    # 4,867.29M counted by hand vs the printed 4866: 1.3M over, beyond one unit of the last printed digit.
+    assert conv["Δ mult-adds (M)"] == f"{conv_mobilenet_by_hand() / 1e6 - 4866:+.1f}" == "+1.3"
+    assert conv["Agrees"] == "no"
+    for number in (4, 5, 6, 7, 8, 9, 10):  # never "Δ 0.0" beside "no", nor a whole unit beside "yes"
+        table = comparison_table(number, measure)
+        for row, record in zip(markdown_rows(table), table.frame.to_dict("records"), strict=True):
+            checks = (("Δ mult-adds (M)", record["paper_mult_adds_m"], record["mult_adds_agree"]),
+                      ("Δ params (M)", record["paper_params_m"], record["params_agree"]))  # fmt: skip
+            for header, printed, agreed in checks:
+                assert (abs(float(row[header])) < paper.printed_unit(printed)) == agreed, (number, row, header)
+
+
+def test_claims_have_three_states():
+    from mnv1_bench.tables import claims, measure
+
+    checked = {(c.table, c.model, c.quantity): claims.check(c, measure) for c in paper.CLAIMS}
+    alexnet = checked[(9, "AlexNet", "params")]  # '45× smaller': 46.2x measured, a larger advantage than claimed
+    assert 46.15 < alexnet["measured_ratio"] < 46.25 and alexnet["state"] == claims.EXCEEDED
+    assert "exceeded" in claims.sentence(alexnet) and "not borne out" not in claims.sentence(alexnet)
+    squeezenet = checked[(9, "Squeezenet", "mult_adds")]  # '22×': 10.7x in mult-adds, a smaller advantage
+    assert squeezenet["state"] == claims.NOT_BORNE_OUT and "smaller" in claims.sentence(squeezenet)
+    assert checked[(8, "VGG 16", "params")]["state"] == claims.BORNE_OUT  # '32 times': 32.9x
+    at_least = paper.Claim(8, "GoogleNet", "1.0 MobileNet-224", "mult_adds", "2.5", "more than 2.5 times",
+                           at_least=True)  # fmt: skip
+    assert claims.state(at_least, 40.0) == claims.BORNE_OUT  # any larger ratio bears a "more than" claim out
+    assert claims.state(at_least, 2.4) == claims.NOT_BORNE_OUT
+    about = paper.Claim(9, "AlexNet", "0.50 MobileNet-160", "params", "45", "45× smaller")
+    assert [claims.state(about, r) for r in (44.5, 45.9, 46.0, 43.9)] == [
+        claims.BORNE_OUT, claims.BORNE_OUT, claims.EXCEEDED, claims.NOT_BORNE_OUT]  # fmt: skip

@@ -13,6 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from mnv1_bench import results
+from mnv1_bench.cli.render import terminal_size_checked
 from mnv1_bench.errors import SaveFailed, Trouble, UsageProblem
 
 SAVE_FAILED_EXIT = 1  # the command ran, but a result it measured could not be saved (docs/conventions.md)
@@ -93,7 +94,7 @@ class OneLineErrors(TyperGroup):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         failed: list[str] = []
-        with _signals(), results.recording() as run_files, _one_line_warnings(failed):
+        with terminal_size_checked(), _signals(), results.recording() as run_files, _one_line_warnings(failed):
             code = self._run(args, prog_name, complete_var, run_files, **extra)
             code = code if isinstance(code, int) else 0  # a command returns None when it succeeds
             saved = _saved(run_files)

@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING, TypeVar
 import typer
 
 from mnv1_bench.choices import Device
-from mnv1_bench.cli.render import Column, Format, emit, records, stderr_console, warn
+from mnv1_bench.cli.render import stderr_console, warn
 from mnv1_bench.errors import UsageProblem
+from mnv1_bench.formatting import threads_text as threads_text  # re-exported: the commands import it from here
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import pandas as pd
 
     from mnv1_bench.registry import ModelSpec
     from mnv1_bench.timing.config import TimingConfig
@@ -172,22 +171,3 @@ def key_name(key: tuple[str, int]) -> str:
     """A (model, classes) key as the user reads it: "vgg16", or "mobilenet (1001 classes)"."""
     name, classes = key
     return name if classes == 1000 else f"{name} ({classes} classes)"
-
-
-def threads_text(threads: int) -> str:
-    return f"{threads} thread" + ("" if threads == 1 else "s")
-
-
-def emit_formatted(frame: pd.DataFrame, fmt: Format, columns: Sequence[Column], title: str, notes: list[str]) -> None:
-    """Rich tables as everywhere; Markdown with the same formatted columns, a heading and the notes after."""
-    shown = [c for c in columns if c.key in frame]  # the paper's columns only where the paper has them
-    if fmt is Format.table:
-        emit(frame, fmt, shown, title, notes)
-        return
-    import pandas as pd
-
-    rows = records(frame)
-    table = pd.DataFrame([[c.fmt(row.get(c.key)) for c in shown] for row in rows], columns=[c.header for c in shown])
-    typer.echo(f"**{title}**\n\n{table.to_markdown(index=False)}\n")
-    for note in notes:
-        typer.echo(f"{note}\n")

@@ -10,41 +10,43 @@ import typer
 from mnv1_bench.cli.common import output_folder, timing_config, unique_specs, with_progress
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeResults, TimeSave, TimeThreads
 from mnv1_bench.cli.render import (
+    DELTA_TEXT,
     Column,
     Format,
+    Wide,
     accuracy,
+    delta,
     emit,
     millions,
     number,
     printed,
     ratio,
-    signed_pct,
-    text,
     warn,
+    word,
 )
 
 BASELINE = "mobilenet"  # 1.0 MobileNet-224, the paper's Table 8 baseline
 
 
 COLUMNS = (
-    Column("model", "Model", text),
-    Column("paper_top1", "Top-1 (paper)", accuracy),
+    word("model", "Model"),
+    Column("paper_top1", "Top-1 (paper)", accuracy, priority=1),
     Column("paper_mult_adds_m", "Mult-adds paper (M)", printed),
     Column("mult_adds", "measured (M)", millions(1)),
-    Column("mult_adds_diff_pct", "Δ", signed_pct),
+    Column("mult_adds_diff_pct", "Δ (M)", value=delta("mult_adds", "paper_mult_adds_m")),
     Column("paper_params_m", "Params paper (M)", printed),
     Column("weights", "measured (M)", millions(3)),
-    Column("params_diff_pct", "Δ", signed_pct),
-    Column("mult_adds_ratio", "Mult-adds ÷ base", ratio(1)),
-    Column("paper_mult_adds_ratio", "paper", ratio(1)),
-    Column("weights_ratio", "Params ÷ base", ratio(1)),
-    Column("paper_params_ratio", "paper", ratio(1)),
+    Column("params_diff_pct", "Δ (M)", value=delta("weights", "paper_params_m")),
+    Column("mult_adds_ratio", "Mult-adds ÷ base", ratio()),
+    Column("paper_mult_adds_ratio", "Mult-adds ÷ base (paper)", ratio(), priority=2),
+    Column("weights_ratio", "Params ÷ base", ratio()),
+    Column("paper_params_ratio", "Params ÷ base (paper)", ratio(), priority=2),
 )
 TIMED_COLUMNS = (
     Column("median_ms", "Median (ms)", number(2)),
-    Column("iqr_ms", "IQR (ms)", number(2)),
-    Column("throughput_per_s", "Images/s", number(1)),
-    Column("time_ratio", "Time ÷ base", ratio(1)),
+    Column("iqr_ms", "IQR (ms)", number(2), priority=1),
+    Column("throughput_per_s", "Images/s", number(1), priority=3),
+    Column("time_ratio", "Time ÷ base", ratio()),
 )
 
 
@@ -63,6 +65,7 @@ def compare(
     results: TimeResults = Path("results"),
     save: TimeSave = True,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    wide: Wide = False,
 ) -> None:
     """Compare models with 1.0 MobileNet-224 as the paper's Table 8 does, and check its ratios.
 
@@ -98,8 +101,14 @@ def compare(
         for key in keys:
             if timed[key].unstable:
                 warn(f"{key[0]}: latency unstable ({timed[key].unstable_reason}); rerun with a longer --min-time")
-    emit(frame, format, columns, f"Compared with {measured[0][0].label} (base), the shape of Table 8",
-         _notes(frame, measured, device_text))  # fmt: skip
+    emit(frame, format, columns, _title(measured[0][0]),
+         _notes(frame, measured, device_text), wide)  # fmt: skip
+
+
+def _title(base) -> str:
+    """Names the baseline every ratio divides by, and the paper's table that uses the same one, if any."""
+    shape = {"mobilenet-1.0-224": ", as in Table 8", "mobilenet-0.5-160": ", as in Table 9"}.get(base.name, "")
+    return f"Cost beside the paper, and each model ÷ {base.name} ({base.label}), the baseline{shape}"
 
 
 def _notes(frame, measured, device: str) -> list[str]:
@@ -109,7 +118,8 @@ def _notes(frame, measured, device: str) -> list[str]:
     notes = [
         f"Top-1 and paper figures cited from {paper.CITATION} (accuracy cannot be measured here). Measured by "
         "mnv1-bench (fvcore): mult-adds = conv + FC multiply-accumulates (FLOPs = 2 x mult-adds); params = conv "
-        "and FC weights, the paper's convention. Δ = (measured - paper) / paper; ratios = model / base.",
+        f"and FC weights, the paper's convention. {DELTA_TEXT}; ratios = model / base, to three significant "
+        "figures.",
     ]
     if device:
         notes.append(f"Latency measured by mnv1-bench on {device}: median and IQR per image, batch 1, fp32, eager.")

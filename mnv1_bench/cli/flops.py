@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,17 +12,22 @@ from mnv1_bench.cli.common import unique_specs, whole_number
 from mnv1_bench.cli.render import (
     Column,
     Format,
+    Wide,
+    delta,
     emit,
     millions,
     number,
     printed,
-    signed_pct,
     stderr_console,
-    text,
     warn,
+    word,
     yes_no,
 )
 from mnv1_bench.errors import UsageProblem
+
+if TYPE_CHECKING:
+    from mnv1_bench.counting import Cost
+    from mnv1_bench.registry import ModelSpec
 
 
 class BlockChoice(str, Enum):
@@ -31,31 +36,31 @@ class BlockChoice(str, Enum):
 
 
 SUMMARY_COLUMNS = (
-    Column("model", "Model", text),
-    Column("paper_row", "Paper row", text),
+    word("model", "Model"),
+    word("paper_row", "Paper row"),
     Column("mult_adds", "Mult-adds (M)", millions(1)),
-    Column("params", "Params (M)", millions(3)),
+    Column("params", "Params (M)", millions(3), priority=1),
     Column("weights", "Weights (M)", millions(3)),
     Column("paper_mult_adds_m", "Paper mult-adds (M)", printed),
-    Column("mult_adds_diff_pct", "Δ mult-adds", signed_pct),
+    Column("mult_adds_diff_pct", "Δ mult-adds (M)", value=delta("mult_adds", "paper_mult_adds_m")),
     Column("paper_params_m", "Paper params (M)", printed),
-    Column("weights_diff_pct", "Δ params", signed_pct),
+    Column("weights_diff_pct", "Δ params (M)", value=delta("weights", "paper_params_m")),
     Column("agrees_with_paper", "Agrees", yes_no),
-    Column("fvcore_total", "fvcore all-ops (M)", millions(1)),
+    Column("fvcore_total", "fvcore all-ops (M)", millions(1), priority=2),
 )
 LAYER_COLUMNS = (
-    Column("index", "#", text),
-    Column("name", "Layer", text),
-    Column("type", "Type", text),
-    Column("stride", "Stride", text),
-    Column("in_shape", "Input", text),
-    Column("out_shape", "Output", text),
+    word("index", "#"),
+    word("name", "Layer"),
+    word("type", "Type"),
+    word("stride", "Stride", priority=2),
+    word("in_shape", "Input", priority=1),
+    word("out_shape", "Output"),
     Column("mult_adds", "Mult-adds (M)", millions(2)),
     Column("params", "Params", number(0)),
     Column("mult_adds_pct", "% mult-adds", number(2)),
 )
 BY_TYPE_COLUMNS = (
-    Column("type", "Type", text),
+    word("type", "Type"),
     Column("mult_adds", "Mult-adds (M)", millions(2)),
     Column("mult_adds_pct", "% mult-adds", number(2)),
     Column("paper_mult_adds_pct", "Paper %", number(2)),
@@ -94,54 +99,59 @@ def flops(
     per_layer: Annotated[bool, typer.Option("--per-layer", help="Also show every conv and FC layer.")] = False,
     by_type: Annotated[bool, typer.Option("--by-type", help="Also show the split by layer type (Table 2).")] = False,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    wide: Wide = False,
 ) -> None:
     """Count mult-adds and parameters, and show the paper's figures beside them.
 
     Mult-adds are multiply-accumulates of conv and FC layers (the paper's convention; FLOPs = 2 x mult-adds),
     counted with fvcore; params are all learnable parameters. Example: mnv1-bench flops --alpha 0.75 --res 160
     """
-    from mnv1_bench import registry, report
+    from mnv1_bench import report
     from mnv1_bench.counting import count
 
-    if models and any(v is not None for v in (alpha, res, block)) or (models and shallow):
-        raise UsageProblem(
-            "--alpha, --res, --block and --shallow build MobileNet when no MODEL is named; "
-            "name variants instead, e.g. mobilenet-0.75-160 or shallow-mobilenet"
-        )
     if per_layer and by_type and format is not Format.table:
         raise UsageProblem(f"--format {format.value} prints one table: choose --per-layer or --by-type")
-    if models:
-        specs = unique_specs("MODEL", models, classes)
-    else:
-        specs = [
-            registry.mobilenet(
-                1.0 if alpha is None else alpha,
-                224 if res is None else res,
-                block=(block or BlockChoice.separable).value,
-                shallow=shallow,
-                num_classes=classes,
-            )
-        ]
-
+    specs = _specs(models, alpha, res, block, shallow, classes)
     costs = [count(spec.build(), spec.input_shape) for spec in _progress(specs)]
     for spec, cost in zip(specs, costs, strict=True):
         if cost.unknown_ops:
             warn(f"{spec.name}: no counter knows {', '.join(cost.unknown_ops)}; their cost is in neither total")
-
     if format is Format.table or not (per_layer or by_type):
         summary = report.summary_frame([report.summary_row(s, c) for s, c in zip(specs, costs, strict=True)])
-        emit(summary, format, SUMMARY_COLUMNS, "Cost per image (measured) beside the paper", _notes(summary))
+        emit(summary, format, SUMMARY_COLUMNS, "Cost per image (measured) beside the paper", _notes(summary), wide)
     for spec, cost in zip(specs, costs, strict=True):
-        if per_layer:
-            frame = report.layers_frame(cost)
-            frame.insert(0, "model", spec.name)
-            emit(frame, format, LAYER_COLUMNS, f"{spec.name}: conv and FC layers, in execution order")
-        if by_type:
-            is_table2_model = spec.name == "mobilenet-1.0-224" and spec.num_classes == 1000
-            frame = report.by_type_frame(cost, with_paper=is_table2_model)
-            frame.insert(0, "model", spec.name)
-            notes = [_table2_note()] if "paper_mult_adds_pct" in frame else []
-            emit(frame, format, BY_TYPE_COLUMNS, f"{spec.name}: resources per layer type (Table 2)", notes)
+        _details(spec, cost, per_layer, by_type, format, wide)
+
+
+def _specs(models, alpha, res, block, shallow: bool, classes: int) -> list[ModelSpec]:
+    """The named models, or one MobileNet built from the numbers given (never from a formatted name)."""
+    from mnv1_bench import registry
+
+    if models and (any(v is not None for v in (alpha, res, block)) or shallow):
+        raise UsageProblem(
+            "--alpha, --res, --block and --shallow build MobileNet when no MODEL is named; "
+            "name variants instead, e.g. mobilenet-0.75-160 or shallow-mobilenet"
+        )
+    if models:
+        return unique_specs("MODEL", models, classes)
+    block_name = (block or BlockChoice.separable).value
+    alpha, res = 1.0 if alpha is None else alpha, 224 if res is None else res
+    return [registry.mobilenet(alpha, res, block=block_name, shallow=shallow, num_classes=classes)]
+
+
+def _details(spec: ModelSpec, cost: Cost, per_layer: bool, by_type: bool, format: Format, wide: bool) -> None:
+    """The per-layer table and the split by layer type (the paper's Table 2), as asked."""
+    from mnv1_bench import report
+
+    if per_layer:
+        frame = report.layers_frame(cost)
+        frame.insert(0, "model", spec.name)
+        emit(frame, format, LAYER_COLUMNS, f"{spec.name}: conv and FC layers, in execution order", (), wide)
+    if by_type:
+        frame = report.by_type_frame(cost, with_paper=report.is_table2_model(spec))
+        frame.insert(0, "model", spec.name)
+        notes = [report.TABLE2_SOURCE] if "paper_mult_adds_pct" in frame else []
+        emit(frame, format, BY_TYPE_COLUMNS, f"{spec.name}: resources per layer type (Table 2)", notes, wide)
 
 
 def _progress(specs):
@@ -155,10 +165,11 @@ def _progress(specs):
 
 def _notes(summary) -> list[str]:
     from mnv1_bench import paper, report
+    from mnv1_bench.formatting import DELTA_TEXT
 
     notes = [
         f"Measured by mnv1-bench (fvcore); {report.CONVENTION}.",
-        f"Paper figures cited from {paper.CITATION}, Tables 4-10; Δ = (measured - paper) / paper.",
+        f"Paper figures cited from {paper.CITATION}, Tables 4-10; {DELTA_TEXT}.",
     ]
     for row in summary.itertuples():
         if row.note:
@@ -168,9 +179,3 @@ def _notes(summary) -> list[str]:
         if row.excluded_ops:
             notes.append(f"{row.model}: left out by the convention: {row.excluded_ops}")
     return notes
-
-
-def _table2_note() -> str:
-    from mnv1_bench import paper
-
-    return f"Paper shares cited from Table 2 of {paper.CITATION}. {paper.TABLE2_NOTE}"

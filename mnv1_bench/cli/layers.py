@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mnv1_bench.cli.common import MAX_BATCH, MAX_THREADS, emit_formatted, threads_checked, threads_text, whole_number
-from mnv1_bench.cli.options import Device, Dtype
-from mnv1_bench.cli.render import Column, Format, emit, millions, number, records, stderr_console, text, warn
+from mnv1_bench.cli.common import MAX_BATCH, threads_checked, threads_text, whole_number
+from mnv1_bench.cli.options import Device, Dtype, Threads
+from mnv1_bench.cli.render import Column, Format, Wide, emit, millions, number, records, stderr_console, warn, word
 from mnv1_bench.errors import UsageProblem
 
 if TYPE_CHECKING:
@@ -20,23 +20,23 @@ if TYPE_CHECKING:
 
 
 LAYER_COLUMNS = (
-    Column("index", "#", text),
-    Column("name", "Layer", text),
-    Column("type", "Type", text),
-    Column("in_shape", "Input", text),
-    Column("out_shape", "Output", text),
+    word("index", "#"),
+    word("name", "Layer"),
+    word("type", "Type"),
+    word("in_shape", "Input", priority=3),
+    word("out_shape", "Output", priority=2),
     Column("mult_adds", "Mult-adds (M)", millions(2)),
     Column("params", "Params (K)", lambda v: f"{float(v) / 1e3:,.1f}"),
-    Column("bytes", "Bytes (MB)", millions(2)),
-    Column("flops_per_byte", "FLOPs/byte", number(1)),
+    Column("bytes", "Bytes (MB)", millions(2), priority=1),
+    Column("flops_per_byte", "FLOPs/byte", number(1), priority=2),
     Column("time_ms", "Time (ms)", number(3)),
-    Column("gflops_per_s", "GFLOP/s", number(1)),
+    Column("gflops_per_s", "GFLOP/s", number(1), priority=1),
     Column("mult_adds_pct", "% mult-adds", number(2)),
-    Column("bytes_pct", "% bytes", number(2)),
+    Column("bytes_pct", "% bytes", number(2), priority=1),
     Column("time_pct", "% time", number(2)),
 )
 BY_TYPE_COLUMNS = (
-    Column("type", "Type", text),
+    word("type", "Type"),
     Column("layers", "Layers", number(0)),
     Column("mult_adds_pct", "% mult-adds", number(2)),
     Column("paper_mult_adds_pct", "Paper %", number(2)),
@@ -58,14 +58,7 @@ def layers(
         int,
         typer.Option(help="Timed passes with per-layer stamps; times are their medians.", parser=whole_number(10**5)),
     ] = 30,
-    threads: Annotated[
-        int | None,
-        typer.Option(
-            help="CPU intra-op threads [default: every core this process may use].",
-            show_default=False,
-            parser=whole_number(MAX_THREADS),
-        ),  # fmt: skip
-    ] = None,
+    threads: Threads = None,
     min_time: Annotated[
         float,
         typer.Option(
@@ -79,6 +72,7 @@ def layers(
     format: Annotated[Format, typer.Option("--format", help="Output format (csv: the layer rows only).")] = (
         Format.table
     ),
+    wide: Wide = False,
 ) -> None:
     """Measured time of every conv and FC layer beside its mult-adds, params and bytes moved, and by type.
 
@@ -87,9 +81,9 @@ def layers(
     time added. Example: mnv1-bench layers mobilenet --device cpu
     """
     from mnv1_bench.counting import count
-    from mnv1_bench.layer_frames import is_table2_model
-    from mnv1_bench.layer_timing import AGREEMENT_TOLERANCE_PCT, time_layers_and_whole
+    from mnv1_bench.layer_timing import time_layers_and_whole
     from mnv1_bench.registry import resolve
+    from mnv1_bench.report import is_table2_model
     from mnv1_bench.timing.config import TimingConfig
     from mnv1_bench.timing.memory import check_fits
     from mnv1_bench.timing.run import validate
@@ -104,16 +98,15 @@ def layers(
     check_fits(spec.name, cost, batch, dtype, device)
     with _status(format) as on_phase:
         run = time_layers_and_whole(spec, config, cost, runs, on_phase)
-    if abs(run.agreement_pct) > AGREEMENT_TOLERANCE_PCT:
-        warn(f"per-layer times add up to {run.agreement_pct:+.1f}% of the whole-network time, beyond "
-             f"±{AGREEMENT_TOLERANCE_PCT:g}%: the machine may be busy (whole-network CV {run.whole.cv:.0%}); "
-             "rerun when it is quiet")  # fmt: skip
+    if run.invalid:
+        warn(f"INVALID: {run.invalid}: the machine may be busy (whole-network CV {run.whole.cv:.0%}); rerun "
+             "with --threads 1 or when it is quiet")  # fmt: skip
     if run.unstable:
         warn(f"whole-network time unstable: {run.unstable}")
-    _render(run, is_table2_model(spec.name, spec.num_classes), format)
+    _render(run, is_table2_model(spec), format, wide)
 
 
-def _render(run: LayerRun, with_paper: bool, format: Format) -> None:
+def _render(run: LayerRun, with_paper: bool, format: Format, wide: bool) -> None:
     """The per-layer table and the by-type table (Table 2 with measured time), in the format asked."""
     from mnv1_bench.layer_frames import by_type_frame, layers_frame
 
@@ -121,15 +114,17 @@ def _render(run: LayerRun, with_paper: bool, format: Format) -> None:
     per_layer = layers_frame(timing)
     by_type = by_type_frame(timing, with_paper=with_paper)
     if format is Format.json:
-        typer.echo(json.dumps(summary(timing, whole) | {"layers": records(per_layer),
-                                                          "by_type": records(by_type)}, indent=2))  # fmt: skip
+        data = summary(timing, whole) | {"valid": not run.invalid, "invalid_reason": run.invalid}
+        typer.echo(json.dumps(data | {"layers": records(per_layer), "by_type": records(by_type)}, indent=2))
     elif format is Format.csv:
         emit(per_layer, format, LAYER_COLUMNS)
     else:
-        title = f"{timing.model}: measured time per conv/FC layer, in execution order ({_setting(timing)})"
-        emit_formatted(per_layer, format, LAYER_COLUMNS, title, [])
-        emit_formatted(by_type, format, BY_TYPE_COLUMNS, f"{timing.model}: by layer type (the paper's Table 2, "
-                       "measured)", [*totals_lines(timing, whole), *notes_for(timing, with_paper)])  # fmt: skip
+        mark = "INVALID " if run.invalid else ""  # the layers do not add up to the network: not a result
+        title = f"{mark}{timing.model}: measured time per conv/FC layer, in execution order ({_setting(timing)})"
+        invalid = [f"INVALID: {run.invalid}; these per-layer times are not the network's."] if run.invalid else []
+        emit(per_layer, format, LAYER_COLUMNS, title, invalid, wide)
+        emit(by_type, format, BY_TYPE_COLUMNS, f"{mark}{timing.model}: by layer type (the paper's Table 2, measured)",
+             [*invalid, *totals_lines(timing, whole), *notes_for(timing, with_paper)], wide)  # fmt: skip
 
 
 def summary(timing: LayerTiming, whole: Stats) -> dict:
@@ -164,7 +159,7 @@ def totals_lines(timing: LayerTiming, whole: Stats) -> list[str]:
 
 def notes_for(timing: LayerTiming, with_paper: bool) -> list[str]:
     from mnv1_bench import layer_timing
-    from mnv1_bench.layer_frames import TABLE2_SOURCE
+    from mnv1_bench.report import TABLE2_SOURCE
 
     notes = [
         f"Measured by mnv1-bench: {timing.settings}; {threads_text(timing.threads)}; torch {timing.torch_version}.",

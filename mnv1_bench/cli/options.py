@@ -10,7 +10,9 @@ import typer
 from mnv1_bench.choices import Backend, Device, Dtype
 from mnv1_bench.cli.common import MAX_THREADS, whole_number
 
-__all__ = ["Backend", "Device", "Dtype", "TimeDevice", "TimeMinTime", "TimeResults", "TimeSave", "TimeThreads"]
+__all__ = [
+    "Backend", "Device", "Dtype", "Threads", "TimeDevice", "TimeMinTime", "TimeResults", "TimeSave", "TimeThreads",
+]  # fmt: skip
 
 # The --time options of compare, sweep and tables (batch 1, fp32, eager PyTorch).
 TimeDevice = Annotated[Device, typer.Option(help="Where --time runs.")]
@@ -20,3 +22,13 @@ TimeThreads = Annotated[
 ]
 TimeResults = Annotated[Path, typer.Option(help="Where --time saves its rows, with provenance.")]
 TimeSave = Annotated[bool, typer.Option(help="Save --time rows under RESULTS.")]
+
+# --threads of the commands that always time (time, layers, proxy).
+Threads = Annotated[
+    int | None,
+    typer.Option(
+        help="CPU intra-op threads [default: every core this process may use].",
+        show_default=False,
+        parser=whole_number(MAX_THREADS),
+    ),  # fmt: skip
+]

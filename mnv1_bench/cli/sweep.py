@@ -7,28 +7,28 @@ from typing import Annotated
 
 import typer
 
-from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MIN_RESOLUTION
+from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MAX_RESOLUTION, MIN_RESOLUTION
 from mnv1_bench.cli.common import drop_repeats, output_folder, timing_config, with_progress
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeResults, TimeSave, TimeThreads
-from mnv1_bench.cli.render import Column, Format, accuracy, emit, millions, number, text, warn
+from mnv1_bench.cli.render import Column, Format, Wide, accuracy, emit, millions, number, warn, word
 
 DEFAULT_ALPHAS = "1,0.75,0.5,0.25"
 DEFAULT_RESOLUTIONS = "224,192,160,128"
 
 
 COLUMNS = (
-    Column("model", "Model", text),
-    Column("alpha_label", "α", text),
-    Column("resolution", "Resolution", text),
+    word("model", "Model"),
+    word("alpha_label", "α"),
+    word("resolution", "Resolution"),
     Column("mult_adds", "Mult-adds (M)", millions(1)),
     Column("weights", "Params (M)", millions(3)),
     Column("paper_top1", "ImageNet top-1 (paper)", accuracy),
-    Column("paper_source", "Cited from", text),
+    word("paper_source", "Cited from", priority=3),
 )
 TIMED_COLUMNS = (
     Column("median_ms", "Median (ms)", number(2)),
-    Column("iqr_ms", "IQR (ms)", number(2)),
-    Column("throughput_per_s", "Images/s", number(1)),
+    Column("iqr_ms", "IQR (ms)", number(2), priority=1),
+    Column("throughput_per_s", "Images/s", number(1), priority=2),
 )
 
 
@@ -37,7 +37,8 @@ def sweep(
         str, typer.Option(help=f"Width multipliers, comma-separated, each in (0, {MAX_ALPHA:g}].")
     ] = DEFAULT_ALPHAS,
     resolutions: Annotated[
-        str, typer.Option(help=f"Input resolutions, comma-separated integers of at least {MIN_RESOLUTION}.")
+        str,
+        typer.Option(help=f"Input resolutions, comma-separated integers from {MIN_RESOLUTION} to {MAX_RESOLUTION}."),
     ] = DEFAULT_RESOLUTIONS,
     time: Annotated[bool, typer.Option("--time", help="Also measure latency (batch 1, fp32, eager).")] = False,
     device: TimeDevice = Device.cpu,
@@ -46,6 +47,7 @@ def sweep(
     results: TimeResults = Path("results"),
     save: TimeSave = True,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    wide: Wide = False,
 ) -> None:
     """Count every MobileNet of a width x resolution grid (the paper's Figures 4 and 5).
 
@@ -85,4 +87,4 @@ def sweep(
         for key, row in timed.items():
             if row.unstable:
                 warn(f"{key[0]}: latency unstable ({row.unstable_reason}); rerun with a longer --min-time")
-    emit(frame, format, columns, "MobileNet width x resolution grid (Figures 4 and 5)", notes)
+    emit(frame, format, columns, "MobileNet width x resolution grid (Figures 4 and 5)", notes, wide)

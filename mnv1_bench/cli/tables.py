@@ -1,4 +1,4 @@
-"""`mnv1-bench tables` (and `make tables`): the paper's Tables 1 to 10, Figures 4 and 5 and an index, on disk."""
+"""`mnv1-bench tables` (and `make tables`): the paper's Tables 1 to 14, Figures 4 and 5 and an index, on disk."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import typer
 
 from mnv1_bench.cli.common import key_name, output_folder, timing_config, with_progress
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeThreads
-from mnv1_bench.cli.render import Column, Format, emit, text, warn
+from mnv1_bench.cli.render import Format, emit, warn, word
 
 SUMMARY_COLUMNS = (
-    Column("table", "Table", text),
-    Column("title", "Caption", text),
-    Column("agreement", "Rows that agree with the paper", text),
-    Column("files", "Files", text),
+    word("table", "Table"),
+    word("title", "Caption"),
+    word("agreement", "Rows that agree with the paper"),
+    word("files", "Files"),
 )
 
 
@@ -31,7 +31,7 @@ def tables(
     min_time: TimeMinTime = 0.5,
     threads: TimeThreads = None,
 ) -> None:
-    """Write the paper's Tables 1-10 (Markdown + CSV), Figures 4 and 5 and an index into OUT.
+    """Write the paper's Tables 1-14 (Markdown + CSV), Figures 4 and 5 and an index into OUT.
 
     Each table shows the paper's printed figures beside the measured ones, the difference and whether they agree
     at the paper's printed precision, with a note giving the reason for every difference. Accuracy is cited

@@ -3,41 +3,56 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mnv1_bench.choices import Backend, Device, Dtype
-from mnv1_bench.cli import render
 from mnv1_bench.cli.common import (
-    MAX_THREADS,
     choice_list,
     output_folder,
     positive_int_list,
     progress_bar,
     threads_checked,
     unique_specs,
-    whole_number,
 )
-from mnv1_bench.cli.render import Column, Format, emit, millions, number, text, warn
+from mnv1_bench.cli.options import Threads
+from mnv1_bench.cli.render import (
+    Column,
+    Format,
+    Wide,
+    blank,
+    emit,
+    fraction_pct,
+    millions,
+    number,
+    ratio,
+    warn,
+    word,
+)
+
+if TYPE_CHECKING:
+    from mnv1_bench.counting import Cost
+    from mnv1_bench.registry import ModelSpec
+    from mnv1_bench.timing.config import TimingConfig
 
 COLUMNS = (
-    Column("model", "Model", text),
-    Column("backend", "Backend", text),
-    Column("dtype", "Dtype", text),
-    Column("batch", "Batch", text),
+    word("model", "Model"),
+    word("backend", "Backend"),
+    word("dtype", "Dtype"),
+    word("batch", "Batch"),
     Column("median_ms", "Median (ms)", number(3)),
     Column("iqr_ms", "IQR (ms)", number(3)),
-    Column("p90_ms", "p90 (ms)", number(3)),
-    Column("runs", "Runs", text),
-    Column("cv", "CV", render.fraction_pct),
-    Column("throughput_per_s", "Images/s", number(1)),
+    Column("p90_ms", "p90 (ms)", number(3), priority=3),
+    word("runs", "Runs"),
+    Column("cv", "CV", fraction_pct, priority=2),
+    Column("throughput_per_s", "Images/s", number(1), priority=1),
     Column("mult_adds", "Mult-adds (M)", millions(1)),
-    Column("mult_adds_vs_first", "Mult-adds ÷ #1", render.ratio(2)),
-    Column("time_vs_first", "Time ÷ #1", render.ratio(2)),
-    Column("roofline_fraction", "Roofline", render.fraction_pct),
-    Column("bound", "Bound", text),
-    Column("flag", "Flag", text),
+    Column("mult_adds_vs_first", "Mult-adds ÷ #1", ratio()),
+    Column("time_vs_first", "Time ÷ #1", ratio()),
+    Column("roofline_fraction", "Roofline", fraction_pct, priority=2),
+    word("bound", "Bound", priority=3),
+    word("flag", "Flag", blank),
 )
 
 
@@ -51,15 +66,14 @@ def time_models(
     ] = "eager",
     channels_last: Annotated[bool, typer.Option(help="NHWC memory format (PyTorch backends).")] = False,
     fold_bn: Annotated[bool, typer.Option(help="Fold batch norm into the conv before it (PyTorch backends).")] = True,
-    threads: Annotated[
-        int | None, typer.Option(help="CPU threads [default: every core].", parser=whole_number(MAX_THREADS))
-    ] = None,
+    threads: Threads = None,
     min_time: Annotated[float, typer.Option(help="Seconds of timed runs per row, after warm-up.")] = 1.0,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
     save: Annotated[bool, typer.Option(help="Save rows with provenance to results/time-<UTC>-<host>.jsonl.")] = True,
     recalibrate: Annotated[
         bool, typer.Option("--recalibrate", help="Measure the roofline peaks afresh instead of using the cache.")
     ] = False,
+    wide: Wide = False,
 ) -> None:
     """Time models: median, IQR, p90 and runs per row, throughput, and roofline floors.
 
@@ -67,10 +81,8 @@ def time_models(
     device sync around each sample. Mult-adds are the paper's convention (conv + FC multiply-accumulates).
     Example: mnv1-bench time mobilenet conv-mobilenet --backend eager,onnxruntime
     """
-    from mnv1_bench.counting import count
     from mnv1_bench.timing import report, roofline
     from mnv1_bench.timing.config import TimingConfig
-    from mnv1_bench.timing.memory import check_fits
     from mnv1_bench.timing.run import time_runs, validate
 
     threads = threads_checked(threads)
@@ -84,10 +96,7 @@ def time_models(
     results_dir = output_folder("results folder", Path("results")) if save else None
     for config in configs:
         validate(config)
-    costs = [count(spec.build(), spec.input_shape) for spec in specs]
-    for spec, cost in zip(specs, costs, strict=True):
-        for config in configs:
-            check_fits(spec.name, cost, config.batch, config.dtype, config.device)
+    costs = _costs(specs, configs)
     if recalibrate:
         roofline.recalibrate_default()
     with progress_bar() as progress:
@@ -98,6 +107,18 @@ def time_models(
                  "on a quieter machine")  # fmt: skip
     columns = COLUMNS if len(specs) > 1 else [c for c in COLUMNS if not c.key.endswith("_vs_first")]
     emit(report.compare_frame(run.rows), format, columns, "Latency per call (measured by mnv1-bench)",
-         report.notes(run.rows, specs[0].name, len(specs)))  # fmt: skip
+         report.notes(run.rows, specs[0].name, len(specs)), wide)  # fmt: skip
     if run.interrupted:  # the table shows the rows finished; the CLI says what was saved and exits 130 / 143
         raise KeyboardInterrupt
+
+
+def _costs(specs: list[ModelSpec], configs: list[TimingConfig]) -> list[Cost]:
+    """Each network counted once, and refused (one line, exit 2) where a setting's batch cannot fit in memory."""
+    from mnv1_bench.counting import count
+    from mnv1_bench.timing.memory import check_fits
+
+    costs = [count(spec.build(), spec.input_shape) for spec in specs]
+    for spec, cost in zip(specs, costs, strict=True):
+        for config in configs:
+            check_fits(spec.name, cost, config.batch, config.dtype, config.device)
+    return costs

@@ -1,17 +1,20 @@
-"""The paper's Tables 1 to 10 reproduced: each a pure function of the code returning a PaperTable
+"""The paper's Tables 1 to 14 reproduced: each a pure function of the code returning a PaperTable
 (a DataFrame plus its notes), and the writer that puts them, the figures and an index under ``tables/``.
 """
 
 from __future__ import annotations
 
-from mnv1_bench.tables.base import Col, PaperTable
+from mnv1_bench.tables.applications import APPLICATION_TABLES, application_table
+from mnv1_bench.tables.base import Column, PaperTable
 from mnv1_bench.tables.body import table1, table2, table3
 from mnv1_bench.tables.comparisons import COMPARED_TABLES, comparison_table, required_models
 from mnv1_bench.tables.measure import measure, measure_all
 
 __all__ = [
+    "APPLICATION_TABLES",
+    "application_table",
     "COMPARED_TABLES",
-    "Col",
+    "Column",
     "PaperTable",
     "all_tables",
     "comparison_table",
@@ -25,5 +28,9 @@ __all__ = [
 
 
 def all_tables() -> list[PaperTable]:
-    """Tables 1 to 10, in order, from the per-process count cache (counting whatever is not cached yet)."""
-    return [table1(measure), table2(measure), table3()] + [comparison_table(n, measure) for n in COMPARED_TABLES]
+    """Tables 1 to 14, in order, from the per-process count cache (counting whatever is not cached yet)."""
+    return (
+        [table1(measure), table2(measure), table3()]
+        + [comparison_table(n, measure) for n in COMPARED_TABLES]
+        + [application_table(n, measure) for n in APPLICATION_TABLES]
+    )

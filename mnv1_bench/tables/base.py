@@ -6,30 +6,28 @@ The paper's figures are kept as the strings it printed, so their precision is ne
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
-# The shared value formatters, re-exported so each table module imports its formatting from one place.
+# The shared rendering vocabulary, re-exported so each table module imports it from one place.
 from mnv1_bench.formatting import (
+    DELTA_TEXT as DELTA_TEXT,
+    Column as Column,
     accuracy as accuracy,
+    delta as delta,
     fixed as fixed,
+    markdown_table,
     millions as millions,
     missing as missing,
+    printed_delta as printed_delta,
     signed as signed,
+    text as text,
+    word as word,
     yes_no as yes_no,
 )
-
-
-@dataclass(frozen=True)
-class Col:
-    """One Markdown column: the frame's key, its header (with unit and source), and a formatter."""
-
-    key: str
-    header: str
-    fmt: Callable[[object], str] = str
-    align: str = "right"  # "left" for words, "right" for numbers
+from mnv1_bench.report import diff_pct as diff_pct
 
 
 @dataclass(frozen=True)
@@ -40,7 +38,7 @@ class PaperTable:
     title: str  # the paper's caption
     source: str  # one line: where each column comes from and in which convention
     frame: pd.DataFrame
-    columns: tuple[Col, ...]
+    columns: tuple[Column, ...]
     notes: tuple[str, ...]  # errata and every difference beyond the paper's rounding, with its reason
     compared: int | None = None  # rows compared with the paper (None: nothing to compare)
     misses: tuple[str, ...] = ()  # the rows that do not agree at the paper's printed precision
@@ -51,10 +49,7 @@ class PaperTable:
 
     def markdown(self) -> str:
         """The table as Markdown: caption, source line, pipe table, then the notes as a list."""
-        cells = [[c.fmt(record[c.key]) for c in self.columns] for record in self.frame.to_dict("records")]
-        body = pd.DataFrame(cells, columns=[c.header for c in self.columns])  # headers may repeat ("Δ")
-        # disable_numparse: tabulate would otherwise re-read "+0.72" or "4.20" as numbers and reformat them.
-        grid = body.to_markdown(index=False, disable_numparse=True, colalign=[c.align for c in self.columns])
+        grid = markdown_table(self.frame.to_dict("records"), self.columns)
         lines = [f"# Table {self.number}: {self.title}", "", self.source, "", grid]
         if self.notes:
             lines += ["", "Notes:", ""] + [f"- {note}" for note in self.notes]
@@ -62,22 +57,6 @@ class PaperTable:
 
     def csv(self) -> str:
         return self.frame.to_csv(index=False, lineterminator="\n")
-
-
-def text(value: object) -> str:
-    return "-" if missing(value) or value == "" else str(value)
-
-
-def word(key: str, header: str, fmt: Callable[[object], str] = text) -> Col:
-    """A left-aligned column of words."""
-    return Col(key, header, fmt, "left")
-
-
-def diff_pct(measured: float, printed: str | None) -> float | None:
-    """(measured - printed) / printed in percent, both in the printed unit; None where nothing is printed."""
-    if printed is None or float(printed) == 0:
-        return None
-    return 100.0 * (measured - float(printed)) / float(printed)
 
 
 def rounded(values: Sequence[float | None], digits: int = 4) -> list[float | None]:

@@ -13,9 +13,12 @@ import pandas as pd
 
 from mnv1_bench import formulas, paper, report
 from mnv1_bench.counting import Cost, LayerCost
+from mnv1_bench.formatting import MULT_ADDS_CONVENTION as CONVENTION
 from mnv1_bench.tables.base import (
-    Col,
+    DELTA_TEXT,
+    Column,
     PaperTable,
+    delta,
     diff_pct,
     fixed,
     millions,
@@ -28,8 +31,6 @@ from mnv1_bench.tables.base import (
 )
 
 Measure = Callable[[str, int], tuple[object, Cost]]
-
-CONVENTION = "mult-adds = multiply-accumulates of conv and FC layers (the paper's convention; FLOPs = 2 x mult-adds)"
 
 
 def _paper_type(row: paper.Table1Row) -> str | None:
@@ -111,10 +112,10 @@ def table1(measure: Measure) -> PaperTable:
         word("built_as", "Built as"),
         word("built_stride", "Stride (built)", lambda v: "-" if missing(v) else f"s{int(v)}"),
         word("matches", "Built as printed", yes_no),
-        Col("mult_adds", "Mult-adds (M, measured)", millions(2)),
-        Col("mult_adds_pct", "% of mult-adds", fixed(2)),
-        Col("params", "Params (measured)", fixed(0)),
-        Col("params_pct", "% of params", fixed(2)),
+        Column("mult_adds", "Mult-adds (M, measured)", millions(2)),
+        Column("mult_adds_pct", "% of mult-adds", fixed(2)),
+        Column("params", "Params (measured)", fixed(0)),
+        Column("params_pct", "% of params", fixed(2)),
     )
     source = (
         f"Type, filter shape and input size as printed in Table 1 of {paper.CITATION}; mult-adds and params "
@@ -180,14 +181,14 @@ def table2(measure: Measure) -> PaperTable:
     compared = frame[frame["type"] != "all"].astype({"agrees": bool})
     columns = (
         word("label", "Type (paper)"),
-        Col("mult_adds", "Mult-adds (M, measured)", millions(2)),
-        Col("paper_mult_adds_pct", "Mult-adds % (paper)", fixed(2, "%")),
-        Col("mult_adds_pct", "Mult-adds % (measured)", fixed(2, "%")),
-        Col("mult_adds_diff_pp", "Δ (points)", signed(2, "")),
-        Col("weights", "Params (measured)", fixed(0)),
-        Col("paper_weights_pct", "Params % (paper)", fixed(2, "%")),
-        Col("weights_pct", "Params % (measured)", fixed(2, "%")),
-        Col("weights_diff_pp", "Δ (points)", signed(2, "")),
+        Column("mult_adds", "Mult-adds (M, measured)", millions(2)),
+        Column("paper_mult_adds_pct", "Mult-adds % (paper)", fixed(2, "%")),
+        Column("mult_adds_pct", "Mult-adds % (measured)", fixed(2, "%")),
+        Column("mult_adds_diff_pp", "Δ (points)", signed(2, "")),
+        Column("weights", "Params (measured)", fixed(0)),
+        Column("paper_weights_pct", "Params % (paper)", fixed(2, "%")),
+        Column("weights_pct", "Params % (measured)", fixed(2, "%")),
+        Column("weights_diff_pp", "Δ (points)", signed(2, "")),
         word("agrees", "Agrees", yes_no),
     )
     notes = (
@@ -259,12 +260,12 @@ def table3() -> PaperTable:
         frame[key] = rounded(frame[key])
     columns = (
         word("modification", "Layer/Modification"),
-        Col("paper_mult_adds_m", "Mult-adds (M, paper)", text),
-        Col("mult_adds", "Mult-adds (M, computed)", millions(2)),
-        Col("mult_adds_diff_pct", "Δ", signed(1)),
-        Col("paper_params_m", "Params (M, paper)", text),
-        Col("params", "Params (M, computed)", millions(4)),
-        Col("params_diff_pct", "Δ", signed(1)),
+        Column("paper_mult_adds_m", "Mult-adds (M, paper)", text),
+        Column("mult_adds", "Mult-adds (M, computed)", millions(2)),
+        Column("mult_adds_diff_pct", "Δ (M)", value=delta("mult_adds", "paper_mult_adds_m")),
+        Column("paper_params_m", "Params (M, paper)", text),
+        Column("params", "Params (M, computed)", millions(4)),
+        Column("params_diff_pct", "Δ (M)", value=delta("params", "paper_params_m")),
         word("agrees", "Agrees", yes_no),
     )
     s = paper.TABLE3_SETTING
@@ -272,7 +273,8 @@ def table3() -> PaperTable:
         f"Figures printed in Table 3 of {paper.CITATION}, beside the closed-form counts of "
         f"`mnv1_bench.formulas` (the paper's equations 1 to 5) for one layer with D_K = {s['kernel']}, "
         f"M = N = {s['channels']}, D_F = {s['size']}; each row adds to the one before. {CONVENTION}; params "
-        "are weights (no bias, no batch norm). Agrees = within one unit of the paper's last printed digit."
+        f"are weights (no bias, no batch norm). {DELTA_TEXT}. Agrees = within one unit of the paper's last "
+        "printed digit."
     )
     notes = (
         f"α = 0.75 gives {int(s['channels'] * s['alpha'])} channels; ρ = 0.714 gives D_F = "

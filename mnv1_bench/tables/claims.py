@@ -10,10 +10,12 @@ from collections.abc import Callable
 
 from mnv1_bench import paper
 from mnv1_bench.counting import Cost
+from mnv1_bench.formatting import ratio as ratio_text
 from mnv1_bench.registry import ModelSpec
 
 Measure = Callable[[str, int], tuple[ModelSpec, Cost]]
 QUANTITY_WORDS = {"params": "params", "mult_adds": "mult-adds"}
+times = ratio_text()  # 46.2x, 2.78x: three significant figures, as every ratio column shows them
 
 
 def measured_quantity(cost: Cost, quantity: str) -> int:
@@ -25,6 +27,30 @@ def paper_ratio(claim: paper.Claim) -> float:
     model, base = paper.find(claim.table, claim.model), paper.find(claim.table, claim.baseline)
     attr = "params" if claim.quantity == "params" else "mult_adds"
     return getattr(model, attr) / getattr(base, attr)
+
+
+BORNE_OUT, EXCEEDED, NOT_BORNE_OUT = "borne out", "exceeded", "not borne out"
+
+
+def state(claim: paper.Claim, ratio: float) -> str:
+    """borne out (at the claim's printed precision, or above a "more than" bound); exceeded (the measured
+    advantage is larger than claimed); not borne out (smaller). Ratios are model / baseline, so larger is a
+    larger advantage for the baseline."""
+    if paper.claim_holds(claim, ratio):
+        return BORNE_OUT
+    return EXCEEDED if ratio > float(claim.factor) and not claim.at_least else NOT_BORNE_OUT
+
+
+def verdict(claim: paper.Claim, ratio: float) -> str:
+    """The claim's state in the words every table and command uses."""
+    found = state(claim, ratio)
+    if found == EXCEEDED:
+        return f"exceeded: the measured advantage is larger than the claimed {claim.factor}x"
+    if found == NOT_BORNE_OUT:
+        return f"not borne out: the measured advantage is smaller than the claimed {claim.factor}x"
+    if claim.at_least:
+        return f"borne out: more than {claim.factor}x, as claimed"
+    return f"borne out at the claim's printed precision ({claim.factor}x)"
 
 
 def check(claim: paper.Claim, measure: Measure) -> dict:
@@ -41,18 +67,18 @@ def check(claim: paper.Claim, measure: Measure) -> dict:
         "quote": claim.quote,
         "measured_ratio": ratio,
         "paper_ratio": paper_ratio(claim),
-        "holds": paper.claim_holds(claim, ratio),
+        "state": state(claim, ratio),
+        "verdict": verdict(claim, ratio),
     }
 
 
 def sentence(result: dict) -> str:
     """One line for a table's or a command's notes."""
-    verdict = "borne out" if result["holds"] else "not borne out"
     return (
         f"The text says {result['baseline']} is '{result['quote']}' than {result['model']}: measured "
         f"{QUANTITY_WORDS[result['quantity']]} ratio {result['model']} / {result['baseline']} = "
-        f"{result['measured_ratio']:.1f}x (the paper's own figures give {result['paper_ratio']:.1f}x): {verdict} "
-        "at the claim's printed precision."
+        f"{times(result['measured_ratio'])} (the paper's own figures give {times(result['paper_ratio'])}): "
+        f"{result['verdict']}."
     )
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from mnv1_bench import paper, report
 from mnv1_bench.counting import Cost
 from mnv1_bench.registry import ModelSpec
-from mnv1_bench.tables.claims import QUANTITY_WORDS
+from mnv1_bench.tables.claims import QUANTITY_WORDS, times, verdict
 
 FIELDS = (
     "model", "label", "input", "paper_row", "paper_top1", "paper_mult_adds_m", "mult_adds", "mult_adds_diff_pct",
@@ -58,9 +58,8 @@ def claim_notes(frame: pd.DataFrame, measured: list[tuple[ModelSpec, Cost]]) -> 
             if claim.model != printed.label or claim.baseline != base_row.label:
                 continue
             ratio = record["weights_ratio" if claim.quantity == "params" else "mult_adds_ratio"]
-            verdict = "borne out" if paper.claim_holds(claim, ratio) else "not borne out"
             notes.append(
                 f"Table {claim.table}'s text: {claim.baseline} is '{claim.quote}' than {claim.model}. Measured "
-                f"{QUANTITY_WORDS[claim.quantity]} ratio {ratio:.1f}x: {verdict} at the claim's printed precision."
+                f"{QUANTITY_WORDS[claim.quantity]} ratio {times(ratio)}: {verdict(claim, ratio)}."
             )
     return notes

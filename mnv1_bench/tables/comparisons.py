@@ -15,7 +15,20 @@ from mnv1_bench import paper
 from mnv1_bench.counting import Cost
 from mnv1_bench.registry import ModelSpec
 from mnv1_bench.tables import claims
-from mnv1_bench.tables.base import Col, PaperTable, accuracy, diff_pct, millions, rounded, signed, text, word, yes_no
+from mnv1_bench.tables.base import (
+    DELTA_TEXT,
+    Column,
+    PaperTable,
+    accuracy,
+    delta,
+    diff_pct,
+    millions,
+    printed_delta,
+    rounded,
+    text,
+    word,
+    yes_no,
+)
 
 Measure = Callable[[str, int], tuple[ModelSpec, Cost]]
 
@@ -73,19 +86,20 @@ def comparison_table(table: int, measure: Measure) -> PaperTable:
     columns = [
         word("label", "Model (paper)"),
         word("model", "Built as"),
-        Col("paper_top1", f"{dataset} top-1 (paper)", accuracy),
-        Col("paper_mult_adds_m", "Mult-adds (M, paper)", text),
+        Column("paper_top1", f"{dataset} top-1 (paper)", accuracy),
+        Column("paper_mult_adds_m", "Mult-adds (M, paper)", text),
     ]
     if table == 10:
-        columns += [Col("mult_adds", "Mult-adds (M, measured, 120 classes)", millions(1)),
-                    Col("mult_adds_1000", "Mult-adds (M, measured, 1000 classes)", millions(1))]  # fmt: skip
+        columns += [Column("mult_adds", "Mult-adds (M, measured, 120 classes)", millions(1)),
+                    Column("mult_adds_1000", "Mult-adds (M, measured, 1000 classes)", millions(1))]  # fmt: skip
     else:
-        columns.append(Col("mult_adds", "Mult-adds (M, measured)", millions(1)))
+        columns.append(Column("mult_adds", "Mult-adds (M, measured)", millions(1)))
+    measured_mult_adds = "mult_adds_1000" if table == 10 else "mult_adds"
     columns += [
-        Col("mult_adds_diff_pct", "Δ mult-adds", signed(1)),
-        Col("paper_params_m", "Params (M, paper)", text),
-        Col("weights", "Params (M, measured)", millions(3)),
-        Col("params_diff_pct", "Δ params", signed(1)),
+        Column("mult_adds_diff_pct", "Δ mult-adds (M)", value=delta(measured_mult_adds, "paper_mult_adds_m")),
+        Column("paper_params_m", "Params (M, paper)", text),
+        Column("weights", "Params (M, measured)", millions(3)),
+        Column("params_diff_pct", "Δ params (M)", value=delta("weights", "paper_params_m")),
         word("agrees", "Agrees", yes_no),
     ]
     misses = tuple(frame.loc[~frame["agrees"], "label"])
@@ -101,7 +115,7 @@ def _source(table: int) -> str:
         f"here: no dataset, no trained weights). Mult-adds and params measured by mnv1-bench (fvcore) on the "
         f"networks named under 'Built as', with {classes}: mult-adds = multiply-accumulates of conv and FC layers "
         "(FLOPs = 2 x mult-adds); params = conv and FC weights, the paper's convention (the CSV's `params` column "
-        "has every learnable parameter). Δ = (measured - paper) / paper. Agrees = mult-adds and params both "
+        f"has every learnable parameter). {DELTA_TEXT}. Agrees = mult-adds and params both "
         "within one unit of the paper's last printed digit."
     )
 
@@ -130,10 +144,16 @@ def _misses(record: dict) -> list[str]:
     """The measured-vs-printed differences of one row that exceed the paper's rounding, in words."""
     misses = []
     if not record["mult_adds_agree"]:
-        measured = record.get("mult_adds_1000", record["mult_adds"])
-        misses.append(f"mult-adds measured {measured / 1e6:,.1f}M vs printed {record['paper_mult_adds_m']}, "
-                      f"{signed(1)(record['mult_adds_diff_pct'])}")  # fmt: skip
+        measured, printed = record.get("mult_adds_1000", record["mult_adds"]), record["paper_mult_adds_m"]
+        misses.append(f"mult-adds measured {measured / 1e6:,.1f}M vs printed {printed}, "
+                      f"{_difference(measured, printed, record['mult_adds_diff_pct'])}")  # fmt: skip
     if not record["params_agree"]:
-        misses.append(f"params measured {record['weights'] / 1e6:,.3f}M vs printed {record['paper_params_m']}, "
-                      f"{signed(1)(record['params_diff_pct'])}")  # fmt: skip
+        measured, printed = record["weights"], record["paper_params_m"]
+        misses.append(f"params measured {measured / 1e6:,.3f}M vs printed {printed}, "
+                      f"{_difference(measured, printed, record['params_diff_pct'])}")  # fmt: skip
     return misses
+
+
+def _difference(measured: int, printed: str, pct: float) -> str:
+    """ "+1.3M (+0.027%)": the difference in the printed unit, and relative to the printed figure."""
+    return f"{printed_delta(measured / 1e6, printed)}M ({pct:+.2g}%)"

@@ -1,4 +1,4 @@
-"""`make tables` end to end: Tables 1 to 10 (Markdown + CSV), Figures 4 and 5, the latency figure when timing
+"""`make tables` end to end: Tables 1 to 14 (Markdown + CSV), Figures 4 and 5, the latency figure when timing
 results exist, and the index tables/README.md. Everything but the latency figure is a pure function of the code.
 
 Everything is written into a hidden staging folder inside OUT first and moved into place only once all of it
@@ -16,7 +16,7 @@ from pathlib import Path
 from mnv1_bench import figures
 from mnv1_bench.results import load_results
 from mnv1_bench.sweep import grid_frame, grid_keys
-from mnv1_bench.tables import all_tables, required_models
+from mnv1_bench.tables import all_tables, applications, required_models
 from mnv1_bench.tables.base import PaperTable
 from mnv1_bench.tables.comparisons import COMPARED_TABLES
 from mnv1_bench.tables.index import BEYOND_FILE, Figure, index_markdown
@@ -40,8 +40,8 @@ class Generated:
 
 
 def required_keys() -> list[ModelKey]:
-    """Every (model, classes) the tables and figures count, each once: Tables 1-10, then the grid."""
-    return list(dict.fromkeys(required_models() + grid_keys()))
+    """Every (model, classes) the tables and figures count, each once: Tables 1-14, then the grid."""
+    return list(dict.fromkeys(required_models() + applications.required_models() + grid_keys()))
 
 
 def generate(out: Path, results_dir: Path, timings: dict | None = None, device: str = "") -> Generated:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mnv1_bench import paper
+from mnv1_bench import paper, paper_applications
 from mnv1_bench.tables.base import PaperTable
 
 BEYOND_FILE = "beyond_the_paper.md"
@@ -55,7 +55,7 @@ def nest_headings(markdown: str, under: int = 2) -> str:
 
 
 def index_markdown(tables: list[PaperTable], figures: list[Figure], latency: list[str], beyond: str | None) -> str:
-    """tables/README.md: every table and figure linked, Tables 11-14 cited with why, and 'Beyond the paper'."""
+    """tables/README.md: every table and figure linked, what stays cited and why, and 'Beyond the paper'."""
     lines = [
         "# The MobileNet paper's tables, reproduced",
         "",
@@ -77,9 +77,9 @@ def index_markdown(tables: list[PaperTable], figures: list[Figure], latency: lis
     for table in tables:
         files = f"[{table.stem}.md]({table.stem}.md), [{table.stem}.csv]({table.stem}.csv)"
         lines.append(f"| {table.number} | {table.title} | {_agreement(table)} | {files} |")
-    lines += ["", "## Cited, not reproduced", "", "| Table | Caption | Why not |", "|---|---|---|"]
-    for number, reason in paper.NOT_REPRODUCED.items():
-        lines.append(f"| {number} | {paper.TITLES[number]} | {reason} |")
+    lines += ["", "## What stays cited", "", "| Tables | Cited from the paper, not measured |", "|---|---|"]
+    for which, reason in paper_applications.CITED.items():
+        lines.append(f"| {which} | {reason} |")
     lines += ["", "## Figures", ""]
     for figure in figures:
         lines += [f"- [{figure.caption}]({figure.file})"]

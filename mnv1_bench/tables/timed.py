@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from mnv1_bench.environment import device_name, set_threads
-from mnv1_bench.tables.base import Col, PaperTable, fixed
+from mnv1_bench.tables.base import Column, PaperTable, fixed
 from mnv1_bench.tables.measure import ModelKey, measure
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.run import TimingRow, time_runs
@@ -58,9 +58,9 @@ def timed_table(table: PaperTable, timings: dict[ModelKey, TimingRow], device: s
     for field in TIMING_FIELDS:
         frame[field] = [getattr(r, field) if r is not None else None for r in rows]
     columns = tuple(c for c in table.columns if c.key != "agrees") + (
-        Col("median_ms", f"Median latency (ms, measured, {device})", fixed(2)),
-        Col("iqr_ms", "IQR (ms)", fixed(2)),
-        Col("throughput_per_s", "Images/s", fixed(1)),
+        Column("median_ms", f"Median latency (ms, measured, {device})", fixed(2)),
+        Column("iqr_ms", "IQR (ms)", fixed(2)),
+        Column("throughput_per_s", "Images/s", fixed(1)),
     )
     unstable = [f"{m}" for m, r in zip(frame["model"], rows, strict=True) if r is not None and r.unstable]
     notes = (
