@@ -73,7 +73,8 @@ _NUMBER = r"\d*\.?\d+"
 # "mobilenet-0.75-160" (our spelling) or "0.75-mobilenet-160" (the paper's "0.75 MobileNet-160", normalised).
 _MOBILENET = re.compile(
     rf"^(?:(?P<kind>conv|shallow)-)?(?:(?P<alpha1>{_NUMBER})-mobilenet(?:-(?P<res1>\d+))?"
-    rf"|mobilenet(?:-(?P<alpha2>{_NUMBER})(?:-(?P<res2>\d+))?)?)$"
+    rf"|mobilenet(?:-(?P<alpha2>{_NUMBER})(?:-(?P<res2>\d+))?)?)$",
+    re.ASCII,  # digits are 0-9 only: "mobilenet-1.0-١٦٠" is not a name the tool prints
 )
 
 
@@ -140,9 +141,12 @@ def validate_mobilenet(config: MobileNetConfig) -> None:
         raise ModelNameError(f"block must be 'separable' or 'standard', got {config.block!r}")
 
 
+MAX_CLASSES = 100_000  # ImageNet-21k has 21,841; a million-class FC layer would be 1e9 weights at 1.0 width
+
+
 def validate_classes(num_classes: int) -> None:
-    if num_classes < 1:
-        raise ModelNameError(f"the number of classes must be at least 1, got {num_classes}")
+    if not 1 <= num_classes <= MAX_CLASSES:
+        raise ModelNameError(f"the number of classes must be from 1 to {MAX_CLASSES:,}, got {num_classes}")
 
 
 def resolve(name: str, num_classes: int = 1000) -> ModelSpec:

@@ -35,7 +35,7 @@ def parse_resolutions(text: str) -> tuple[int, ...]:
     """ "224,160" -> (224, 160); whole numbers of pixels, each at least MIN_RESOLUTION. Raises UsageProblem."""
     values = []
     for item in _items(text, "--resolutions"):
-        if not item.isdigit():
+        if not (item.isascii() and item.isdigit()):
             raise UsageProblem(f"--resolutions: {item!r} is not a whole number of pixels")
         problem = resolution_problem(int(item))
         if problem:

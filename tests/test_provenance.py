@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from mnv1_bench import environment, results
+from mnv1_bench.errors import Trouble
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -58,15 +59,17 @@ def test_each_added_row_is_persisted_whole(tmp_path):
     assert [r["model"] for r in rows] == ["a", "b"] and all(r["hostname"] == "h" for r in rows)
 
 
-def test_a_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
+def test_an_interrupted_write_keeps_the_rows_before_it_and_no_half_line(tmp_path, monkeypatch):
     path = tmp_path / "time-x.jsonl"
     run = results.RunFile(path, {})
     run.add({"model": "a", "median_ms": 1.0})
+    real_write = os.write
 
-    def interrupted(*args):
+    def interrupted(fd, data):
+        real_write(fd, bytes(data[:5]))
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(os, "replace", interrupted)
+    monkeypatch.setattr(results.os, "write", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run.add({"model": "b", "median_ms": 2.0})
     assert [json.loads(line)["model"] for line in path.read_text().splitlines()] == ["a"]
@@ -80,7 +83,9 @@ def test_load_results_reads_every_run(tmp_path):
             run.add({"model": model, "device": "cpu", "median_ms": 1.5, "samples_ms": [1.0, 2.0]})
     (tmp_path / "time-3-c.jsonl").write_text('{"model": "m4", "median_ms": 3}\nnot json\n')
     (tmp_path / "gpu-check-x.txt").write_text("not rows")
-    frame = results.load_results(tmp_path)
+    with pytest.warns(Trouble, match=r"skipped 1 of 2 rows \(line 2: not JSON\) in .*time-3-c.jsonl") as caught:
+        frame = results.load_results(tmp_path)
+    assert len(caught) == 1  # one warning, for the one file with a bad line
     assert sorted(frame["model"]) == ["m1", "m2", "m3", "m4"]
     assert set(frame["source"]) == {"time-1-a.jsonl", "time-2-b.jsonl", "time-3-c.jsonl"}
     assert frame.loc[frame["model"] == "m3", "hostname"].item() == "time-2-b.jsonl"

@@ -149,7 +149,7 @@ def test_proxy_cli_end_to_end_on_three_tiny_models(tmp_path, fake_peaks):
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["--models", "mobilenet,vgg16"], "a fit needs at least 3 models, got 2"),
+    [(["--models", "mobilenet,vgg16"], "a fit needs at least 3 different models, got 2 (mobilenet-1.0-224, vgg16)"),
      (["--models", "mobilenet,nonsense-net,vgg16"], "unknown model 'nonsense-net'"),
      (["--batch", "0"], "batch must be at least 1, got 0"),
      (["--min-time", "0"], "min-time must be a positive number of seconds, got 0")],

@@ -114,3 +114,87 @@ def test_real_cuda_calibration_small(monkeypatch):
     monkeypatch.setattr(roofline, "CALIBRATION_S", 0.05)
     peaks = roofline.measure_peaks("cuda", "fp16", 1)
     assert peaks.matmul_flop_per_s > 1e11 and peaks.copy_bytes_per_s > 1e10  # any recent GPU
+
+
+def good_entry(**change) -> dict:
+    return {**dict(matmul_flop_per_s=5e10, copy_bytes_per_s=1e10, device="cpu", dtype="fp32", threads=1,
+                   device_name="x", measured_utc=""), **change}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        good_entry(matmul_flop_per_s=0),
+        good_entry(matmul_flop_per_s=None),
+        good_entry(matmul_flop_per_s="fast"),
+        good_entry(matmul_flop_per_s=1e30),
+        good_entry(matmul_flop_per_s=-5e10),
+        good_entry(copy_bytes_per_s=0.0),
+        good_entry(copy_bytes_per_s=True),
+        good_entry(unknown_field=1),
+        "a string",
+        None,
+        [1, 2],
+    ],
+)
+def test_a_hostile_cache_entry_is_ignored_and_measured_again(tmp_path, entry):
+    path = tmp_path / "roofline.json"
+    calibrate = CountingCalibration()
+    key = PeakCache(path, calibrate).key("cpu", "fp32", 1)
+    path.write_text(json.dumps({key: entry}))
+    floors = roofline.floors_for(COST, TimingConfig(batch=1, threads=1), 1, 2.0, PeakCache(path, calibrate))
+    assert calibrate.calls == [("cpu", "fp32", 1)]
+    assert floors.compute_ms == pytest.approx(2 * 18944 / 1e9 * 1e3)  # from the fresh 1e9 FLOP/s, not the entry
+    assert json.loads(path.read_text())[key]["matmul_flop_per_s"] == 1e9  # the bad entry is replaced
+
+
+def test_a_valid_entry_is_used_without_measuring(tmp_path):
+    path = tmp_path / "roofline.json"
+    calibrate = CountingCalibration()
+    path.write_text(json.dumps({PeakCache(path, calibrate).key("cpu", "fp32", 1): good_entry()}))
+    assert PeakCache(path, calibrate).get("cpu", "fp32", 1).matmul_flop_per_s == 5e10 and not calibrate.calls
+
+
+@pytest.mark.parametrize("content", [b"", b"null", b"0", b'"x"', b"\xff\xfe", b"[1]"])
+def test_a_corrupt_cache_file_is_measured_again(tmp_path, content):
+    path = tmp_path / "roofline.json"
+    path.write_bytes(content)
+    assert PeakCache(path, CountingCalibration()).get("cpu", "fp32", 1).matmul_flop_per_s == 1e9
+
+
+def test_an_unwritable_cache_warns_once_and_the_run_goes_on(tmp_path, monkeypatch):
+    from mnv1_bench.errors import Trouble
+
+    path = tmp_path / "roofline.json"
+    path.mkdir()  # a folder where the file should be: neither readable nor writable as a file
+    calibrate = CountingCalibration()
+    cache = PeakCache(path, calibrate)
+    with pytest.warns(Trouble, match=r"the peak cache .*roofline.json cannot be written") as caught:
+        for _ in range(3):
+            cache.get("cpu", "fp32", 1)
+        cache.get("cpu", "fp32", 2)
+    assert len(caught) == 1  # one warning for the run
+    assert calibrate.calls == [("cpu", "fp32", 1), ("cpu", "fp32", 2)]  # kept in memory, not measured per row
+    assert path.is_dir() and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_recalibrate_measures_once_and_replaces_the_cached_peaks(tmp_path):
+    path = tmp_path / "roofline.json"
+    calibrate = CountingCalibration()
+    path.write_text(json.dumps({PeakCache(path, calibrate).key("cpu", "fp32", 1): good_entry()}))
+    cache = PeakCache(path, calibrate, recalibrate=True)
+    assert cache.get("cpu", "fp32", 1).matmul_flop_per_s == 1e9 and cache.get("cpu", "fp32", 1)
+    assert len(calibrate.calls) == 1  # the 5e10 entry is replaced, not kept as the better one
+    assert next(iter(json.loads(path.read_text()).values()))["matmul_flop_per_s"] == 1e9
+
+
+@pytest.mark.parametrize(
+    "xdg, expected",
+    [("/xdg", "/xdg/mnv1-bench/roofline.json"), ("", "~/.cache/mnv1-bench/roofline.json"),
+     ("relative", "~/.cache/mnv1-bench/roofline.json")],
+)  # fmt: skip
+def test_the_cache_lives_in_the_users_cache_folder(monkeypatch, xdg, expected):
+    from pathlib import Path
+
+    monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    assert roofline.cache_path() == Path(expected).expanduser()  # the XDG spec ignores a relative path

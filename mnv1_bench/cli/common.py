@@ -3,31 +3,98 @@ Markdown with formatted columns. Command modules import from here, never from ea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
+import typer
+
 from mnv1_bench.choices import Device
-from mnv1_bench.cli.render import stderr_console
+from mnv1_bench.cli.render import stderr_console, warn
 from mnv1_bench.errors import UsageProblem
 from mnv1_bench.formatting import threads_text as threads_text  # re-exported: the commands import it from here
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from mnv1_bench.registry import ModelSpec
     from mnv1_bench.timing.config import TimingConfig
     from mnv1_bench.timing.run import Progress
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Enum)
+MAX_BATCH = 65_536  # images per call; larger is refused before any memory estimate could overflow
+MAX_THREADS = 65_536  # what the option parser takes at all; threads_checked() holds it to the cores here
+THREADS_PER_CORE = 4  # --threads beyond this many per core is refused; beyond one per core, warned and flagged
 
 
 def comma_list(option: str, value: str, parse: Callable[[str], T], wanted: str) -> list[T]:
-    """ "a, b,a" -> [parse("a"), parse("b")]: blanks and duplicates dropped, order kept; `parse` raises
-    UsageProblem for a bad item; `wanted` says what the option takes, for the message when it is empty."""
+    """ "a, b,a" -> [parse("a"), parse("b")]: blanks dropped, duplicates dropped and said, order kept; `parse`
+    raises UsageProblem for a bad item; `wanted` says what the option takes, for the message when it is empty."""
     items = [v.strip() for v in value.split(",") if v.strip()]
     if not items:
         raise UsageProblem(f"{option} needs at least one of {wanted}")
-    return list(dict.fromkeys(parse(item) for item in items))
+    return drop_repeats(option, [parse(item) for item in items])
+
+
+def drop_repeats(option: str, values: list[T], name: Callable[[T], str] = str) -> list[T]:
+    """`values` with repeats dropped (order kept), saying on stderr which were given more than once."""
+    unique = list(dict.fromkeys(values))
+    repeated = [name(v) for v in unique if values.count(v) > 1]
+    if repeated:
+        warn(f"{option}: {', '.join(repeated)} given more than once; each is used once")
+    return unique
+
+
+def unique_specs(option: str, names: Sequence[str], num_classes: int = 1000) -> list[ModelSpec]:
+    """Each name resolved (all of them, before anything is built), networks named twice kept once and said."""
+    from mnv1_bench.registry import resolve
+
+    resolved = [resolve(name, num_classes) for name in names]
+    by_name: dict[str, ModelSpec] = {}
+    for spec in resolved:
+        by_name.setdefault(spec.name, spec)
+    return [by_name[name] for name in drop_repeats(option, [spec.name for spec in resolved])]
+
+
+def whole_number(maximum: int) -> Callable[[object], int]:
+    """A Typer parser for an integer option: ASCII digits only (not "²" or "١"), at most `maximum`, so that a
+    value never overflows what it sizes. Lower bounds stay with the checks that name them."""
+
+    def parse(value: object) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        number = text[1:] if text.startswith("-") else text
+        if not (number.isascii() and number.isdigit()):
+            raise typer.BadParameter(f"takes a whole number in digits 0-9, got {text!r}")
+        if int(text) > maximum:
+            raise typer.BadParameter(f"takes at most {maximum:,}, got {text}")
+        return int(text)
+
+    return parse
+
+
+def threads_checked(threads: int | None) -> int | None:
+    """--threads: refused above THREADS_PER_CORE per core this process may use, warned above one per core."""
+    from mnv1_bench.environment import available_cores
+
+    cores = available_cores()
+    if threads is not None and threads > THREADS_PER_CORE * cores:
+        raise UsageProblem(f"--threads {threads} is more than {THREADS_PER_CORE} per core ({cores} cores here)")
+    if threads is not None and threads > cores:
+        warn(f"--threads {threads} is more than the {cores} cores here: threads will wait for each other and "
+             "times will be longer than the machine can do")  # fmt: skip
+    return threads
+
+
+def output_folder(option: str, folder: Path) -> Path:
+    """`folder`, checked (one line, exit 2) to be a folder that exists or can be made, and writable."""
+    from mnv1_bench.results import check_folder
+
+    check_folder(option, folder)
+    return folder
 
 
 def choice_list(option: str, value: str, choices: type[E]) -> list[E]:
@@ -47,8 +114,9 @@ def positive_int_list(option: str, value: str) -> list[int]:
     """ "1,32" -> [1, 32]; each a positive integer."""
 
     def parse(item: str) -> int:
-        if not item.isdigit() or int(item) < 1:
-            raise UsageProblem(f"{option} takes positive integers separated by commas, got {item!r}")
+        if not (item.isascii() and item.isdigit()) or not 1 <= int(item) <= MAX_BATCH:
+            raise UsageProblem(f"{option} takes positive integers up to {MAX_BATCH:,} separated by commas, "
+                               f"got {item!r}")  # fmt: skip
         return int(item)
 
     return comma_list(option, value, parse, "positive integers")
@@ -59,7 +127,7 @@ def timing_config(device: Device, min_time: float, threads: int | None) -> Timin
     from mnv1_bench.timing.config import TimingConfig
     from mnv1_bench.timing.run import validate
 
-    config = TimingConfig(device=device, batch=1, min_time_s=min_time, threads=threads)
+    config = TimingConfig(device=device, batch=1, min_time_s=min_time, threads=threads_checked(threads))
     validate(config)
     return config
 
@@ -71,7 +139,8 @@ def progress_bar() -> Iterator[Progress]:
 
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, console=stderr_console(), transient=True) as bar:
+    console = stderr_console()  # no bar where stderr is not a terminal: a finished bar would leave an empty line
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task("", total=None)
 
         def report(done: int, total: int, doing: str) -> None:
@@ -86,7 +155,8 @@ def with_progress(keys: Iterable, work: Callable, verb: str) -> dict:
 
     keys = list(dict.fromkeys(keys))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=stderr_console(), transient=True) as progress:
+    console = stderr_console()
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task(f"{verb} {key_name(keys[0])}" if keys else verb, total=len(keys))
 
         def on_each(key) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mnv1_bench.cli.common import timing_config, with_progress
+from mnv1_bench.cli.common import output_folder, timing_config, unique_specs, with_progress
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeResults, TimeSave, TimeThreads
 from mnv1_bench.cli.render import (
     DELTA_TEXT,
@@ -75,12 +75,13 @@ def compare(
     paper's convention) are measured, beside the paper's figures; ratios are model / baseline, measured and from
     the paper's own figures. Example: mnv1-bench compare vgg16 googlenet
     """
-    from mnv1_bench.registry import resolve
     from mnv1_bench.tables.compare import compare_frame
     from mnv1_bench.tables.measure import measure_all
 
     config = timing_config(device, min_time, threads) if time else None
-    names = list(dict.fromkeys(resolve(name).name for name in [baseline, *models]))  # all checked before counting
+    if time and save:
+        output_folder("--results", results)
+    names = [spec.name for spec in unique_specs("MODEL", [baseline, *models])]  # all checked before counting
     keys = [(name, 1000) for name in names]
     counted = with_progress(keys, measure_all, "counting")
     measured = [counted[key] for key in keys]

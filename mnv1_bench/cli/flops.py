@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MIN_RESOLUTION
+from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MAX_RESOLUTION, MIN_RESOLUTION
+from mnv1_bench.cli.common import unique_specs, whole_number
 from mnv1_bench.cli.render import (
     Column,
     Format,
@@ -78,7 +79,11 @@ def flops(
     ] = None,
     alpha: Annotated[float | None, typer.Option(help=f"Width multiplier in (0, {MAX_ALPHA:g}] [default: 1.0].")] = None,
     res: Annotated[
-        int | None, typer.Option(help=f"Input resolution, at least {MIN_RESOLUTION} [default: 224].")
+        int | None,
+        typer.Option(
+            help=f"Input resolution, {MIN_RESOLUTION} to {MAX_RESOLUTION} [default: 224].",
+            parser=whole_number(MAX_RESOLUTION),
+        ),  # fmt: skip
     ] = None,
     block: Annotated[
         BlockChoice | None,
@@ -88,7 +93,9 @@ def flops(
         ),
     ] = None,
     shallow: Annotated[bool, typer.Option("--shallow", help="Drop the five 14x14x512 blocks (Table 5).")] = False,
-    classes: Annotated[int, typer.Option(help="Number of classes of the classifier (Table 10 uses 120).")] = 1000,
+    classes: Annotated[
+        int, typer.Option(help="Number of classes of the classifier (Table 10 uses 120).", parser=whole_number(10**6))
+    ] = 1000,
     per_layer: Annotated[bool, typer.Option("--per-layer", help="Also show every conv and FC layer.")] = False,
     by_type: Annotated[bool, typer.Option("--by-type", help="Also show the split by layer type (Table 2).")] = False,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
@@ -126,7 +133,7 @@ def _specs(models, alpha, res, block, shallow: bool, classes: int) -> list[Model
             "name variants instead, e.g. mobilenet-0.75-160 or shallow-mobilenet"
         )
     if models:
-        return list({spec.name: spec for spec in (registry.resolve(name, classes) for name in models)}.values())
+        return unique_specs("MODEL", models, classes)
     block_name = (block or BlockChoice.separable).value
     alpha, res = 1.0 if alpha is None else alpha, 224 if res is None else res
     return [registry.mobilenet(alpha, res, block=block_name, shallow=shallow, num_classes=classes)]
@@ -152,7 +159,8 @@ def _progress(specs):
         return specs
     from rich.progress import track
 
-    return track(specs, description="counting", transient=True, console=stderr_console())
+    console = stderr_console()  # no bar where stderr is not a terminal: a finished bar would leave an empty line
+    return track(specs, description="counting", transient=True, console=console, disable=not console.is_terminal)
 
 
 def _notes(summary) -> list[str]:

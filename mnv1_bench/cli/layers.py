@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mnv1_bench.cli.common import threads_text
-from mnv1_bench.cli.options import Device, Dtype
+from mnv1_bench.cli.common import MAX_BATCH, threads_checked, threads_text, whole_number
+from mnv1_bench.cli.options import Device, Dtype, Threads
 from mnv1_bench.cli.render import Column, Format, Wide, emit, millions, number, records, stderr_console, warn, word
 from mnv1_bench.errors import UsageProblem
 
@@ -52,13 +52,13 @@ BY_TYPE_COLUMNS = (
 def layers(
     model: Annotated[str, typer.Argument(help="Model to time, e.g. mobilenet, mobilenet-0.5-160, vgg16.")],
     device: Annotated[Device, typer.Option(help="Where to run.")] = Device.cpu,
-    batch: Annotated[int, typer.Option(help="Images per forward pass.")] = 1,
+    batch: Annotated[int, typer.Option(help="Images per forward pass.", parser=whole_number(MAX_BATCH))] = 1,
     dtype: Annotated[Dtype, typer.Option(help="Weights and inputs.")] = Dtype.fp32,
-    runs: Annotated[int, typer.Option(help="Timed passes with per-layer stamps; times are their medians.")] = 30,
-    threads: Annotated[
-        int | None,
-        typer.Option(help="CPU intra-op threads [default: every core this process may use].", show_default=False),
-    ] = None,
+    runs: Annotated[
+        int,
+        typer.Option(help="Timed passes with per-layer stamps; times are their medians.", parser=whole_number(10**5)),
+    ] = 30,
+    threads: Threads = None,
     min_time: Annotated[
         float,
         typer.Option(
@@ -85,15 +85,17 @@ def layers(
     from mnv1_bench.registry import resolve
     from mnv1_bench.report import is_table2_model
     from mnv1_bench.timing.config import TimingConfig
+    from mnv1_bench.timing.memory import check_fits
     from mnv1_bench.timing.run import validate
 
     if runs < 1:
         raise UsageProblem(f"--runs must be at least 1, got {runs}")
     spec = resolve(model)
-    config = TimingConfig(device=device, batch=batch, dtype=dtype, threads=threads, min_time_s=min_time,
-                          fold_bn=fold_bn)  # fmt: skip
+    config = TimingConfig(device=device, batch=batch, dtype=dtype, threads=threads_checked(threads),
+                          min_time_s=min_time, fold_bn=fold_bn)  # fmt: skip
     validate(config)  # before the model is built: bad settings fail at once
     cost = count(spec.build(), spec.input_shape)
+    check_fits(spec.name, cost, batch, dtype, device)
     with _status(format) as on_phase:
         run = time_layers_and_whole(spec, config, cost, runs, on_phase)
     if run.invalid:

@@ -6,7 +6,7 @@ import textwrap
 
 import typer
 
-from mnv1_bench.archs.mobilenet_range import ALPHA_DECIMALS, MAX_ALPHA, MIN_RESOLUTION
+from mnv1_bench.archs.mobilenet_range import ALPHA_DECIMALS, MAX_ALPHA, MAX_RESOLUTION, MIN_RESOLUTION
 from mnv1_bench.cli.render import console_width
 
 
@@ -17,7 +17,7 @@ def models() -> None:
     rows = [(name, "224x224", text) for name, text in MOBILENET_NAMES.items()]
     rows.append((
         "mobilenet-ALPHA-RES", "RESxRES",
-        f"ALPHA in (0, {MAX_ALPHA:g}], at most {ALPHA_DECIMALS} decimals; RES at least {MIN_RESOLUTION}; "
+        f"ALPHA in (0, {MAX_ALPHA:g}], at most {ALPHA_DECIMALS} decimals; RES {MIN_RESOLUTION} to {MAX_RESOLUTION}; "
         'also the paper\'s "0.75 MobileNet-160"',
     ))  # fmt: skip
     rows += [(net.name, f"{net.input_size}x{net.input_size}", net.description) for net in REFERENCE_NETS.values()]

@@ -8,12 +8,27 @@ from typing import Annotated
 import typer
 
 from mnv1_bench.choices import Backend, Device, Dtype
+from mnv1_bench.cli.common import MAX_THREADS, whole_number
 
-__all__ = ["Backend", "Device", "Dtype", "TimeDevice", "TimeMinTime", "TimeResults", "TimeSave", "TimeThreads"]
+__all__ = [
+    "Backend", "Device", "Dtype", "Threads", "TimeDevice", "TimeMinTime", "TimeResults", "TimeSave", "TimeThreads",
+]  # fmt: skip
 
 # The --time options of compare, sweep and tables (batch 1, fp32, eager PyTorch).
 TimeDevice = Annotated[Device, typer.Option(help="Where --time runs.")]
 TimeMinTime = Annotated[float, typer.Option("--min-time", help="Seconds of timed runs per model (--time).")]
-TimeThreads = Annotated[int | None, typer.Option(help="CPU threads for --time [default: every core].")]
+TimeThreads = Annotated[
+    int | None, typer.Option(help="CPU threads for --time [default: every core].", parser=whole_number(MAX_THREADS))
+]
 TimeResults = Annotated[Path, typer.Option(help="Where --time saves its rows, with provenance.")]
 TimeSave = Annotated[bool, typer.Option(help="Save --time rows under RESULTS.")]
+
+# --threads of the commands that always time (time, layers, proxy).
+Threads = Annotated[
+    int | None,
+    typer.Option(
+        help="CPU intra-op threads [default: every core this process may use].",
+        show_default=False,
+        parser=whole_number(MAX_THREADS),
+    ),  # fmt: skip
+]

@@ -8,8 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mnv1_bench.cli.common import comma_list, progress_bar, threads_text
-from mnv1_bench.cli.options import Device, Dtype
+from mnv1_bench.cli.common import (
+    MAX_BATCH,
+    output_folder,
+    progress_bar,
+    threads_checked,
+    threads_text,
+    unique_specs,
+    whole_number,
+)
+from mnv1_bench.cli.options import Device, Dtype, Threads
 from mnv1_bench.cli.render import (
     Format,
     Wide,
@@ -32,12 +40,9 @@ if TYPE_CHECKING:
 
 def proxy(
     device: Annotated[Device, typer.Option(help="Where to run.")] = Device.cpu,
-    batch: Annotated[int, typer.Option(help="Images per call.")] = 1,
+    batch: Annotated[int, typer.Option(help="Images per call.", parser=whole_number(MAX_BATCH))] = 1,
     dtype: Annotated[Dtype, typer.Option(help="Weights and inputs.")] = Dtype.fp32,
-    threads: Annotated[
-        int | None,
-        typer.Option(help="CPU intra-op threads [default: every core this process may use].", show_default=False),
-    ] = None,
+    threads: Threads = None,
     min_time: Annotated[float, typer.Option("--min-time", help="Seconds of timed runs per model.")] = 1.0,
     out: Annotated[Path, typer.Option(help="Folder for proxy_<device>.png and beyond_the_paper.md.")] = (
         Path("tables")
@@ -60,20 +65,19 @@ def proxy(
     Example: mnv1-bench proxy --device cpu
     """
     from mnv1_bench import proxy as lib
-    from mnv1_bench.registry import resolve
     from mnv1_bench.tables import beyond
     from mnv1_bench.timing.config import TimingConfig
     from mnv1_bench.timing.run import validate
 
-    config = TimingConfig(device=device, batch=batch, dtype=dtype, threads=threads, min_time_s=min_time)
+    config = TimingConfig(device=device, batch=batch, dtype=dtype, threads=threads_checked(threads),
+                          min_time_s=min_time)  # fmt: skip
     validate(config)
-    names = lib.proxy_models() if models is None else comma_list("--models", models, str, "registry names")
-    if len(names) < lib.MIN_MODELS:
-        raise UsageProblem(f"a fit needs at least {lib.MIN_MODELS} models, got {len(names)}")
-    specs = list({spec.name: spec for spec in map(resolve, names)}.values())  # all checked before any timing
+    if save:
+        output_folder("--out", out)
+    specs = _specs(models)
     # Table 2's per-layer passes run just before the first model, 1.0 MobileNet-224, is timed whole: the two
     # are compared in the Markdown section, and neighbouring windows share the machine's state.
-    costs = _count(specs)
+    costs = _count(specs, config)
     table2 = _table2(config) if models is None else None
     frame, interrupted = _measure(specs, costs, config)
     for row in frame.itertuples():
@@ -107,11 +111,29 @@ def _render(result: ProxyResult, frame: pd.DataFrame, env: dict, format: Format,
              [*_notes(env), beyond.spread(frame)], wide)  # fmt: skip
 
 
-def _count(specs: list[ModelSpec]) -> list[Cost]:
+def _specs(models: str | None) -> list[ModelSpec]:
+    """The grid, or the --models named: all resolved before any timing, networks named twice dropped and said."""
+    from mnv1_bench import proxy as lib
+    from mnv1_bench.registry import resolve
+
+    names = lib.proxy_models() if models is None else [n.strip() for n in models.split(",") if n.strip()]
+    different = list(dict.fromkeys(resolve(name).name for name in names))
+    if len(different) < lib.MIN_MODELS:
+        raise UsageProblem(f"a fit needs at least {lib.MIN_MODELS} different models, got {len(different)} "
+                           f"({', '.join(different)})")  # fmt: skip
+    return unique_specs("--models", names)
+
+
+def _count(specs: list[ModelSpec], config: TimingConfig) -> list[Cost]:
+    """Each model's cost, refused (one line, exit 2) where the batch cannot fit in memory."""
     from mnv1_bench.tables.measure import measure
+    from mnv1_bench.timing.memory import check_fits
 
     with stderr_console().status("counting"):
-        return [measure(spec.name)[1] for spec in specs]
+        costs = [measure(spec.name)[1] for spec in specs]
+    for spec, cost in zip(specs, costs, strict=True):
+        check_fits(spec.name, cost, config.batch, config.dtype, config.device)
+    return costs
 
 
 def _measure(specs: list[ModelSpec], costs: list[Cost], config: TimingConfig) -> tuple[pd.DataFrame, bool]:

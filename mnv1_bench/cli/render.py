@@ -10,7 +10,8 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 PIPED_WIDTH = 120  # columns when stdout is not a terminal and COLUMNS is unset
+MAX_WIDTH = 10_000  # a larger COLUMNS is a slip, not a screen: the fallback width is used instead
 # A rich table's box: one space of padding either side of each cell, and a rule between and around columns.
 CELL_PADDING, RULE = 2, 1
 
@@ -188,11 +190,32 @@ def _share(narrowest: list[int], wanted: Sequence[list[int]], width: int) -> lis
 
 
 def console_width() -> int:
-    """COLUMNS when set; else the terminal's width, or 120 when stdout is piped."""
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns) > 0:
+    """COLUMNS when set to a width; else the terminal's width, or 120 when stdout is piped."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if is_size(columns):
         return int(columns)
     return shutil.get_terminal_size().columns if sys.stdout.isatty() else PIPED_WIDTH
+
+
+def is_size(text: str) -> bool:
+    """A terminal size in ASCII digits, 1 to MAX_WIDTH ("²" passes str.isdigit() but not int())."""
+    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_WIDTH
+
+
+@contextmanager
+def terminal_size_checked() -> Iterator[None]:
+    """COLUMNS and LINES set to anything but a size are set aside for the run, with one warning each (rich reads
+    them with int() and would stop with a traceback), and put back afterwards."""
+    set_aside = {}
+    for name in ("COLUMNS", "LINES"):
+        value = os.environ.get(name, "")
+        if value.strip() and not is_size(value.strip()):
+            set_aside[name] = os.environ.pop(name)
+            warn(f"{name}={value!r} is not a size from 1 to {MAX_WIDTH:,} in digits 0-9; the terminal's own is used")
+    try:
+        yield
+    finally:
+        os.environ.update(set_aside)
 
 
 def stdout_console() -> Console:

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MIN_RESOLUTION
-from mnv1_bench.cli.common import timing_config, with_progress
+from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MAX_RESOLUTION, MIN_RESOLUTION
+from mnv1_bench.cli.common import drop_repeats, output_folder, timing_config, with_progress
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeResults, TimeSave, TimeThreads
 from mnv1_bench.cli.render import Column, Format, Wide, accuracy, emit, millions, number, warn, word
 
@@ -37,7 +37,8 @@ def sweep(
         str, typer.Option(help=f"Width multipliers, comma-separated, each in (0, {MAX_ALPHA:g}].")
     ] = DEFAULT_ALPHAS,
     resolutions: Annotated[
-        str, typer.Option(help=f"Input resolutions, comma-separated integers of at least {MIN_RESOLUTION}.")
+        str,
+        typer.Option(help=f"Input resolutions, comma-separated integers from {MIN_RESOLUTION} to {MAX_RESOLUTION}."),
     ] = DEFAULT_RESOLUTIONS,
     time: Annotated[bool, typer.Option("--time", help="Also measure latency (batch 1, fp32, eager).")] = False,
     device: TimeDevice = Device.cpu,
@@ -58,7 +59,11 @@ def sweep(
     from mnv1_bench.tables.measure import cost_of, measure_all
 
     alpha_values, resolution_values = parse_alphas(alphas), parse_resolutions(resolutions)
+    drop_repeats("--alphas", [float(item) for item in alphas.split(",")], lambda alpha: f"{alpha:g}")
+    drop_repeats("--resolutions", [int(item) for item in resolutions.split(",")])
     config = timing_config(device, min_time, threads) if time else None
+    if time and save:
+        output_folder("--results", results)
     keys = grid_keys(alpha_values, resolution_values)
     with_progress(keys, measure_all, "counting")
     frame = grid_frame(cost_of, alpha_values, resolution_values)

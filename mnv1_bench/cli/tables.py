@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from mnv1_bench.cli.common import key_name, timing_config, with_progress
+from mnv1_bench.cli.common import key_name, output_folder, timing_config, with_progress
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeThreads
 from mnv1_bench.cli.render import Format, emit, warn, word
-from mnv1_bench.errors import UsageProblem
 from mnv1_bench.results import RESULTS_DIR
 
 SUMMARY_COLUMNS = (
@@ -49,9 +48,10 @@ def tables(
     from mnv1_bench.tables.generate import generate, required_keys
     from mnv1_bench.tables.measure import measure_all
 
-    if out.exists() and not out.is_dir():
-        raise UsageProblem(f"--out {out} exists and is not a folder")
+    output_folder("--out", out)
     config = timing_config(device, min_time, threads) if time else None
+    if time:
+        output_folder("--results", results)
     keys = required_keys()
     with_progress(keys, measure_all, "counting")
     timings, label = None, ""

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mnv1_bench.choices import Backend, Device, Dtype
-from mnv1_bench.cli.common import choice_list, positive_int_list, progress_bar
+from mnv1_bench.cli.common import (
+    choice_list,
+    output_folder,
+    positive_int_list,
+    progress_bar,
+    threads_checked,
+    unique_specs,
+)
+from mnv1_bench.cli.options import Threads
 from mnv1_bench.cli.render import (
     Column,
     Format,
@@ -19,11 +27,15 @@ from mnv1_bench.cli.render import (
     millions,
     number,
     ratio,
-    stderr_console,
     warn,
     word,
 )
 from mnv1_bench.errors import UsageProblem
+
+if TYPE_CHECKING:
+    from mnv1_bench.counting import Cost
+    from mnv1_bench.registry import ModelSpec
+    from mnv1_bench.timing.config import TimingConfig
 
 COLUMNS = (
     word("model", "Model"),
@@ -55,11 +67,14 @@ def time_models(
     ] = "eager",
     channels_last: Annotated[bool, typer.Option(help="NHWC memory format (PyTorch backends).")] = False,
     fold_bn: Annotated[bool, typer.Option(help="Fold batch norm into the conv before it (PyTorch backends).")] = True,
-    threads: Annotated[int | None, typer.Option(help="CPU threads [default: every core].")] = None,
+    threads: Threads = None,
     min_time: Annotated[float, typer.Option(help="Seconds of timed runs per row, after warm-up.")] = 1.0,
     rounds: Annotated[int, typer.Option(help="Interleaved rounds: each row gets MIN_TIME / ROUNDS per round.")] = 5,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
     save: Annotated[bool, typer.Option(help="Save rows with provenance to results/time-<UTC>-<host>.jsonl.")] = True,
+    recalibrate: Annotated[
+        bool, typer.Option("--recalibrate", help="Measure the roofline peaks afresh instead of using the cache.")
+    ] = False,
     wide: Wide = False,
 ) -> None:
     """Time models: median, IQR, p90 and runs per row, throughput, and roofline floors.
@@ -68,24 +83,28 @@ def time_models(
     device sync around each sample. Mult-adds are the paper's convention (conv + FC multiply-accumulates).
     Example: mnv1-bench time mobilenet conv-mobilenet --backend eager,onnxruntime
     """
-    from mnv1_bench.registry import resolve
-    from mnv1_bench.timing import report
+    from mnv1_bench.timing import report, roofline
     from mnv1_bench.timing.config import TimingConfig
-    from mnv1_bench.timing.run import time_runs
+    from mnv1_bench.timing.run import time_runs, validate
 
+    threads = threads_checked(threads)
     configs = [
         TimingConfig(device, b, d, k, channels_last, threads, min_time, fold_bn)
         for k in choice_list("--backend", backend, Backend)
         for d in choice_list("--dtype", dtype, Dtype)
         for b in positive_int_list("--batch", batch)
     ]
-    specs = list({spec.name: spec for spec in (resolve(name) for name in models)}.values())
+    specs = unique_specs("MODEL", models)
     if rounds < 1:
         raise UsageProblem(f"--rounds must be at least 1, got {rounds}")
+    results_dir = output_folder("results folder", Path("results")) if save else None
+    for config in configs:
+        validate(config)
+    costs = _costs(specs, configs)
+    if recalibrate:
+        roofline.recalibrate_default()
     with progress_bar() as progress:
-        run = time_runs(specs, configs, Path("results") if save else None, progress, rounds=rounds)
-    if run.saved is not None:
-        stderr_console().print(f"saved {len(run.rows)} rows to {run.saved}", style="dim", highlight=False)
+        run = time_runs(specs, configs, results_dir, progress, costs, checked=True, rounds=rounds)
     for row in run.rows:
         if row.unstable:
             warn(f"{report.row_label(row)}: unstable ({row.unstable_reason}); rerun with a longer --min-time or "
@@ -96,8 +115,17 @@ def time_models(
     columns = [c for c in columns if len(run.rows) > 1 or c.key != "time_vs_first_ci"]
     emit(report.compare_frame(run.rows), format, columns, "Latency per call (measured by mnv1-bench)",
          report.notes(run.rows, specs[0].name, len(specs)), wide)  # fmt: skip
-    if run.interrupted:
-        finished = run.rows[0].rounds
-        warn(f"interrupted: the table shows {len(run.rows)} rows from {finished} whole round"
-             f"{'' if finished == 1 else 's'}, finished before Ctrl-C")  # fmt: skip
-        raise typer.Exit(130)
+    if run.interrupted:  # the table shows the rows finished; the CLI says what was saved and exits 130 / 143
+        raise KeyboardInterrupt
+
+
+def _costs(specs: list[ModelSpec], configs: list[TimingConfig]) -> list[Cost]:
+    """Each network counted once, and refused (one line, exit 2) where a setting's batch cannot fit in memory."""
+    from mnv1_bench.counting import count
+    from mnv1_bench.timing.memory import check_fits
+
+    costs = [count(spec.build(), spec.input_shape) for spec in specs]
+    for spec, cost in zip(specs, costs, strict=True):
+        for config in configs:
+            check_fits(spec.name, cost, config.batch, config.dtype, config.device)
+    return costs

@@ -1,10 +1,16 @@
 """`make tables` end to end: Tables 1 to 14 (Markdown + CSV), Figures 4 and 5, the latency figure when timing
 results exist, and the index tables/README.md. Everything but the latency figure is a pure function of the code.
+
+Everything is written into a hidden staging folder inside OUT first and moved into place only once all of it
+has been written: a failure part way (a full disk, an exception) leaves OUT as it was, never half a new set.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mnv1_bench import figures
@@ -39,7 +45,22 @@ def required_keys() -> list[ModelKey]:
 
 
 def generate(out: Path, results_dir: Path, timings: dict | None = None, device: str = "") -> Generated:
-    """Write everything under ``out``; ``timings`` (from ``tables --time``) adds the *_timed tables."""
+    """Write everything under ``out``, all or nothing; ``timings`` (from ``tables --time``) adds *_timed tables."""
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out, prefix=".staging-"))
+    try:
+        made = _generate(staging, out, results_dir, timings, device)
+        for path in made.files:
+            os.replace(path, out / path.name)
+        if not made.latency_points:
+            (out / LATENCY_FIGURE).unlink(missing_ok=True)  # a figure left from older results would contradict
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return replace(made, files=[out / path.name for path in made.files])
+
+
+def _generate(out: Path, final: Path, results_dir: Path, timings: dict | None, device: str) -> Generated:
+    """Write every file into ``out`` (the staging folder); ``final`` is where they will be moved."""
     tables = all_tables()
     files: list[Path] = []
     for table in tables:
@@ -55,9 +76,7 @@ def generate(out: Path, results_dir: Path, timings: dict | None = None, device: 
     if len(points):
         files.append(figures.latency_figure(points, latency_path))
         shown.append(Figure(LATENCY_FIGURE, "Latency (measured) vs mult-adds (measured), log-log: not in the paper"))
-    else:
-        latency_path.unlink(missing_ok=True)  # a figure left from older results would contradict the index
-    beyond_path = out / BEYOND_FILE
+    beyond_path = final / BEYOND_FILE
     beyond = beyond_path.read_text(encoding="utf-8") if beyond_path.is_file() else None
     index = index_markdown(tables, shown, index_lines(points, results_dir, bool(len(points))), beyond)
     files.append(write_text(out / INDEX, index))

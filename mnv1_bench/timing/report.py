@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from mnv1_bench.environment import available_cores
 from mnv1_bench.timing.run import TimingRow
 
 ONE_OFF = {"compile_s": "compiled", "export_s": "exported to ONNX"}  # one-off costs a backend reports
@@ -24,8 +25,11 @@ def bound(row: TimingRow) -> str | None:
 
 
 def flag(row: TimingRow) -> str:
-    """ "UNSTABLE", "BUSY", both, or ""."""
-    return ", ".join(name for name, on in (("UNSTABLE", row.unstable), ("BUSY", row.busy)) if on)
+    """UNSTABLE (CV over 10% or samples under 1 ms), BUSY (other processes used the CPU) and OVERSUBSCRIBED
+    (more threads than cores), comma-separated, or ""."""
+    oversubscribed = row.device == "cpu" and row.threads > available_cores()
+    flags = (("UNSTABLE", row.unstable), ("BUSY", row.busy), ("OVERSUBSCRIBED", oversubscribed))
+    return ", ".join(name for name, on in flags if on)
 
 
 def ratio_text(row: TimingRow) -> str:
@@ -74,7 +78,8 @@ def notes(rows: Sequence[TimingRow], first_model: str, models: int) -> list[str]
              "used at least a quarter of a core while the row was timed.",
              "Roofline = max(compute floor, memory floor) / median; compute floor = 2 x mult-adds x batch / "
              "measured peak matmul rate; memory floor = weights + input + each conv/FC output written and read, "
-             "over measured copy bandwidth (peaks cached in results/cache/roofline.json)."]  # fmt: skip
+             "over measured copy bandwidth (peaks cached in ~/.cache/mnv1-bench/roofline.json or "
+             "$XDG_CACHE_HOME/mnv1-bench; --recalibrate measures them afresh)."]  # fmt: skip
     if len(rows) > 1:
         lines.append(f"Configurations were timed in {rows[0].rounds} interleaved rounds. Time ÷ #1 (95% CI): each "
                      "row's median per call over the first row's, with a bootstrap 95% confidence interval over "

@@ -1,7 +1,9 @@
 """Roofline floors: the least time a row could take if it ran at the device's peak matmul rate or copy bandwidth.
 
-Peaks are measured by mnv1-bench, once per device, dtype and thread count, and cached as JSON in
-``results/cache/roofline.json`` (git-ignored):
+Peaks are measured by mnv1-bench, once per device, dtype and thread count, and cached as JSON in the user's
+cache folder, ``$XDG_CACHE_HOME/mnv1-bench/roofline.json`` (``~/.cache/mnv1-bench/roofline.json`` without it).
+The cache is a hint: an entry that is not a finite peak within PLAUSIBLE is ignored and measured again, and a
+cache that cannot be written is one warning, after which the run keeps its peaks in memory:
 - peak matmul rate: FLOP/s of a square ``torch.mm`` (2 FLOPs per multiply-accumulate), the best sample;
 - copy bandwidth: bytes read plus bytes written per second by ``Tensor.copy_`` of a buffer far larger than
   the caches, the best sample.
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
@@ -25,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from mnv1_bench.choices import BYTES_PER_ELEMENT, Dtype, torch_dtype
 from mnv1_bench.environment import device_name, hostname, set_threads
+from mnv1_bench.errors import Trouble
 from mnv1_bench.files import write_atomic
 from mnv1_bench.timing.clock import device_stopwatch, measure
 from mnv1_bench.timing.config import TimingConfig
@@ -32,7 +37,10 @@ from mnv1_bench.timing.config import TimingConfig
 if TYPE_CHECKING:
     from mnv1_bench.counting import Cost
 
-CACHE_PATH = Path("results") / "cache" / "roofline.json"
+CACHE_FILE = Path("mnv1-bench") / "roofline.json"  # under the user's cache folder, see cache_path()
+# Peaks outside these bounds are not measurements of any machine (a hand-edited or corrupt cache): FLOP/s from a
+# slow CPU core's fp16 (~1e8) to a GPU's sparse fp8 (~1e16); bytes/s from a slow DIMM to HBM (~5e12).
+PLAUSIBLE = {"matmul_flop_per_s": (1e6, 1e17), "copy_bytes_per_s": (1e6, 1e15)}
 # Sizes chosen so one calibration takes seconds: the matmul is large enough to reach the BLAS/cuBLAS peak, the
 # copy far larger than any cache (CPU L3 here is tens of MiB; an H100's L2 is 50 MiB). On CPU the matmul grows
 # from 256 until one call takes MATMUL_CALL_S: fp16/bf16 without AVX512 run near 1 GFLOP/s, fp32 near 40.
@@ -117,30 +125,56 @@ def _matmul(n: int, device: str, dtype) -> Callable[[], object]:
     return lambda: torch.mm(a, b, out=out)
 
 
-class PeakCache:
-    """Peaks keyed by host, device name, dtype and threads, in a JSON file; calibrates on a miss."""
+def cache_path() -> Path:
+    """$XDG_CACHE_HOME/mnv1-bench/roofline.json, or ~/.cache/mnv1-bench/roofline.json (never the current folder)."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    return (Path(base) if Path(base).is_absolute() else Path.home() / ".cache") / CACHE_FILE
 
-    def __init__(self, path: Path = CACHE_PATH, calibrate: Calibrate = measure_peaks):
-        self.path = Path(path)
+
+def valid_peaks(entry: object) -> Peaks | None:
+    """A cached entry as Peaks, or None when it is not one (wrong fields, or a peak not finite and plausible)."""
+    try:
+        peaks = Peaks(**entry)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+    for field, (low, high) in PLAUSIBLE.items():
+        value = getattr(peaks, field)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            return None
+    return peaks
+
+
+class PeakCache:
+    """Peaks keyed by host, device name, dtype and threads, in a JSON file; calibrates on a miss.
+
+    `recalibrate` measures each peak afresh once in this process (``time --recalibrate``), replacing the cached
+    one. Peaks measured here are kept in memory too, so an unwritable cache costs one calibration, not one a row.
+    """
+
+    def __init__(self, path: Path | None = None, calibrate: Calibrate = measure_peaks, recalibrate: bool = False):
+        self.path = cache_path() if path is None else Path(path)
         self.calibrate = calibrate
+        self.recalibrate = recalibrate
+        self.measured: dict[str, Peaks] = {}
+        self.warned = False
 
     def key(self, device: str, dtype: str, threads: int) -> str:
         return f"{hostname()}|{device}|{device_name(device)}|{dtype}|threads={threads}"
 
-    def load(self) -> dict[str, dict]:
+    def load(self) -> dict[str, object]:
         try:
-            data = json.loads(self.path.read_text())
+            data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}
 
     def get(self, device: str, dtype: str, threads: int) -> Peaks:
-        """The cached peaks, or measured ones on a miss."""
-        entries = self.load()
-        try:
-            return Peaks(**entries[self.key(device, dtype, threads)])
-        except (KeyError, TypeError):  # absent, or written by an older version: measure
-            return self.remeasure(device, dtype, threads)
+        """The peaks measured in this process, else the cached ones if valid, else measured ones."""
+        key = self.key(device, dtype, threads)
+        if key in self.measured:
+            return self.measured[key]
+        cached = None if self.recalibrate else valid_peaks(self.load().get(key))
+        return cached or self.remeasure(device, dtype, threads)
 
     def remeasure(self, device: str, dtype: str, threads: int) -> Peaks:
         """Measure again and keep the better of old and new for each peak: a calibration taken while another
@@ -148,14 +182,19 @@ class PeakCache:
         key = self.key(device, dtype, threads)
         entries = self.load()
         peaks = self.calibrate(device, dtype, threads)
-        try:
-            old = Peaks(**entries[key])
+        old = self.measured.get(key) or (None if self.recalibrate else valid_peaks(entries.get(key)))
+        if old is not None:
             peaks = replace(peaks, matmul_flop_per_s=max(peaks.matmul_flop_per_s, old.matmul_flop_per_s),
                             copy_bytes_per_s=max(peaks.copy_bytes_per_s, old.copy_bytes_per_s))  # fmt: skip
-        except (KeyError, TypeError):
-            pass
+        self.measured[key] = peaks
         entries[key] = asdict(peaks)
-        write_atomic(self.path, json.dumps(entries, indent=2, sort_keys=True) + "\n")
+        try:
+            write_atomic(self.path, json.dumps(entries, indent=2, sort_keys=True) + "\n")
+        except OSError as error:
+            if not self.warned:
+                self.warned = True
+                warnings.warn(Trouble(f"the peak cache {self.path} cannot be written ({error.strerror or error}); "
+                                      "peaks are kept for this run only"), stacklevel=2)  # fmt: skip
         return peaks
 
 
@@ -173,6 +212,11 @@ def default_cache() -> PeakCache:
 def set_default_cache(cache: PeakCache | None) -> None:
     global _default_cache
     _default_cache = cache
+
+
+def recalibrate_default() -> None:
+    """Measure the default cache's peaks afresh, once each, in this process (``time --recalibrate``)."""
+    default_cache().recalibrate = True
 
 
 def bytes_moved(cost: Cost, batch: int, dtype: str) -> int:
