@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mnv1_bench import cli, results
+from mnv1_bench import cli, environment, results
 from mnv1_bench.cli import app
-from mnv1_bench.timing import onnx_runtime, roofline, run
+from mnv1_bench.timing import onnx_runtime, roofline, rounds, run
 
 TINY = "mobilenet-0.25-64"
 OTHER = "conv-mobilenet-0.25-64"
@@ -27,9 +27,16 @@ def isolated(tmp_path, monkeypatch, fake_timing):
     work.mkdir()
     monkeypatch.chdir(work)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(run, "cpu_snapshot", quiet_machine())  # no BUSY line from whatever else runs here
     roofline.set_default_cache(roofline.PeakCache(calibrate=lambda d, t, n: roofline.Peaks(5e10, 1e10, d, t, n, "x")))
     yield work
     roofline.set_default_cache(None)
+
+
+def quiet_machine():
+    """A load probe on which no other process ever uses the CPU."""
+    clock = iter(range(1, 1_000_000))
+    return lambda: environment.CpuSnapshot(float(next(clock)), 0.0, 0.0)
 
 
 def invoke(*args: str):
@@ -75,35 +82,40 @@ def test_compare_and_sweep_say_where_they_saved(isolated, command):
     assert result.stderr.strip().splitlines()[-1].startswith("saved ") and f"results/{saved.name}" in result.stderr
 
 
-def sigterm_on_second(monkeypatch):
-    real = run.time_spec
+def interrupt_in_round_two(monkeypatch, interrupt):
+    """`interrupt()` at the first slice of round 2 of two models: round 1's two rows are whole."""
+    real = rounds.sample
     calls = []
 
-    def second_is_terminated(spec, config, cost=None):
-        calls.append(spec.name)
-        if len(calls) == 2:
-            os.kill(os.getpid(), signal.SIGTERM)
-        return real(spec, config, cost)
+    def sample(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            interrupt()
+        return real(*args)
 
-    monkeypatch.setattr(run, "time_spec", second_is_terminated)
+    monkeypatch.setattr(rounds, "sample", sample)
 
 
 def test_sigterm_prints_one_line_with_what_was_saved_and_exits_143(isolated, monkeypatch):
     before = signal.getsignal(signal.SIGTERM)
-    sigterm_on_second(monkeypatch)
+    interrupt_in_round_two(monkeypatch, lambda: os.kill(os.getpid(), signal.SIGTERM))
     result = invoke(TINY, OTHER)
     assert result.exit_code == 128 + signal.SIGTERM == 143
     (saved,) = (isolated / "results").glob("time-*.jsonl")
-    assert result.stderr.strip().splitlines() == [f"interrupted: 1 row saved to results/{saved.name}"]
-    assert len(saved.read_text().splitlines()) == 1 and TINY in result.stdout  # the finished row, shown and kept
+    *warnings, last = result.stderr.strip().splitlines()
+    assert last == f"interrupted: 2 rows saved to results/{saved.name}"
+    assert all("unstable (only 2 samples)" in line for line in warnings)  # one round's samples are few, and said
+    rows = [json.loads(line) for line in saved.read_text().splitlines()]
+    assert [row["model"] for row in rows] == [TINY, OTHER] and {row["rounds"] for row in rows} == {1}
+    assert TINY in result.stdout and OTHER in result.stdout  # the whole round, shown and kept
     assert signal.getsignal(signal.SIGTERM) == before  # the handler is the command's only
 
 
 def test_ctrl_c_before_any_row_is_one_line_and_exit_130(isolated, monkeypatch):
-    def interrupt(spec, config, cost=None):
+    def interrupt(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(run, "time_spec", interrupt)
+    monkeypatch.setattr(rounds, "sample", interrupt)  # in the first round: no whole round, no row
     result = invoke(TINY)
     assert result.exit_code == 130 and result.stdout == ""
     assert result.stderr == "interrupted: no rows saved\n"  # no empty line before it
