@@ -88,10 +88,10 @@ def publish_decision(out: Path, result: ProxyResult, device: str, whole: bool, f
 def table2_invalid(result: ProxyResult, table2: LayerTiming) -> str:
     """Why the measured Table 2 cannot be published beside this run, or "": its per-layer times must add up to
     the same network's whole-network time from the run, within layer_timing.AGREEMENT_TOLERANCE_PCT."""
-    rows = result.frame[result.frame["model"] == table2.model]
-    if rows.empty:
+    whole = _whole_ms(result, table2)
+    if whole is None:
         return ""
-    agreement = layer_timing.agreement_pct(table2.sum_ms, float(rows["latency_ms"].iloc[0]))
+    agreement = layer_timing.agreement_pct(table2.sum_ms, whole)
     if abs(agreement) <= layer_timing.AGREEMENT_TOLERANCE_PCT:
         return ""
     return (f"{table2.model}'s per-layer times add up to {agreement:+.1f}% of its whole-network time, beyond "
@@ -135,12 +135,17 @@ def merge_sections(existing: str, device: str, body: str) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def _whole_ms(result: ProxyResult, table2: LayerTiming) -> float | None:
+    """The proxy run's whole-network time of the model whose layers were timed, None when it was not timed."""
+    rows = result.frame[result.frame["model"] == table2.model]
+    return None if rows.empty else float(rows["latency_ms"].iloc[0])
+
+
 def _whole(result: ProxyResult, table2: LayerTiming) -> str:
     """The whole-network time of the same model from the proxy run, for comparison with the per-layer sum."""
-    rows = result.frame[result.frame["model"] == table2.model]
-    if rows.empty:
+    whole = _whole_ms(result, table2)
+    if whole is None:
         return ""
-    whole = float(rows["latency_ms"].iloc[0])
     return (f", against {whole:.2f} ms for the whole network timed without hooks "
             f"({layer_timing.agreement_pct(table2.sum_ms, whole):+.1f}%)")  # fmt: skip
 
