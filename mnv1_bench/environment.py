@@ -49,11 +49,22 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def default_threads() -> int:
+    """Intra-op threads when none are asked for: every core this process may use but one (at least one).
+
+    The core left over takes whatever else wakes up on the machine. With every core busy with the tool, a neighbour
+    that takes one core stalls a thread of every parallel op, and each op waits for its slowest thread: on a 2-core
+    machine beside a process that kept one core busy, eager MobileNet-224 ran 20-90x slower at 2 threads, and
+    unevenly, while at 1 thread it ran steadily (docs/timing-method.md gives the measurements).
+    """
+    return max(1, available_cores() - 1)
+
+
 def set_threads(threads: int | None) -> int:
-    """Set PyTorch's intra-op threads explicitly and return the number set (None: every available core)."""
+    """Set PyTorch's intra-op threads explicitly and return the number set (None: :func:`default_threads`)."""
     import torch
 
-    n = available_cores() if threads is None else threads
+    n = default_threads() if threads is None else threads
     torch.set_num_threads(n)
     return n
 

@@ -9,7 +9,7 @@ from mnv1_bench import environment
 from mnv1_bench.environment import CpuSnapshot
 from mnv1_bench.timing import rounds, run, stats
 from mnv1_bench.timing.clock import MIN_RUNS, WallStopwatch
-from mnv1_bench.timing.rounds import Slot, interleave
+from mnv1_bench.timing.rounds import Slot, default_rounds, interleave
 
 
 class Machine:
@@ -151,3 +151,14 @@ def test_with_ratios_marks_every_row_after_the_first():
     out = run.with_ratios([base, twice])
     assert out[0].ratio_to_first is None and out[0].verdict == ""
     assert out[1].ratio_to_first == pytest.approx(2.0) and out[1].verdict == "slower"
+
+
+@pytest.mark.parametrize(("min_time_s", "rounds"), [(0.05, 5), (0.5, 5), (0.74, 7), (1.0, 10), (2.0, 20), (10.0, 100)])
+def test_default_rounds_cut_slices_of_a_tenth_of_a_second_at_least_five(min_time_s, rounds):
+    assert default_rounds(min_time_s) == rounds
+
+
+def test_rounds_default_from_min_time():
+    machine = Machine()
+    (only,) = interleave([machine.slot("a", 0.002)], 0.7, probe=machine.probe).slots
+    assert len(only.round_sizes) == 7

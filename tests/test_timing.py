@@ -187,9 +187,15 @@ def test_threads_are_set_and_recorded():
     before = torch.get_num_threads()
     try:
         assert environment.set_threads(1) == 1 and torch.get_num_threads() == 1
-        assert environment.set_threads(None) == environment.available_cores() == torch.get_num_threads()
+        assert environment.set_threads(None) == environment.default_threads() == torch.get_num_threads()
     finally:
         torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize(("cores", "threads"), [(1, 1), (2, 1), (3, 2), (16, 15)])
+def test_default_threads_leave_one_core_to_the_rest_of_the_machine(monkeypatch, cores, threads):
+    monkeypatch.setattr(environment, "available_cores", lambda: cores)
+    assert environment.default_threads() == threads
 
 
 def test_time_spec_eager_cpu_end_to_end(counted, fake_cache):

@@ -18,7 +18,7 @@ __all__ = [
 TimeDevice = Annotated[Device, typer.Option(help="Where --time runs.")]
 TimeMinTime = Annotated[float, typer.Option("--min-time", help="Seconds of timed runs per model (--time).")]
 TimeThreads = Annotated[
-    int | None, typer.Option(help="CPU threads for --time [default: every core].", parser=whole_number(MAX_THREADS))
+    int | None, typer.Option(help="CPU threads for --time [default: every core but one].", parser=whole_number(MAX_THREADS))
 ]
 TimeResults = Annotated[Path, typer.Option(help="Where --time saves its rows, with provenance.")]
 TimeSave = Annotated[bool, typer.Option(help="Save --time rows under RESULTS.")]
@@ -27,7 +27,7 @@ TimeSave = Annotated[bool, typer.Option(help="Save --time rows under RESULTS.")]
 Threads = Annotated[
     int | None,
     typer.Option(
-        help="CPU intra-op threads [default: every core this process may use].",
+        help="CPU intra-op threads [default: every core this process may use but one, at least one].",
         show_default=False,
         parser=whole_number(MAX_THREADS),
     ),  # fmt: skip

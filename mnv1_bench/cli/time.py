@@ -69,7 +69,11 @@ def time_models(
     fold_bn: Annotated[bool, typer.Option(help="Fold batch norm into the conv before it (PyTorch backends).")] = True,
     threads: Threads = None,
     min_time: Annotated[float, typer.Option(help="Seconds of timed runs per row, after warm-up.")] = 1.0,
-    rounds: Annotated[int, typer.Option(help="Interleaved rounds: each row gets MIN_TIME / ROUNDS per round.")] = 5,
+    rounds: Annotated[
+        int | None,
+        typer.Option(help="Interleaved rounds: each row gets MIN_TIME / ROUNDS per round [default: slices of 0.1 s, "
+                     "at least 5 rounds].", show_default=False),
+    ] = None,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
     save: Annotated[bool, typer.Option(help="Save rows with provenance to results/time-<UTC>-<host>.jsonl.")] = True,
     recalibrate: Annotated[
@@ -95,7 +99,7 @@ def time_models(
         for b in positive_int_list("--batch", batch)
     ]
     specs = unique_specs("MODEL", models)
-    if rounds < 1:
+    if rounds is not None and rounds < 1:
         raise UsageProblem(f"--rounds must be at least 1, got {rounds}")
     results_dir = output_folder("results folder", Path("results")) if save else None
     for config in configs:

@@ -16,9 +16,19 @@ from dataclasses import dataclass
 from mnv1_bench.environment import CpuSnapshot, cpu_snapshot, others_cores
 from mnv1_bench.timing.clock import MIN_RUNS, Measurement, Stopwatch, sample, warm_up
 
-DEFAULT_ROUNDS = 5  # enough rounds for the bootstrap to see drift between them, few enough for slices to stay long
+MIN_ROUNDS = 5  # enough rounds for the bootstrap to see drift between them
+SLICE_S = 0.1  # a slice's length by default: far shorter than a neighbour's bursts, long enough for several calls
 LoadProbe = Callable[[], CpuSnapshot | None]  # environment.cpu_snapshot, or a fake in tests
 Step = Callable[[int, int, int], None]  # (round, slot, steps done) -> None, before each slice
+
+
+def default_rounds(min_time_s: float) -> int:
+    """Rounds when none are asked for: slices of about SLICE_S, at least MIN_ROUNDS rounds.
+
+    Short slices make neighbours and drift hit every configuration alike: beside a process busy 3 s and idle 3 s,
+    slices of 0.4 s left whole slices of one configuration inside a burst and another's outside it.
+    """
+    return max(MIN_ROUNDS, round(min_time_s / SLICE_S))
 
 
 @dataclass(frozen=True)
@@ -55,12 +65,13 @@ class RoundsResult:
 def interleave(
     slots: Sequence[Slot],
     min_time_s: float,
-    rounds: int = DEFAULT_ROUNDS,
+    rounds: int | None = None,
     probe: LoadProbe = cpu_snapshot,
     step: Step | None = None,
 ) -> RoundsResult:
     """Warm every slot up, then `rounds` rounds of one slice per slot; Ctrl-C after a whole round keeps the
-    whole rounds (``interrupted``), before one it propagates."""
+    whole rounds (``interrupted``), before one it propagates. `rounds` None: :func:`default_rounds`."""
+    rounds = default_rounds(min_time_s) if rounds is None else rounds
     if rounds < 1:
         raise ValueError("rounds must be at least 1")
     warmups = [warm_up(slot.run, min_time_s, slot.stopwatch) for slot in slots]

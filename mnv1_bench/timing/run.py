@@ -25,7 +25,7 @@ from mnv1_bench.errors import UsageProblem
 from mnv1_bench.timing import backends, roofline
 from mnv1_bench.timing.clock import Measurement, measure
 from mnv1_bench.timing.config import TimingConfig
-from mnv1_bench.timing.rounds import DEFAULT_ROUNDS, Interleaved, LoadProbe, Slot, interleave
+from mnv1_bench.timing.rounds import Interleaved, LoadProbe, Slot, default_rounds, interleave
 from mnv1_bench.timing.stats import busy_reason, instability, ratio_ci, summarize, verdict
 
 if TYPE_CHECKING:
@@ -207,7 +207,7 @@ def time_runs(
     progress: Progress | None = None,
     costs: Sequence[Cost] | None = None,
     checked: bool = False,
-    rounds: int = DEFAULT_ROUNDS,
+    rounds: int | None = None,
     probe: LoadProbe | None = None,
 ) -> TimedRun:
     """Time every model in every configuration in interleaved rounds; save the rows under `results_dir` (None:
@@ -215,7 +215,8 @@ def time_runs(
 
     Every configuration is validated before anything is built, unless `checked` says the caller has already
     passed each through :func:`validate`. `costs` (one per spec, counted at batch 1) skip counting. All
-    configurations are prepared (built, exported, compiled) before the first round. Ctrl-C after a whole round
+    configurations are prepared (built, exported, compiled) before the first round; `rounds` None: slices of about
+    :data:`.rounds.SLICE_S` (:func:`.rounds.default_rounds`). Ctrl-C after a whole round
     returns rows from the whole rounds with ``interrupted``; before one, it propagates.
     """
     for config in () if checked else configs:
@@ -223,6 +224,8 @@ def time_runs(
     if len({config.threads for config in configs}) > 1:
         raise UsageProblem("the configurations of one run must share one thread count")
     report = progress or (lambda done, total, doing: None)
+    if rounds is None:  # the commands set one --min-time per run
+        rounds = default_rounds(max((config.min_time_s for config in configs), default=0.0))
     total = len(specs) * len(configs) * rounds
     if costs is None:
         costs = []
