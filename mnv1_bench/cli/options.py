@@ -18,7 +18,8 @@ __all__ = [
 TimeDevice = Annotated[Device, typer.Option(help="Where --time runs.")]
 TimeMinTime = Annotated[float, typer.Option("--min-time", help="Seconds of timed runs per model (--time).")]
 TimeThreads = Annotated[
-    int | None, typer.Option(help="CPU threads for --time [default: every core but one].", parser=whole_number(MAX_THREADS))
+    int | None,
+    typer.Option(help="CPU threads for --time [default: every core but one].", parser=whole_number(MAX_THREADS)),
 ]
 TimeResults = Annotated[Path, typer.Option(help="Where --time saves its rows, with provenance.")]
 TimeSave = Annotated[bool, typer.Option(help="Save --time rows under RESULTS.")]

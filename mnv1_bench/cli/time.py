@@ -71,8 +71,11 @@ def time_models(
     min_time: Annotated[float, typer.Option(help="Seconds of timed runs per row, after warm-up.")] = 1.0,
     rounds: Annotated[
         int | None,
-        typer.Option(help="Interleaved rounds: each row gets MIN_TIME / ROUNDS per round [default: slices of 0.1 s, "
-                     "at least 5 rounds].", show_default=False),
+        typer.Option(
+            help="Interleaved rounds: each row gets MIN_TIME / ROUNDS per round [default: slices of 0.1 s, "
+            "at least 5 rounds].",
+            show_default=False,
+        ),
     ] = None,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
     save: Annotated[bool, typer.Option(help="Save rows with provenance to results/time-<UTC>-<host>.jsonl.")] = True,
