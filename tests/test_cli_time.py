@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import torch
@@ -136,7 +137,8 @@ def test_second_row_has_a_ratio_interval_and_verdict(monkeypatch):
     monkeypatch.setattr(backends, "stopwatch", lambda config: ScriptedStopwatch(times[config.batch]))
     result = invoke(TINY, "--batch", "1,2", *FAST, "--no-save")
     assert result.exit_code == 0, result.output
-    assert "Time ÷ #1 (95% CI)" in result.stdout and "3.00 [3.00, 3.00] slower" in result.stdout
+    assert "Time ÷ #1 (95% CI)" in result.stdout and "3.00 [3.00–3.00]" in result.stdout
+    assert re.search(r"3\.00 \[3\.00, 3\.00\]\s*│\s*slower", result.stdout)
     rows = json.loads(invoke(TINY, "--batch", "1,2", *FAST, "--no-save", "--format", "json").stdout)
     assert rows[0]["verdict"] == "" and rows[1]["verdict"] == "slower"
     assert rows[1]["ratio_low"] == rows[1]["ratio_to_first"] == rows[1]["ratio_high"] == pytest.approx(3.0)

@@ -7,7 +7,7 @@ import pytest
 
 from mnv1_bench import environment
 from mnv1_bench.environment import CpuSnapshot
-from mnv1_bench.timing import rounds, run, stats
+from mnv1_bench.timing import report, rounds, run, stats
 from mnv1_bench.timing.clock import MIN_RUNS, WallStopwatch
 from mnv1_bench.timing.rounds import Slot, default_rounds, interleave
 
@@ -137,15 +137,16 @@ def test_ratio_ci_is_seeded_and_pairs_rounds():
         stats.ratio_ci(first, other[:2])
 
 
-def test_with_ratios_marks_every_row_after_the_first():
-    def row(name: str, samples: tuple[float, ...]) -> run.TimingRow:
-        return run.TimingRow(
-            model=name, device="cpu", backend="eager", dtype="fp32", batch=1, threads=1, samples_ms=samples,
-            median_ms=sorted(samples)[len(samples) // 2], iqr_ms=0.0, p90_ms=max(samples), runs=len(samples),
-            cv=0.0, unstable=False, throughput_per_s=1.0, mult_adds=1, compute_floor_ms=None,
-            memory_floor_ms=None, roofline_fraction=None, settings="", rounds=2, round_sizes=(3, 3),
-        )  # fmt: skip
+def row(name: str, samples: tuple[float, ...], mult_adds: int = 1) -> run.TimingRow:
+    return run.TimingRow(
+        model=name, device="cpu", backend="eager", dtype="fp32", batch=1, threads=1, samples_ms=samples,
+        median_ms=sorted(samples)[len(samples) // 2], iqr_ms=0.0, p90_ms=max(samples), runs=len(samples),
+        cv=0.0, unstable=False, throughput_per_s=1.0, mult_adds=mult_adds, compute_floor_ms=None,
+        memory_floor_ms=None, roofline_fraction=None, settings="", rounds=2, round_sizes=(3, 3),
+    )  # fmt: skip
 
+
+def test_with_ratios_marks_every_row_after_the_first():
     base = row("a", (10.0, 10.1, 9.9, 10.0, 10.2, 9.8))
     twice = row("b", (20.0, 20.2, 19.8, 20.0, 20.4, 19.6))
     out = run.with_ratios([base, twice])
@@ -162,3 +163,22 @@ def test_rounds_default_from_min_time():
     machine = Machine()
     (only,) = interleave([machine.slot("a", 0.002)], 0.7, probe=machine.probe).slots
     assert len(only.round_sizes) == 7
+
+
+def test_ratio_text_gives_three_significant_figures():
+    base = row("a", (10.0, 10.1, 9.9, 10.0, 10.2, 9.8))
+    third = row("b", (3.0, 3.1, 2.9, 3.0, 3.2, 2.8))
+    (_, out) = run.with_ratios([base, third])
+    low, high = out.ratio_low, out.ratio_high
+    assert report.ratio_text(out) == f"{out.ratio_to_first:.3f} [{low:.3f}–{high:.3f}]" and out.verdict == "faster"
+    assert report.ratio_text(out).startswith("0.300 [")
+
+
+def test_speedup_note_says_slower_when_fewer_mult_adds_run_slower():
+    light = row("light", (12.0,) * 6, mult_adds=100)
+    heavy = row("heavy", (10.0,) * 6, mult_adds=800)
+    note = report.speedup_note(heavy, light)
+    assert "light needs 8.0x fewer mult-adds than heavy (counted) and runs 1.20x slower" in note
+    assert "faster" not in note
+    quicker = row("quick", (5.0,) * 6, mult_adds=100)
+    assert "runs 2.00x faster" in report.speedup_note(heavy, quicker)

@@ -48,6 +48,7 @@ TIMED_COLUMNS = (
     Column("throughput_per_s", "Images/s", number(1), priority=3),
     Column("time_ratio", "Time ÷ base", ratio()),
     word("time_ratio_ci", "Time ÷ base (95% CI)", priority=1),
+    word("verdict", "Verdict", priority=1),
 )
 
 
@@ -99,6 +100,7 @@ def compare(
             frame[field] = [getattr(timed[key], field) for key in keys]
         frame["time_ratio"] = frame["median_ms"] / frame["median_ms"].iloc[0]
         frame["time_ratio_ci"] = [report.ratio_text(timed[key]) for key in keys]
+        frame["verdict"] = [timed[key].verdict for key in keys]
         frame["device"] = device_text
         columns += TIMED_COLUMNS
         for key in keys:

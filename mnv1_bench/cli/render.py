@@ -95,7 +95,8 @@ def print_table(rows: list[dict], columns: Sequence[Column], title: str, notes: 
     from rich.console import Console
 
     console = stdout_console()
-    kept, widths, dropped = fit(rows, columns, console.width)
+    terminal = console.width
+    kept, widths, dropped = fit(rows, columns, terminal)
     if wide:
         kept, widths, dropped = list(columns), None, []
     needed = table_width(widths or natural_widths(rows, kept))
@@ -104,7 +105,7 @@ def print_table(rows: list[dict], columns: Sequence[Column], title: str, notes: 
     console.print(_rich_table(rows, kept, widths, title))
     if dropped:
         left_out = ", ".join(f"'{c.header}'" for c in dropped)
-        notes = [f"Left out to fit {console.width} columns: {left_out}; --wide shows every column.", *notes]
+        notes = [f"Left out to fit {terminal} columns: {left_out}; --wide shows every column.", *notes]
     for note in notes:
         console.print(note, style="dim", highlight=False)
 

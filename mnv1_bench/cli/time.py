@@ -45,12 +45,13 @@ COLUMNS = (
     Column("median_ms", "Median (ms)", number(3)),
     Column("iqr_ms", "IQR (ms)", number(3)),
     Column("p90_ms", "p90 (ms)", number(3), priority=3),
-    word("runs", "Runs"),
+    word("runs", "Runs", priority=1),
     Column("cv", "CV", fraction_pct, priority=2),
     Column("throughput_per_s", "Images/s", number(1), priority=1),
-    Column("mult_adds", "Mult-adds (M)", millions(1)),
+    Column("mult_adds", "Mult-adds (M)", millions(1), priority=1),
     Column("mult_adds_vs_first", "Mult-adds ÷ #1", ratio()),
     word("time_vs_first_ci", "Time ÷ #1 (95% CI)"),
+    word("verdict", "Verdict", blank),
     Column("roofline_fraction", "Roofline", fraction_pct, priority=2),
     word("bound", "Bound", priority=3),
     word("flag", "Flag", blank),
@@ -119,7 +120,7 @@ def time_models(
     if busy := report.busy_warning(run.rows):
         warn(busy)
     columns = [c for c in COLUMNS if len(specs) > 1 or c.key != "mult_adds_vs_first"]
-    columns = [c for c in columns if len(run.rows) > 1 or c.key != "time_vs_first_ci"]
+    columns = [c for c in columns if len(run.rows) > 1 or c.key not in ("time_vs_first_ci", "verdict")]
     emit(report.compare_frame(run.rows), format, columns, "Latency per call (measured by mnv1-bench)",
          report.notes(run.rows, specs[0].name, len(specs)), wide)  # fmt: skip
     if run.interrupted:  # the table shows the rows finished; the CLI says what was saved and exits 130 / 143

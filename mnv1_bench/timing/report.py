@@ -33,15 +33,16 @@ def flag(row: TimingRow) -> str:
 
 
 def ratio_text(row: TimingRow) -> str:
-    """ "0.52 [0.50, 0.54] faster": the ratio to the first row, its 95% interval and the verdict ("" if none)."""
+    """ "0.521 [0.502–0.544]": the ratio to the first row and its 95% interval, to 3 significant figures ("" if
+    none); the verdict is a column of its own. One space: a narrow column wraps it onto two lines, not three."""
     if row.ratio_to_first is None or row.ratio_low is None or row.ratio_high is None:
         return ""
-    return f"{row.ratio_to_first:.2f} [{row.ratio_low:.2f}, {row.ratio_high:.2f}] {row.verdict}"
+    return f"{row.ratio_to_first:#.3g} [{row.ratio_low:#.3g}–{row.ratio_high:#.3g}]"
 
 
 def compare_frame(rows: Sequence[TimingRow]) -> pd.DataFrame:
     """Rows as a DataFrame, with each row's mult-adds and median over the first row's, the time ratio's 95%
-    interval and verdict (``time_vs_first_ci``), the bound and the flags."""
+    interval (``time_vs_first_ci``; the verdict is ``verdict``), the bound and the flags."""
     records = []
     for row in rows:
         base = rows[0]
@@ -111,7 +112,8 @@ def speedup_note(base: TimingRow, row: TimingRow) -> str:
     light, heavy = (base, row) if base.mult_adds <= row.mult_adds else (row, base)
     saving = heavy.mult_adds / light.mult_adds
     speedup = heavy.median_ms / light.median_ms
+    runs = f"runs {speedup:.2f}x faster" if speedup >= 1 else f"runs {1 / speedup:.2f}x slower"
     return (
-        f"{light.model} needs {saving:.1f}x fewer mult-adds than {heavy.model} (counted) and runs "
-        f"{speedup:.2f}x faster ({row.backend}, {row.dtype}, batch {row.batch}; measured speed-up)"
+        f"{light.model} needs {saving:.1f}x fewer mult-adds than {heavy.model} (counted) and {runs} "
+        f"({row.backend}, {row.dtype}, batch {row.batch}; measured)"
     )
