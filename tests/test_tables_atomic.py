@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from mnv1_bench.cli import app
 from mnv1_bench.tables import generate as gen
+from mnv1_bench.timing.run import TimingRow
 
 COMMITTED = Path(__file__).resolve().parents[1] / "tables"
 
@@ -44,3 +45,36 @@ def test_a_successful_run_moves_every_file_into_place(tmp_path):
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(p.name for p in generated.files) and all(p.parent == out for p in generated.files)
     assert snapshot(out)["table2.md"] == (COMMITTED / "table2.md").read_bytes()
+
+
+def _timed_row(model: str, unstable: bool = False, busy: bool = False) -> TimingRow:
+    samples = (10.0, 10.2, 9.8, 10.1, 9.9)
+    return TimingRow(
+        model=model, device="cpu", backend="eager", dtype="fp32", batch=1, threads=1, samples_ms=samples,
+        median_ms=10.0, iqr_ms=0.2, p90_ms=10.2, runs=5, cv=0.02, unstable=unstable, throughput_per_s=100.0,
+        mult_adds=1, compute_floor_ms=None, memory_floor_ms=None, roofline_fraction=None, settings="", busy=busy,
+    )  # fmt: skip
+
+
+def _timings(busy: bool = False) -> dict:
+    models = ("conv-mobilenet-1.0-224", "mobilenet-1.0-224")  # Table 4's two rows
+    return {(m, 1000): _timed_row(m, unstable=i == 0, busy=busy) for i, m in enumerate(models)}
+
+
+def test_timed_tables_are_replaced_only_by_a_run_at_least_as_stable(tmp_path):
+    out = tmp_path / "tables"
+    first = gen.generate(out, tmp_path / "none", _timings(), "cpu (test)")
+    published = (out / "table4_timed.md").read_text()
+    assert (
+        "Stability: over 2 models; 1 flagged unstable (CV over 10%); 0 taken while the machine was busy." in published
+    )
+    assert any(d.startswith(f"wrote {out / 'table4_timed.md'}") for d in first.decisions)
+
+    busy = gen.generate(out, tmp_path / "none", _timings(busy=True), "cpu (busy)")
+    assert (out / "table4_timed.md").read_text() == published  # a busy run never replaces a published table
+    (said,) = [d for d in busy.decisions if "table4_timed.md" in d]
+    assert said.startswith("kept ") and "less stable" in said and "--force" in said
+
+    forced = gen.generate(out, tmp_path / "none", _timings(busy=True), "cpu (busy)", force=True)
+    assert "2 taken while the machine was busy" in (out / "table4_timed.md").read_text()
+    assert any(d.startswith("replaced ") and "--force" in d for d in forced.decisions)

@@ -35,14 +35,18 @@ def tables(
     device: TimeDevice = Device.cpu,
     min_time: TimeMinTime = 0.5,
     threads: TimeThreads = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --time: replace *_timed tables even by a less stable run.")
+    ] = False,
 ) -> None:
     """Write the paper's Tables 1-14 (Markdown + CSV), Figures 4 and 5 and an index into OUT.
 
     Each table shows the paper's printed figures beside the measured ones, the difference and whether they agree
     at the paper's printed precision, with a note giving the reason for every difference. Accuracy is cited
     from the paper. Mult-adds = conv + FC multiply-accumulates (FLOPs = 2 x mult-adds). The count tables are a
-    pure function of the code; --time adds machine-dependent *_timed tables and saves its timing rows under
-    results/, like every other command. The latency figure is drawn from the published results in RESULTS only.
+    pure function of the code; --time adds machine-dependent *_timed tables (one already in OUT is replaced only
+    by a run at least as stable: no busy row, no more unstable rows; --force overrides) and saves its timing rows
+    under results/, like every other command. The latency figure is drawn from the published results in RESULTS only.
     Example: mnv1-bench tables --out tables
     """
     from mnv1_bench.tables.generate import generate, required_keys
@@ -68,7 +72,7 @@ def tables(
 
         if busy := report.busy_warning(list(timings.values())):
             warn(busy)
-    generated = generate(out, results, timings, label)
+    generated = generate(out, results, timings, label, force)
     _summary(generated, out)
 
 
@@ -82,6 +86,7 @@ def _summary(generated, out: Path) -> None:
                      "files": f"{table.stem}.md, {table.stem}.csv"})  # fmt: skip
     figures = [p.name for p in generated.files if p.suffix == ".png"]
     notes = [
+        *generated.decisions,
         f"Wrote {len(generated.files)} files to {out}/: the tables, {', '.join(figures)} and README.md (the index).",
         "Agreement: measured within one unit of the paper's last printed digit; every difference has its reason "
         "in the table's notes.",

@@ -16,7 +16,7 @@ from pathlib import Path
 from mnv1_bench import figures
 from mnv1_bench.results import load_results
 from mnv1_bench.sweep import grid_frame, grid_keys
-from mnv1_bench.tables import all_tables, applications, required_models
+from mnv1_bench.tables import all_tables, applications, published, required_models
 from mnv1_bench.tables.base import PaperTable
 from mnv1_bench.tables.comparisons import COMPARED_TABLES
 from mnv1_bench.tables.index import BEYOND_FILE, Figure, index_markdown
@@ -37,6 +37,7 @@ class Generated:
     tables: list[PaperTable]
     files: list[Path]
     latency_points: int  # models x devices in the latency figure (0: not drawn)
+    decisions: tuple[str, ...] = ()  # one line per *_timed table: written, replaced or kept, and why
 
 
 def required_keys() -> list[ModelKey]:
@@ -44,12 +45,15 @@ def required_keys() -> list[ModelKey]:
     return list(dict.fromkeys(required_models() + applications.required_models() + grid_keys()))
 
 
-def generate(out: Path, results_dir: Path, timings: dict | None = None, device: str = "") -> Generated:
-    """Write everything under ``out``, all or nothing; ``timings`` (from ``tables --time``) adds *_timed tables."""
+def generate(
+    out: Path, results_dir: Path, timings: dict | None = None, device: str = "", force: bool = False
+) -> Generated:
+    """Write everything under ``out``, all or nothing; ``timings`` (from ``tables --time``) adds *_timed tables,
+    each replacing one already in ``out`` only when at least as stable, or with ``force``."""
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out, prefix=".staging-"))
     try:
-        made = _generate(staging, out, results_dir, timings, device)
+        made = _generate(staging, out, results_dir, timings, device, force)
         for path in made.files:
             os.replace(path, out / path.name)
         if not made.latency_points:
@@ -59,14 +63,21 @@ def generate(out: Path, results_dir: Path, timings: dict | None = None, device: 
     return replace(made, files=[out / path.name for path in made.files])
 
 
-def _generate(out: Path, final: Path, results_dir: Path, timings: dict | None, device: str) -> Generated:
+def _generate(
+    out: Path, final: Path, results_dir: Path, timings: dict | None, device: str, force: bool
+) -> Generated:
     """Write every file into ``out`` (the staging folder); ``final`` is where they will be moved."""
     tables = all_tables()
     files: list[Path] = []
+    decisions = []
     for table in tables:
         files += write_table(table, out)
         if timings and table.number in COMPARED_TABLES:
-            files += write_table(timed_table(table, timings, device), out, "_timed")
+            timed = timed_table(table, timings, device)
+            decision = _timed_decision(final / f"{timed.stem}_timed.md", timed, force)
+            decisions.append(decision.message)
+            if decision.replace:
+                files += write_table(timed, out, "_timed")
     grid = grid_frame(cost_of)
     files.append(figures.accuracy_figure(grid, "mult_adds", out / FIGURE4.file))
     files.append(figures.accuracy_figure(grid, "weights", out / FIGURE5.file))
@@ -80,4 +91,11 @@ def _generate(out: Path, final: Path, results_dir: Path, timings: dict | None, d
     beyond = beyond_path.read_text(encoding="utf-8") if beyond_path.is_file() else None
     index = index_markdown(tables, shown, index_lines(points, results_dir, bool(len(points))), beyond)
     files.append(write_text(out / INDEX, index))
-    return Generated(tables, files, len(points))
+    return Generated(tables, files, len(points), tuple(decisions))
+
+
+def _timed_decision(path: Path, timed: PaperTable, force: bool) -> published.Decision:
+    """Whether a timed table replaces the one at ``path``: only when at least as stable, or with ``force``."""
+    old = published.of_section(path.read_text(encoding="utf-8")) if path.is_file() else None
+    rows = timed.frame.dropna(subset=["median_ms"])
+    return published.decide(published.of_frame(rows), old, str(path), force)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-# The sentence a proxy section states its spread in (tables/beyond.spread): the counts are read back from it.
+# The sentence a proxy section (tables/beyond.spread) or a *_timed table (tables/timed.timed_table) states its
+# stability in: the counts are read back from it.
 SPREAD = re.compile(r"over (\d+) models; (\d+) flagged unstable[^;.]*(?:; (\d+) taken while the machine was busy)?")
 
 

@@ -18,7 +18,7 @@ from mnv1_bench.tables.measure import ModelKey, measure
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.run import TimingRow, time_runs
 
-TIMING_FIELDS = ("median_ms", "iqr_ms", "throughput_per_s", "runs", "unstable")
+TIMING_FIELDS = ("median_ms", "iqr_ms", "throughput_per_s", "runs", "unstable", "busy")
 
 
 def time_models(
@@ -62,11 +62,15 @@ def timed_table(table: PaperTable, timings: dict[ModelKey, TimingRow], device: s
         Column("iqr_ms", "IQR (ms)", fixed(2)),
         Column("throughput_per_s", "Images/s", fixed(1)),
     )
+    timed = [r for r in rows if r is not None]
     unstable = [f"{m}" for m, r in zip(frame["model"], rows, strict=True) if r is not None and r.unstable]
     notes = (
         f"Latency measured by mnv1-bench on {device}: median and inter-quartile range per image (batch 1, fp32, "
         "eager PyTorch, batch norm folded), after warm-up. It depends on the machine; the count table "
         f"{table.stem}.md does not.",
+        # published.of_section reads these counts back: a later run replaces this table only if as stable
+        f"Stability: over {len(timed)} models; {len(unstable)} flagged unstable (CV over 10%); "
+        f"{sum(r.busy for r in timed)} taken while the machine was busy.",
     ) + ((f"Unstable timings (rerun on a quieter machine): {', '.join(unstable)}.",) if unstable else ())
     return replace(table, frame=frame, columns=columns, notes=table.notes + notes)
 
