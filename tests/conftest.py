@@ -20,6 +20,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _load_unknown(monkeypatch):
+    """Timing in tests reads no real load: whatever else runs on the machine neither flags rows BUSY nor adds
+    rounds. Tests of the busy paths patch ``run.cpu_snapshot`` with a fake load source of their own."""
+    from mnv1_bench.timing import run
+
+    monkeypatch.setattr(run, "cpu_snapshot", lambda: None)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache_folder(tmp_path_factory):
     """The roofline cache of every test lives in a temporary folder, never in the user's ~/.cache."""

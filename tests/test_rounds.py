@@ -182,3 +182,12 @@ def test_speedup_note_says_slower_when_fewer_mult_adds_run_slower():
     assert "faster" not in note
     quicker = row("quick", (5.0,) * 6, mult_adds=100)
     assert "runs 2.00x faster" in report.speedup_note(heavy, quicker)
+
+
+def test_busy_machine_goes_on_up_to_busy_rounds_and_a_quiet_one_stops_at_rounds():
+    quiet, busy = Machine(others=0.05), Machine(others=1.0)
+    (q,) = interleave([quiet.slot("a", 0.002)], 0.05, 5, quiet.probe, busy_rounds=15).slots
+    (b,) = interleave([busy.slot("a", 0.002)], 0.05, 5, busy.probe, busy_rounds=15).slots
+    alone = Machine(others=1.0)
+    (plain,) = interleave([alone.slot("a", 0.002)], 0.05, 5, alone.probe).slots
+    assert (len(q.round_sizes), len(b.round_sizes), len(plain.round_sizes)) == (5, 15, 5)

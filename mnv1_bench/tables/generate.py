@@ -63,9 +63,7 @@ def generate(
     return replace(made, files=[out / path.name for path in made.files])
 
 
-def _generate(
-    out: Path, final: Path, results_dir: Path, timings: dict | None, device: str, force: bool
-) -> Generated:
+def _generate(out: Path, final: Path, results_dir: Path, timings: dict | None, device: str, force: bool) -> Generated:
     """Write every file into ``out`` (the staging folder); ``final`` is where they will be moved."""
     tables = all_tables()
     files: list[Path] = []

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from mnv1_bench.environment import CpuSnapshot, cpu_snapshot, others_cores
 from mnv1_bench.timing.clock import MIN_RUNS, Measurement, Stopwatch, sample, warm_up
+from mnv1_bench.timing.stats import BUSY_CORES
 
 MIN_ROUNDS = 5  # enough rounds for the bootstrap to see drift between them
 SLICE_S = 0.1  # a slice's length by default: far shorter than a neighbour's bursts, long enough for several calls
@@ -68,19 +69,28 @@ def interleave(
     rounds: int | None = None,
     probe: LoadProbe = cpu_snapshot,
     step: Step | None = None,
+    busy_rounds: int | None = None,
 ) -> RoundsResult:
     """Warm every slot up, then `rounds` rounds of one slice per slot; Ctrl-C after a whole round keeps the
-    whole rounds (``interrupted``), before one it propagates. `rounds` None: :func:`default_rounds`."""
+    whole rounds (``interrupted``), before one it propagates. `rounds` None: :func:`default_rounds`.
+
+    `busy_rounds`: while other processes keep the machine busy (BUSY_CORES or more, averaged over the rounds so
+    far), the rounds go on up to this many, so that a neighbour's bursts average out instead of landing on a
+    few slices; None: exactly `rounds`.
+    """
     rounds = default_rounds(min_time_s) if rounds is None else rounds
     if rounds < 1:
         raise ValueError("rounds must be at least 1")
+    most = max(rounds, busy_rounds or rounds)
     warmups = [warm_up(slot.run, min_time_s, slot.stopwatch) for slot in slots]
     slice_s, slice_runs = min_time_s / rounds, math.ceil(MIN_RUNS / rounds)
     samples: list[list[list[float]]] = [[] for _ in slots]  # slot -> round -> samples
     others: list[list[tuple[float, float]]] = [[] for _ in slots]  # slot -> (CPU-seconds of others, wall seconds)
     finished, interrupted = 0, False
     try:
-        for r in range(rounds):
+        for r in range(most):
+            if r >= rounds and not _busy(others):
+                break
             for i, (slot, (_, number)) in enumerate(zip(slots, warmups, strict=True)):
                 if step is not None:
                     step(r, i, r * len(slots) + i)
@@ -105,3 +115,10 @@ def interleave(
         measurement = Measurement(flat, number, warmup_runs + finished)
         results.append(Interleaved(measurement, tuple(len(chunk) for chunk in kept), load))
     return RoundsResult(results, interrupted)
+
+
+def _busy(others: list[list[tuple[float, float]]]) -> bool:
+    """Whether other processes used BUSY_CORES or more on average over every slice so far."""
+    used = sum(o for slot in others for o, _ in slot)
+    wall = sum(w for slot in others for _, w in slot)
+    return wall > 0 and used / wall >= BUSY_CORES

@@ -249,6 +249,9 @@ def time_runs(
     return TimedRun(rows, list(costs), interrupted, saved)
 
 
+BUSY_EXTENSION = 3  # on a busy machine the rounds go on up to this many times --rounds (--min-time is a minimum)
+
+
 def _interleaved_rows(pairs, prepared, threads, rounds, probe, report) -> tuple[list[TimingRow], bool]:
     """Time the prepared configurations round-robin and turn each one's samples into a row."""
     min_time_s = max(config.min_time_s for _, config, _ in pairs)  # the commands set one --min-time per run
@@ -256,11 +259,12 @@ def _interleaved_rows(pairs, prepared, threads, rounds, probe, report) -> tuple[
 
     def step(r: int, i: int, done: int) -> None:
         spec, config, _ = pairs[i]
-        report(done, len(pairs) * rounds,
-               f"round {r + 1}/{rounds}: {spec.name} {config.backend} {config.dtype} b{config.batch}")  # fmt: skip
+        at = f"round {r + 1}/{rounds}" if r < rounds else f"round {r + 1} of up to {BUSY_EXTENSION * rounds} (busy)"
+        report(done, len(pairs) * max(rounds, r + 1),
+               f"{at}: {spec.name} {config.backend} {config.dtype} b{config.batch}")  # fmt: skip
 
     load = load_average()
-    outcome = interleave(slots, min_time_s, rounds, probe or cpu_snapshot, step)
+    outcome = interleave(slots, min_time_s, rounds, probe or cpu_snapshot, step, BUSY_EXTENSION * rounds)
     rows = [
         make_row(spec, config, cost, threads, got.measurement, p.settings, p.extra, got, load)
         for (spec, config, cost), p, got in zip(pairs, prepared, outcome.slots, strict=True)
