@@ -41,14 +41,19 @@ class Latency:
     mult_adds: int  # per image, the paper's convention (conv + FC multiply-accumulates)
     params: int  # every learnable parameter
     weights: int  # conv and FC weights only (the paper's parameter convention)
-    untrusted: str  # why the row is not trusted (UNSTABLE and BUSY reasons), "" when it is
+    unstable_reason: str  # why the samples are too noisy to trust (CV, clock granularity), "" when they are not
+    busy_reason: str  # how busy the machine was while they were taken, "" when it was quiet
     utc: str  # when the run that took it started
     reused: bool  # read back from an earlier run (True) or measured by this one (False)
     source: str  # the run file it is saved in ("" when it could not be saved)
 
+    @property
+    def untrusted(self) -> str:
+        """Why the row is not trusted (both reasons), "" when it is."""
+        return "; ".join(reason for reason in (self.unstable_reason, self.busy_reason) if reason)
+
     @classmethod
     def from_record(cls, record: dict, reused: bool, source: str) -> Latency:
-        reasons = [str(record.get(k)) for k in ("unstable_reason", "busy_reason") if _present(record.get(k))]
         return cls(
             model=record["model"],
             median_ms=float(record["median_ms"]),
@@ -57,7 +62,8 @@ class Latency:
             mult_adds=int(record["mult_adds"]),
             params=int(record["params"]),
             weights=int(record["weights"]),
-            untrusted="; ".join(reasons),
+            unstable_reason=str(record["unstable_reason"]) if _present(record.get("unstable_reason")) else "",
+            busy_reason=str(record["busy_reason"]) if _present(record.get("busy_reason")) else "",
             utc=str(record.get("utc") or ""),
             reused=reused,
             source=source,
@@ -182,25 +188,30 @@ def _keep(row: TimingRow, spec: ModelSpec, cost: Cost, config: TimingConfig, run
     return Latency.from_record(record, False, run_file.path.name if saved else "")
 
 
-def median_ci(samples_ms: Sequence[float], round_sizes: Sequence[int], level: float, resamples: int,
-              seed: int) -> tuple[float, float]:  # fmt: skip
+def median_ci(
+    samples_ms: Sequence[float], round_sizes: Sequence[int], level: float, resamples: int, seed: int
+) -> tuple[float, float]:
     """A bootstrap `level` interval of the median per-call time (ms): rounds drawn with replacement, then samples
     within each drawn round (the engine's ratio intervals resample the same way). Seeded: the same samples give
-    the same interval."""
+    the same interval. All resamples are drawn at once: rounds padded to the longest with NaN, which the median
+    skips."""
     import numpy as np
 
-    rounds, start = [], 0
-    for size in round_sizes or (len(samples_ms),):
-        rounds.append(np.asarray(samples_ms[start : start + size], dtype=float))
-        start += size
-    rounds = [r for r in rounds if len(r)]
-    if not rounds:
+    sizes = [n for n in (round_sizes or (len(samples_ms),)) if n > 0]
+    if not sizes or sum(sizes) != len(samples_ms):
         return math.nan, math.nan
+    longest = max(sizes)
+    padded = np.full((len(sizes), longest), np.nan)
+    for row, start in enumerate(np.cumsum([0, *sizes[:-1]])):
+        padded[row, : sizes[row]] = samples_ms[start : start + sizes[row]]
+    counts = np.asarray(sizes)
     rng = np.random.default_rng(seed)
-    medians = np.empty(resamples)
-    for i in range(resamples):
-        picks = rng.integers(0, len(rounds), size=len(rounds))
-        medians[i] = np.median(np.concatenate([rng.choice(rounds[j], size=len(rounds[j])) for j in picks]))
+    picks = rng.integers(0, len(sizes), size=(resamples, len(sizes)))  # which rounds each resample draws
+    drawn = counts[picks][..., None]
+    index = np.minimum((rng.random((resamples, len(sizes), longest)) * drawn).astype(int), longest - 1)
+    values = padded[picks[..., None], index]
+    values[np.arange(longest) >= drawn] = np.nan  # a round of n samples draws n, not `longest`
+    medians = np.nanmedian(values.reshape(resamples, -1), axis=1)
     tail = (1 - level) / 2
     low, high = np.quantile(medians, [tail, 1 - tail])
     return float(low), float(high)

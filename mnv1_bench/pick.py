@@ -131,11 +131,10 @@ def candidate_frame(candidates: Sequence[Candidate], budget: Budget, dtype: str)
 
 
 def _flag(lat: latency_store.Latency | None) -> str:
-    if lat is None or not lat.untrusted:
+    """UNSTABLE and BUSY, as `time` flags them, comma-separated, or ""."""
+    if lat is None:
         return ""
-    words = [w for w, key in (("UNSTABLE", "CV"), ("UNSTABLE", "samples"), ("BUSY", "other processes"))
-             if key in lat.untrusted]  # fmt: skip
-    return ", ".join(dict.fromkeys(words)) or "UNSTABLE"
+    return ", ".join(word for word, on in (("UNSTABLE", lat.unstable_reason), ("BUSY", lat.busy_reason)) if on)
 
 
 def pareto(frame: pd.DataFrame) -> list[bool]:

@@ -8,6 +8,7 @@ TF-Slim's checkpoint table (mobilenet_v1.md) and torchvision's model documentati
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 from mnv1_bench import environment
 from mnv1_bench.candidates import cited_top1, default_candidates
 from mnv1_bench.cli import app
+from mnv1_bench.latency_store import median_ci
 from mnv1_bench.registry import resolve
 from mnv1_bench.timing import backends, roofline, run
 
@@ -224,3 +226,12 @@ def test_default_set_has_over_30_named_candidates_and_every_grid_point_is_cited(
     sources = [cited_top1(spec).source for spec in specs if spec.mobilenet is not None and spec.name.startswith("m")]
     # Tables 6, 7 and 9 print 8 of the 16 grid models (1.0 at four resolutions, 0.75/0.5/0.25 at 224, 0.5-160).
     assert len(sources) == 16 and sources.count(SLIM) == 8 and all(sources)
+
+
+def test_median_interval_resamples_rounds_then_samples():
+    assert median_ci([5.0] * 10, [5, 5], 0.95, 200, 0) == (5.0, 5.0)
+    # Two rounds far apart: a resample may draw the fast round twice, the slow one twice, or one of each.
+    assert median_ci([1.0, 1.0, 1.0, 9.0, 9.0, 9.0], [3, 3], 0.95, 1000, 0) == (1.0, 9.0)
+    low, high = median_ci([float(v) for v in range(1, 11)], [4, 6], 0.95, 1000, 0)
+    assert 1.0 <= low < 5.5 < high <= 10.0
+    assert all(math.isnan(v) for v in median_ci([1.0, 2.0], [3], 0.95, 10, 0))  # round sizes that do not add up

@@ -29,6 +29,7 @@ from mnv1_bench.errors import UsageProblem
 
 if TYPE_CHECKING:
     from mnv1_bench.pick import PickResult
+    from mnv1_bench.registry import ModelSpec
     from mnv1_bench.timing.config import TimingConfig
 
 FIGURE_NAME = "figure4_on_this_device.png"  # what --out writes, beside pick.md and pick.json
@@ -124,7 +125,7 @@ def _config(device, backend, dtype, batch: int, threads: int | None, min_time: f
     return config
 
 
-def _specs(candidates: str | None) -> list:
+def _specs(candidates: str | None) -> list[ModelSpec]:
     """Every candidate resolved before anything is built (an unknown name is one line, exit 2), each once."""
     from mnv1_bench.candidates import candidate_names
     from mnv1_bench.registry import resolve
