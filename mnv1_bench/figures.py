@@ -133,8 +133,9 @@ def pick_figure(frame: pd.DataFrame, budget_ms: float | None, setting: str, path
     front = points[points["pareto"]].sort_values("median_ms")
     ax.step(front["median_ms"], front["top1"], where="post", color="black", linewidth=1, label="Pareto frontier")
     picked = points[points["picked"]]
-    ax.scatter(picked["median_ms"], picked["top1"], s=160, facecolors="none", edgecolors="tab:red", linewidths=2,
-               zorder=4, label="the pick")  # fmt: skip
+    if not picked.empty:
+        ax.scatter(picked["median_ms"], picked["top1"], s=160, facecolors="none", edgecolors="tab:red",
+                   linewidths=2, zorder=4, label="the pick")  # fmt: skip
     if budget_ms is not None:
         ax.axvline(budget_ms, color="tab:red", linestyle="--", linewidth=1, label=f"budget {budget_ms:g} ms")
     _log_axis(ax.xaxis, ax.set_xscale)

@@ -110,13 +110,16 @@ def test_a_candidate_without_a_cited_accuracy_is_timed_and_listed_but_not_picked
     assert rows["mobilenet-0.5-160"]["picked"]
 
 
-def test_a_repeat_reuses_the_saved_rows_without_timing_and_fresh_times_again(prepared):
+def test_a_repeat_reuses_the_saved_rows_without_timing_and_fresh_times_again(prepared, monkeypatch, counted):
     first = rows_of(pick("--budget-ms", "5", "--candidates", FOUR, "--format", "json"))
     assert sorted(prepared) == sorted(FOUR.split(","))
     assert len(list(Path("results").glob("time-*.jsonl"))) == 1
     prepared.clear()
+    recounted: list[str] = []
+    monkeypatch.setattr("mnv1_bench.pick.count_one", lambda spec: recounted.append(spec.name) or counted(spec.name)[1])
     again = rows_of(pick("--budget-ms", "5", "--candidates", FOUR, "--format", "json"))
-    assert prepared == []  # the engine was not called
+    assert prepared == [] and recounted == []  # neither the engine nor the counter was called
+    assert {m: r["params"] for m, r in again.items()} == {m: r["params"] for m, r in first.items()}
     assert {m: r["median_ms"] for m, r in again.items()} == {m: r["median_ms"] for m, r in first.items()}
     assert {r["measured"] for r in again.values()} == {"reused"} and again["mobilenet-0.5-160"]["picked"]
     assert len(list(Path("results").glob("time-*.jsonl"))) == 1  # nothing new saved
