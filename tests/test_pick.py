@@ -238,3 +238,13 @@ def test_median_interval_resamples_rounds_then_samples():
     low, high = median_ci([float(v) for v in range(1, 11)], [4, 6], 0.95, 1000, 0)
     assert 1.0 <= low < 5.5 < high <= 10.0
     assert all(math.isnan(v) for v in median_ci([1.0, 2.0], [3], 0.95, 10, 0))  # round sizes that do not add up
+
+
+def test_an_extended_set_times_only_the_added_candidate(prepared):
+    rows_of(pick("--budget-ms", "5", "--candidates", "mobilenet-0.25-224,mobilenet-0.5-160", "--format", "json"))
+    prepared.clear()
+    rows = rows_of(pick("--budget-ms", "5", "--candidates", "mobilenet-0.25-224,mobilenet-0.5-160,+mobilenet-0.25-128",
+                        "--format", "json"))  # fmt: skip
+    assert prepared == ["mobilenet-0.25-128"]
+    measured = {m: r["measured"] for m, r in rows.items()}
+    assert measured == {"mobilenet-0.25-224": "reused", "mobilenet-0.5-160": "reused", "mobilenet-0.25-128": "now"}
