@@ -20,7 +20,7 @@ from pathlib import Path
 
 from mnv1_bench import results
 from mnv1_bench.counting import Cost
-from mnv1_bench.environment import available_cores, software_versions
+from mnv1_bench.environment import set_threads, software_versions
 from mnv1_bench.registry import ModelSpec
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.run import Progress, TimingRow, time_runs
@@ -76,7 +76,8 @@ def _present(value: object) -> bool:
 
 def identity(config: TimingConfig) -> dict:
     """The fields a saved row must match to be reused: this machine, this software, this configuration."""
-    env = results.environment(config.threads or available_cores())
+    threads = set_threads(config.threads)  # the number the engine sets and records (it sets it again to time)
+    env = results.environment(threads)
     return {
         **{key: env[key] for key in MACHINE_FIELDS},
         **software_versions(),
@@ -84,7 +85,7 @@ def identity(config: TimingConfig) -> dict:
         "backend": str(config.backend),
         "dtype": str(config.dtype),
         "batch": config.batch,
-        "threads": config.threads or available_cores(),
+        "threads": threads,
         "channels_last": config.channels_last,
         "pick_fold_bn": config.fold_bn,
         "classes": 1000,
@@ -145,7 +146,7 @@ def measure(
     report = progress or (lambda done, total, doing: None)
     run_file = None
     if results_dir is not None:
-        env = results.environment(config.threads or available_cores())
+        env = results.environment(set_threads(config.threads))
         run_file = results.RunFile(results.run_path(results_dir), env)
     latest: dict[str, Latency] = {}
     todo = sorted(zip(specs, costs, strict=True), key=lambda pair: pair[1].mult_adds)

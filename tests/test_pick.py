@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from mnv1_bench import environment
@@ -55,7 +56,9 @@ def prepared(tmp_path, monkeypatch, fake_timing, counted):
         return fake_prepare(spec, config, threads)
 
     monkeypatch.setattr(backends, "prepare", spy)
+    threads = torch.get_num_threads()
     yield names
+    torch.set_num_threads(threads)  # the command sets threads for the whole process
     roofline.set_default_cache(None)
 
 
