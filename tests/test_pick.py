@@ -190,7 +190,8 @@ def test_figure_and_out_folder_are_written(prepared, tmp_path):
         ((), "give a budget: --budget-ms, --max-params, --max-mult-adds or --max-size-mb"),
         (("--budget-ms", "5", "--candidates", "mobilenet-0.25-224,vgg19x"), "unknown model 'vgg19x'"),
         (("--budget-ms", "5", "--candidates", "+"), "'+' must be followed by a model name"),
-        (("--budget-ms", "5", "--retakes", "-1"), "--retakes from 0 to 5"),
+        (("--budget-ms", "5", "--retakes", "-1"), "--retakes must be from 0 to 5, got -1"),
+        (("--budget-ms", "5", "--rounds", "0"), "--rounds must be at least 1, got 0"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2_before_any_work(prepared, tmp_path, args, message):

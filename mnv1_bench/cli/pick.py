@@ -97,8 +97,10 @@ def pick(
     budget = Budget(budget_ms, max_params, max_mult_adds, max_size_mb)
     budget.check()
     config = _config(device, backend, dtype, batch, threads, min_time)
-    if rounds < 1 or not 0 <= retakes <= MAX_RETAKES:
-        raise UsageProblem(f"--rounds must be at least 1 and --retakes from 0 to {MAX_RETAKES}")
+    if rounds < 1:
+        raise UsageProblem(f"--rounds must be at least 1, got {rounds}")
+    if not 0 <= retakes <= MAX_RETAKES:
+        raise UsageProblem(f"--retakes must be from 0 to {MAX_RETAKES}, got {retakes}")
     specs = _specs(candidates)
     output_folder("--results", results)
     for option, folder in (("--figure", figure.parent if figure else None), ("--out", out)):
