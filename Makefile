@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test tables bench bench-busy lint mutate gpu-wheels clean
+.PHONY: install test tables bench bench-busy bench-pick lint mutate gpu-wheels clean
 
 install: $(STAMP)
 
@@ -30,6 +30,10 @@ bench: $(STAMP)
 # then three on the quiet machine (medians within 5% per backend). Part of `make bench`; alone here.
 bench-busy: $(STAMP)
 	$(BIN)/python benchmarks/busy_neighbour.py
+
+# A cold `pick --budget-ms 10` over the default set (30+ candidates) in under 4 minutes, a warm repeat in under 10 s.
+bench-pick: $(STAMP)
+	$(BIN)/python benchmarks/pick_cold_warm.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check mnv1_bench tests benchmarks

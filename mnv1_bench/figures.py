@@ -116,3 +116,40 @@ def latency_figure(timed: pd.DataFrame, path: Path) -> Path:
     _save(fig, path)
     plt.close(fig)
     return path
+
+
+def pick_figure(frame: pd.DataFrame, budget_ms: float | None, setting: str, path: Path) -> Path:
+    """ "Figure 4 on this device": cited ImageNet top-1 against measured median latency per call (log x), the
+    accuracy-vs-latency Pareto frontier as a line, the budget as a vertical line, the pick circled. ``frame`` is
+    :func:`mnv1_bench.pick.candidate_frame`'s (after choosing); candidates without a cited accuracy or a measured
+    latency cannot be placed and are counted in the title. ``setting`` names the device and configuration."""
+    plt = _pyplot()
+    points = frame.dropna(subset=["top1", "median_ms"])
+    fig, ax = plt.subplots(figsize=SIZE_IN)
+    for source, group in points.groupby("top1_source", sort=True):
+        ax.scatter(group["median_ms"], group["top1"], s=18, zorder=3, label=f"top-1 cited from {source}")
+    for row in points.itertuples():
+        ax.annotate(row.model, (row.median_ms, row.top1), textcoords="offset points", xytext=(4, -3), fontsize=6)
+    front = points[points["pareto"]].sort_values("median_ms")
+    ax.step(front["median_ms"], front["top1"], where="post", color="black", linewidth=1, label="Pareto frontier")
+    picked = points[points["picked"]]
+    if not picked.empty:
+        ax.scatter(picked["median_ms"], picked["top1"], s=160, facecolors="none", edgecolors="tab:red",
+                   linewidths=2, zorder=4, label="the pick")  # fmt: skip
+    if budget_ms is not None:
+        ax.axvline(budget_ms, color="tab:red", linestyle="--", linewidth=1, label=f"budget {budget_ms:g} ms")
+    _log_axis(ax.xaxis, ax.set_xscale)
+    ax.margins(x=0.15, y=0.08)
+    ax.set_xlabel("Median latency per call (ms, measured by mnv1-bench; log scale)")
+    ax.set_ylabel("ImageNet top-1 accuracy (%, cited)")
+    left_out = len(frame) - len(points)
+    placed = f"{len(points)} candidates placed" + (
+        f"; {left_out} without a cited accuracy or a latency left out" if left_out else ""
+    )
+    ax.set_title(f"Figure 4 on this device: ImageNet accuracy vs measured latency\n{setting}\n{placed}", fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)
+    return path

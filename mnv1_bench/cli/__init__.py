@@ -149,7 +149,7 @@ def _root(ctx: typer.Context) -> None:
 
 def _register() -> None:
     """One command per module, in the order a new user needs them; each module imports torch lazily."""
-    from mnv1_bench.cli import compare, flops, layers, models, proxy, sweep, tables, time as time_cmd
+    from mnv1_bench.cli import compare, flops, layers, models, pick, proxy, sweep, tables, time as time_cmd
 
     app.command("models")(models.models)
     app.command("flops")(flops.flops)
@@ -159,6 +159,7 @@ def _register() -> None:
     app.command("sweep")(sweep.sweep)
     app.command("layers")(layers.layers)
     app.command("proxy")(proxy.proxy)
+    app.command("pick")(pick.pick)
 
 
 _register()

@@ -1,0 +1,251 @@
+"""The most accurate network that fits a budget on this device: the paper's Figure 4 turned into an answer.
+
+Candidates carry an ImageNet top-1 cited from a named source (:mod:`mnv1_bench.candidates`) and a latency measured
+here (:mod:`mnv1_bench.latency_store`: timed with the interleaved engine, saved, reused while nothing changed).
+A candidate fits when its median latency per call is at most the budget and its counts are within the count
+limits; the pick is the most accurate candidate with a cited accuracy that fits. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from mnv1_bench import latency_store
+from mnv1_bench.candidates import Cited, cited_top1
+from mnv1_bench.choices import BYTES_PER_ELEMENT, Dtype
+from mnv1_bench.counting import Cost
+from mnv1_bench.errors import UsageProblem
+from mnv1_bench.formatting import missing
+from mnv1_bench.registry import ModelSpec
+from mnv1_bench.timing.config import TimingConfig
+from mnv1_bench.timing.run import Progress
+from mnv1_bench.timing.stats import CI_LEVEL, RESAMPLES, SEED
+
+Counter = Callable[[ModelSpec], Cost]  # builds and counts one network
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What a pick must fit: latency per call (ms), every learnable parameter, mult-adds per image, and the
+    parameters' size at the timed dtype (MB = 10^6 bytes). None: no limit on that."""
+
+    ms: float | None = None
+    params: float | None = None
+    mult_adds: float | None = None
+    size_mb: float | None = None
+
+    def check(self) -> None:
+        """Raise UsageProblem (one line) without any limit, or for a limit that is not a positive number."""
+        limits = self._limits()
+        if not limits:
+            raise UsageProblem("give a budget: --budget-ms, --max-params, --max-mult-adds or --max-size-mb")
+        for option, value in limits.items():
+            if not (math.isfinite(value) and value > 0):
+                raise UsageProblem(f"{option} must be a positive number, got {value:g}")
+
+    def _limits(self) -> dict[str, float]:
+        named = {"--budget-ms": self.ms, "--max-params": self.params, "--max-mult-adds": self.mult_adds,
+                 "--max-size-mb": self.size_mb}  # fmt: skip
+        return {option: value for option, value in named.items() if value is not None}
+
+    def text(self) -> str:
+        """ "10 ms per call and 2M params", as the rationale says it."""
+        parts = [f"{self.ms:g} ms per call" if self.ms is not None else "",
+                 f"{self.params / 1e6:g}M params" if self.params is not None else "",
+                 f"{self.mult_adds / 1e6:g}M mult-adds" if self.mult_adds is not None else "",
+                 f"{self.size_mb:g} MB of parameters" if self.size_mb is not None else ""]  # fmt: skip
+        return " and ".join(p for p in parts if p)
+
+    def excess(self, median_ms: float | None, params: int, mult_adds: int, size_mb: float) -> float:
+        """The largest value / limit over the limits given (<= 1: fits); an unmeasured latency never fits."""
+        pairs = [(params, self.params), (mult_adds, self.mult_adds), (size_mb, self.size_mb)]
+        if self.ms is not None:
+            pairs.append((math.inf if median_ms is None else median_ms, self.ms))
+        return max((value / limit for value, limit in pairs if limit is not None), default=0.0)
+
+    def over(self, median_ms: float | None, params: int, mult_adds: int, size_mb: float) -> str:
+        """Which limits a candidate is over, e.g. "over --budget-ms" ("" when it fits)."""
+        checks = (("--budget-ms", median_ms, self.ms), ("--max-params", params, self.params),
+                  ("--max-mult-adds", mult_adds, self.mult_adds), ("--max-size-mb", size_mb, self.size_mb))  # fmt: skip
+        return ", ".join(f"over {o}" for o, v, limit in checks if limit is not None and v is not None and v > limit)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    spec: ModelSpec
+    cited: Cited
+    mult_adds: int  # per image, the paper's convention
+    params: int  # every learnable parameter
+    weights: int  # conv and FC weights only
+    latency: latency_store.Latency | None  # None: not timed (over a count limit)
+
+
+@dataclass(frozen=True)
+class PickResult:
+    frame: pd.DataFrame  # one row per candidate, fastest first (see :func:`candidate_frame`)
+    budget: Budget
+    picked: dict | None  # the pick's row, None when nothing with a cited accuracy fits
+    within: dict | None  # the runner-up inside the budget: the next most accurate candidate that fits
+    beyond: dict | None  # the runner-up past the budget: the fastest candidate more accurate than the pick
+    cheapest: dict | None  # when nothing fits: the candidate closest to fitting (smallest value / limit)
+    headroom_ms: float | None  # budget - the pick's median, ms
+
+
+def size_mb(params: int, dtype: str) -> float:
+    """Parameters' size at `dtype`, in MB (10^6 bytes): buffers such as BN running statistics left out."""
+    return params * BYTES_PER_ELEMENT[Dtype(dtype)] / 1e6
+
+
+def candidate_frame(candidates: Sequence[Candidate], budget: Budget, dtype: str) -> pd.DataFrame:
+    """One row per candidate, fastest first (untimed last): cited top-1 and its source, the median latency with
+    its 95% CI, counts, which limits it is over, whether it fits, is on the Pareto frontier, and is the pick."""
+    rows = []
+    for c in candidates:
+        lat = c.latency
+        low, high = (math.nan, math.nan) if lat is None else latency_store.median_ci(
+            lat.samples_ms, lat.round_sizes, CI_LEVEL, RESAMPLES, SEED)  # fmt: skip
+        median = None if lat is None else lat.median_ms
+        size = size_mb(c.params, dtype)
+        over = budget.over(median, c.params, c.mult_adds, size)
+        rows.append({
+            "model": c.spec.name, "top1": c.cited.top1, "top1_source": c.cited.source or None,
+            "median_ms": median, "ci_low_ms": None if lat is None else low, "ci_high_ms": None if lat is None else high,
+            "params": c.params, "weights": c.weights, "mult_adds": c.mult_adds, "size_mb": size,
+            "fits": lat is not None and budget.excess(median, c.params, c.mult_adds, size) <= 1,
+            "over": over or ("not timed: over a count limit" if lat is None else ""),
+            "excess": budget.excess(median, c.params, c.mult_adds, size),
+            "flag": _flag(lat), "measured": "" if lat is None else ("reused" if lat.reused else "now"),
+            "run_file": None if lat is None else lat.source or None,
+            "top1_citation": c.cited.citation or None, "top1_note": c.cited.note or None,
+        })  # fmt: skip
+    frame = pd.DataFrame(rows)
+    frame = frame.sort_values("median_ms", kind="stable", na_position="last").reset_index(drop=True)
+    frame["pareto"] = pareto(frame)
+    frame["picked"] = False
+    return frame
+
+
+def _flag(lat: latency_store.Latency | None) -> str:
+    """UNSTABLE and BUSY, as `time` flags them, comma-separated, or ""."""
+    if lat is None:
+        return ""
+    return ", ".join(word for word, on in (("UNSTABLE", lat.unstable_reason), ("BUSY", lat.busy_reason)) if on)
+
+
+def pareto(frame: pd.DataFrame) -> list[bool]:
+    """Accuracy against latency: True for each timed candidate with a cited top-1 that no other candidate beats on
+    both (as accurate or more, and as fast or faster, better on one)."""
+    marks = [False] * len(frame)
+    known = frame.dropna(subset=["top1", "median_ms"])
+    ordered = sorted(known.index, key=lambda i: (known.at[i, "median_ms"], -known.at[i, "top1"]))
+    best = -math.inf
+    for i in ordered:
+        if known.at[i, "top1"] > best:
+            marks[i], best = True, known.at[i, "top1"]
+    return marks
+
+
+def choose(frame: pd.DataFrame, budget: Budget) -> PickResult:
+    """The most accurate candidate that fits (ties: the faster), the runners-up either side, the headroom."""
+    frame = frame.copy()
+    eligible = frame[frame["fits"] & frame["top1"].notna()]
+    ranked = eligible.sort_values(["top1", "median_ms"], ascending=[False, True], kind="stable")
+    if ranked.empty:
+        timed = frame.dropna(subset=["median_ms"])
+        pool = timed if not timed.empty else frame
+        cheapest = pool.loc[pool["excess"].idxmin()].to_dict() if not pool.empty else None
+        return PickResult(frame, budget, None, None, None, cheapest, None)
+    best = ranked.index[0]
+    frame.loc[best, "picked"] = True
+    picked = frame.loc[best].to_dict()
+    within = frame.loc[ranked.index[1]].to_dict() if len(ranked) > 1 else None
+    better = frame[frame["top1"].notna() & frame["median_ms"].notna() & ~frame["fits"]
+                   & (frame["top1"] > picked["top1"])]  # fmt: skip
+    beyond = better.sort_values("median_ms", kind="stable").iloc[0].to_dict() if not better.empty else None
+    headroom = budget.ms - picked["median_ms"] if budget.ms is not None else None
+    return PickResult(frame, budget, picked, within, beyond, None, headroom)
+
+
+def rationale(result: PickResult) -> str:
+    """ "MODEL is the most accurate network under B ms here: T% top-1 (cited from SOURCE), M ms measured (95% CI
+    L-H)", or, when nothing fits, what does not and the candidate closest to fitting."""
+    budget = result.budget.text()
+    if result.picked is None:
+        cheapest = result.cheapest
+        if cheapest is None:
+            return f"Nothing fits under {budget} here: there were no candidates."
+        return (f"Nothing with a cited accuracy fits under {budget} here; the cheapest candidate is "
+                f"{describe(cheapest)}.")  # fmt: skip
+    p = result.picked
+    return (f"{p['model']} is the most accurate network under {budget} here: {p['top1']:g}% top-1 (cited from "
+            f"{p['top1_source']}), {p['median_ms']:.2f} ms measured (95% CI {p['ci_low_ms']:.2f}-"
+            f"{p['ci_high_ms']:.2f})")  # fmt: skip
+
+
+def describe(row: dict) -> str:
+    """ "mobilenet-0.5-160: 59.1% top-1 (cited from ...), 4.50 ms measured, 1.33M params, 76.5M mult-adds"."""
+    top1 = "no cited accuracy" if missing(row["top1"]) else f"{row['top1']:g}% top-1 (cited from {row['top1_source']})"
+    latency = "not timed" if missing(row["median_ms"]) else f"{row['median_ms']:.2f} ms measured"
+    return (f"{row['model']}: {top1}, {latency}, {row['params'] / 1e6:.2f}M params, "
+            f"{row['mult_adds'] / 1e6:.1f}M mult-adds")  # fmt: skip
+
+
+def count_one(spec: ModelSpec) -> Cost:
+    """Build and count one network on one thread (counting needs shapes, not speed), giving the setting back."""
+    import torch
+
+    from mnv1_bench.counting import count
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return count(spec.build(), spec.input_shape)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def pick(
+    specs: Sequence[ModelSpec],
+    budget: Budget,
+    config: TimingConfig,
+    results_dir: Path | None,
+    *,
+    fresh: bool = False,
+    rounds: int = 5,
+    retakes: int = 1,
+    progress: Progress | None = None,
+    counter: Counter | None = None,
+) -> PickResult:
+    """Reuse what was measured here before (unless `fresh`), count and time the rest, and choose.
+
+    `config` has passed :func:`mnv1_bench.timing.run.validate`; `counter` (default :func:`count_one`) counts a
+    network that has no reusable row. Candidates over a count limit are not timed."""
+    from mnv1_bench.timing.memory import check_fits
+
+    report, counter = progress or (lambda done, total, doing: None), counter or count_one
+    names = [spec.name for spec in specs]
+    stored = {} if fresh or results_dir is None else latency_store.reusable(results_dir, config, names, rounds)
+    counts: dict[str, tuple[int, int, int]] = {}
+    costs: dict[str, Cost] = {}
+    for spec in specs:
+        if spec.name in stored:
+            lat = stored[spec.name]
+            counts[spec.name] = (lat.mult_adds, lat.params, lat.weights)
+            continue
+        report(0, len(specs), f"counting {spec.name}")
+        cost = costs[spec.name] = counter(spec)
+        check_fits(spec.name, cost, config.batch, config.dtype, config.device)
+        counts[spec.name] = (cost.mult_adds, cost.params, cost.weights)
+    unlimited_ms = Budget(None, budget.params, budget.mult_adds, budget.size_mb)
+    to_time = [s for s in specs if s.name in costs and (unlimited_ms.excess(
+        None, counts[s.name][1], counts[s.name][0], size_mb(counts[s.name][1], config.dtype)) <= 1)]  # fmt: skip
+    measured = latency_store.measure(to_time, [costs[s.name] for s in to_time], config, results_dir, rounds,
+                                     retakes, progress)  # fmt: skip
+    latencies = {**stored, **measured}
+    candidates = [Candidate(spec, cited_top1(spec), *counts[spec.name], latencies.get(spec.name)) for spec in specs]
+    return choose(candidate_frame(candidates, budget, config.dtype), budget)

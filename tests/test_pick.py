@@ -1,0 +1,254 @@
+"""`mnv1-bench pick` on the fake timing engine: frontier, pick, no fit, reuse, --fresh, re-takes, limits, bad input.
+
+Latencies come from conftest.FAKE_LATENCY_MS (mobilenet-0.25-224 1.25 ms, -0.25-128 3.0, -0.5-160 4.5, -1.0-224
+7.0, -0.25-96 2.2). Every expected accuracy is typed in from its source: the MobileNet paper's Tables 6 and 9,
+TF-Slim's checkpoint table (mobilenet_v1.md) and torchvision's model documentation.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from mnv1_bench import environment
+from mnv1_bench.candidates import cited_top1, default_candidates
+from mnv1_bench.cli import app
+from mnv1_bench.latency_store import median_ci
+from mnv1_bench.registry import resolve
+from mnv1_bench.timing import backends, roofline, run
+
+FOUR = "mobilenet-0.25-224,mobilenet-0.25-128,mobilenet-0.5-160,mobilenet-1.0-224"
+FAST = ("--min-time", "0.05", "--rounds", "2")
+ROW_KEYS = {"model", "top1", "top1_source", "median_ms", "ci_low_ms", "ci_high_ms", "params", "mult_adds", "pareto",
+            "picked"}  # fmt: skip
+PAPER_T6, PAPER_T9, SLIM = "MobileNet paper, Table 6", "MobileNet paper, Table 9", "TF-Slim MobileNet v1 checkpoints"
+
+
+class Load:
+    """A /proc/stat on which other processes use `others` cores all the time."""
+
+    def __init__(self, others: float):
+        self.others, self.now = others, 0.0
+
+    def __call__(self) -> environment.CpuSnapshot:
+        self.now += 1.0
+        return environment.CpuSnapshot(self.now, self.others * self.now, 0.0)
+
+
+@pytest.fixture
+def prepared(tmp_path, monkeypatch, fake_timing, counted):
+    """An empty working folder, the fake engine on a quiet machine, counts from the session cache; returns the
+    names the engine prepared, in order (each timing of a model prepares it once)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(run, "cpu_snapshot", Load(0.0))
+    monkeypatch.setattr("mnv1_bench.pick.count_one", lambda spec: counted(spec.name)[1])
+    roofline.set_default_cache(roofline.PeakCache(calibrate=lambda d, t, n: roofline.Peaks(5e10, 1e10, d, t, n, "x")))
+    names: list[str] = []
+    fake_prepare = backends.prepare
+
+    def spy(spec, config, threads):
+        names.append(spec.name)
+        return fake_prepare(spec, config, threads)
+
+    monkeypatch.setattr(backends, "prepare", spy)
+    threads = torch.get_num_threads()
+    yield names
+    torch.set_num_threads(threads)  # the command sets threads for the whole process
+    roofline.set_default_cache(None)
+
+
+def pick(*args: str):
+    return CliRunner().invoke(app, ["pick", *args, *FAST])
+
+
+def rows_of(result) -> dict[str, dict]:
+    assert result.exit_code == 0, result.output
+    return {row["model"]: row for row in json.loads(result.stdout)}
+
+
+def test_picks_the_most_accurate_under_the_budget_with_frontier_and_runners_up(prepared):
+    rows = rows_of(pick("--budget-ms", "5", "--candidates", FOUR, "--format", "json"))
+    assert ROW_KEYS <= set(rows["mobilenet-0.5-160"])
+    cited = {m: (r["top1"], r["top1_source"]) for m, r in rows.items()}
+    assert cited == {"mobilenet-0.25-224": (50.6, PAPER_T6), "mobilenet-0.25-128": (41.5, SLIM),
+                     "mobilenet-0.5-160": (60.2, PAPER_T9), "mobilenet-1.0-224": (70.6, PAPER_T6)}  # fmt: skip
+    assert [m for m, r in rows.items() if r["picked"]] == ["mobilenet-0.5-160"]
+    # 0.25-128 (3.0 ms, 41.5%) is slower and less accurate than 0.25-224 (1.25 ms, 50.6%): off the frontier.
+    assert {m for m, r in rows.items() if r["pareto"]} == {"mobilenet-0.25-224", "mobilenet-0.5-160",
+                                                           "mobilenet-1.0-224"}  # fmt: skip
+    for model, ms in {"mobilenet-0.25-224": 1.25, "mobilenet-0.5-160": 4.5, "mobilenet-1.0-224": 7.0}.items():
+        assert rows[model]["median_ms"] == pytest.approx(ms, rel=0.03)
+        assert rows[model]["ci_low_ms"] <= rows[model]["median_ms"] <= rows[model]["ci_high_ms"]
+    assert list(rows) == ["mobilenet-0.25-224", "mobilenet-0.25-128", "mobilenet-0.5-160", "mobilenet-1.0-224"]
+
+    text = pick("--budget-ms", "5", "--candidates", FOUR).stdout
+    assert "mobilenet-0.5-160 is the most accurate network under 5 ms per call here: 60.2% top-1 (cited from " \
+           "MobileNet paper, Table 9), 4.50 ms measured (95% CI" in text  # fmt: skip
+    assert "Runner-up within the budget: mobilenet-0.25-224: 50.6% top-1" in text
+    assert "Next past the budget: mobilenet-1.0-224: 70.6% top-1" in text and "(+10.4 points of top-1" in text
+    assert "Headroom: 0.50 ms (10% of the budget)" in text
+
+
+def test_nothing_fits_says_so_and_names_the_cheapest_with_exit_0(prepared):
+    result = pick("--budget-ms", "1", "--candidates", FOUR)
+    assert result.exit_code == 0, result.output
+    assert "Nothing with a cited accuracy fits under 1 ms per call here; the cheapest candidate is " \
+           "mobilenet-0.25-224: 50.6% top-1" in result.stdout  # fmt: skip
+    rows = rows_of(pick("--budget-ms", "1", "--candidates", FOUR, "--format", "json"))
+    assert not any(r["picked"] for r in rows.values()) and not any(r["fits"] for r in rows.values())
+
+
+def test_a_candidate_without_a_cited_accuracy_is_timed_and_listed_but_not_picked(prepared):
+    # mobilenet-0.25-96 (2.2 ms) is printed by neither the paper nor TF-Slim's table.
+    rows = rows_of(pick("--budget-ms", "5", "--candidates", f"{FOUR},mobilenet-0.25-96", "--format", "json"))
+    uncited = rows["mobilenet-0.25-96"]
+    assert uncited["top1"] is None and uncited["top1_source"] is None
+    assert uncited["fits"] and not uncited["picked"] and not uncited["pareto"]
+    assert uncited["median_ms"] == pytest.approx(2.2, rel=0.03)
+    assert rows["mobilenet-0.5-160"]["picked"]
+
+
+def test_a_repeat_reuses_the_saved_rows_without_timing_and_fresh_times_again(prepared, monkeypatch, counted):
+    first = rows_of(pick("--budget-ms", "5", "--candidates", FOUR, "--format", "json"))
+    assert sorted(prepared) == sorted(FOUR.split(","))
+    assert len(list(Path("results").glob("time-*.jsonl"))) == 1
+    prepared.clear()
+    recounted: list[str] = []
+    monkeypatch.setattr("mnv1_bench.pick.count_one", lambda spec: recounted.append(spec.name) or counted(spec.name)[1])
+    again = rows_of(pick("--budget-ms", "5", "--candidates", FOUR, "--format", "json"))
+    assert prepared == [] and recounted == []  # neither the engine nor the counter was called
+    assert {m: r["params"] for m, r in again.items()} == {m: r["params"] for m, r in first.items()}
+    assert {m: r["median_ms"] for m, r in again.items()} == {m: r["median_ms"] for m, r in first.items()}
+    assert {r["measured"] for r in again.values()} == {"reused"} and again["mobilenet-0.5-160"]["picked"]
+    assert len(list(Path("results").glob("time-*.jsonl"))) == 1  # nothing new saved
+
+    fresh = rows_of(pick("--budget-ms", "5", "--candidates", FOUR, "--fresh", "--format", "json"))
+    assert sorted(prepared) == sorted(FOUR.split(",")) and {r["measured"] for r in fresh.values()} == {"now"}
+
+
+def test_rows_of_another_configuration_or_a_shorter_min_time_are_not_reused(prepared):
+    rows_of(pick("--budget-ms", "5", "--candidates", "mobilenet-0.25-224", "--format", "json"))
+    prepared.clear()
+    rows_of(pick("--budget-ms", "5", "--candidates", "mobilenet-0.25-224", "--batch", "2", "--format", "json"))
+    assert prepared == ["mobilenet-0.25-224"]
+    prepared.clear()
+    result = CliRunner().invoke(app, ["pick", "--budget-ms", "5", "--candidates", "mobilenet-0.25-224",
+                                      "--min-time", "0.1", "--rounds", "2"])  # fmt: skip
+    assert result.exit_code == 0 and prepared == ["mobilenet-0.25-224"]
+
+
+def test_busy_rows_are_retaken_flagged_and_never_reused(prepared, monkeypatch):
+    monkeypatch.setattr(run, "cpu_snapshot", Load(1.5))
+    result = pick("--budget-ms", "5", "--candidates", "mobilenet-0.25-224,mobilenet-0.5-160", "--retakes", "2")
+    assert result.exit_code == 0, result.output
+    assert sorted(prepared) == ["mobilenet-0.25-224"] * 3 + ["mobilenet-0.5-160"] * 3  # timed, then re-taken twice
+    assert "BUSY" in result.stdout and "2 candidates stayed UNSTABLE or BUSY after 2 re-take(s)" in result.stderr
+    prepared.clear()
+    monkeypatch.setattr(run, "cpu_snapshot", Load(0.0))
+    rows = rows_of(pick("--budget-ms", "5", "--candidates", "mobilenet-0.25-224,mobilenet-0.5-160", "--format",
+                        "json"))  # fmt: skip
+    assert sorted(prepared) == ["mobilenet-0.25-224", "mobilenet-0.5-160"]  # measured again, now quiet
+    assert {r["flag"] for r in rows.values()} == {""}
+
+
+def test_count_limits_filter_before_timing(prepared, counted):
+    # Params are every learnable parameter: 0.25 MobileNets hold about 0.47M, 0.5-160 1.33M, 1.0-224 4.23M.
+    rows = rows_of(pick("--max-params", "1.5e6", "--candidates", FOUR, "--format", "json"))
+    assert "mobilenet-1.0-224" not in prepared  # over the limit: not timed
+    assert rows["mobilenet-1.0-224"]["median_ms"] is None and not rows["mobilenet-1.0-224"]["fits"]
+    assert rows["mobilenet-1.0-224"]["params"] == counted("mobilenet-1.0-224")[1].params
+    assert [m for m, r in rows.items() if r["picked"]] == ["mobilenet-0.5-160"]
+    assert [m for m, r in rows_of(pick("--max-params", "1e6", "--candidates", FOUR, "--format", "json")).items()
+            if r["picked"]] == ["mobilenet-0.25-224"]  # fmt: skip
+    # The paper's Table 6 prints 41M mult-adds for 0.25 MobileNet-224; 0.5 MobileNet-160 counts 76.5M (Table 9: 76).
+    limited = rows_of(pick("--max-mult-adds", "5e7", "--budget-ms", "5", "--candidates", FOUR, "--format", "json"))
+    assert [m for m, r in limited.items() if r["picked"]] == ["mobilenet-0.25-224"]
+    assert limited["mobilenet-0.5-160"]["over"] == "over --max-mult-adds"
+
+
+def test_figure_and_out_folder_are_written(prepared, tmp_path):
+    result = pick("--budget-ms", "5", "--candidates", FOUR, "--figure", "fig.png", "--out", "picked")
+    assert result.exit_code == 0, result.output
+    for path in (tmp_path / "fig.png", tmp_path / "picked" / "figure4_on_this_device.png"):
+        assert path.read_bytes().startswith(b"\x89PNG")
+    assert "mobilenet-0.5-160 is the most accurate" in (tmp_path / "picked" / "pick.md").read_text()
+    saved = json.loads((tmp_path / "picked" / "pick.json").read_text())
+    assert [r["model"] for r in saved if r["picked"]] == ["mobilenet-0.5-160"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--budget-ms", "0"), "--budget-ms must be a positive number, got 0"),
+        (("--budget-ms", "-5"), "--budget-ms must be a positive number, got -5"),
+        (("--max-params", "nan"), "--max-params must be a positive number"),
+        ((), "give a budget: --budget-ms, --max-params, --max-mult-adds or --max-size-mb"),
+        (("--budget-ms", "5", "--candidates", "mobilenet-0.25-224,vgg19x"), "unknown model 'vgg19x'"),
+        (("--budget-ms", "5", "--candidates", "+"), "'+' must be followed by a model name"),
+        (("--budget-ms", "5", "--retakes", "-1"), "--retakes must be from 0 to 5, got -1"),
+        (("--budget-ms", "5", "--rounds", "0"), "--rounds must be at least 1, got 0"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2_before_any_work(prepared, tmp_path, args, message):
+    result = CliRunner().invoke(app, ["pick", *args])
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1 and message in result.stderr
+    assert result.stderr.startswith("mnv1-bench: error:") and result.stdout == ""
+    assert prepared == [] and not (tmp_path / "results").exists()
+
+
+def test_cited_accuracy_comes_from_the_first_source_that_prints_one():
+    # The paper prints 70.6 for 1.0 MobileNet-224 (Table 6); TF-Slim's retrained checkpoint gives 70.9: the paper wins.
+    assert (cited_top1(resolve("mobilenet-1.0-224")).top1, cited_top1(resolve("mobilenet")).source) == (70.6, PAPER_T6)
+    assert (cited_top1(resolve("mobilenet-0.75-160")).top1, cited_top1(resolve("mobilenet-0.75-160")).source) == (
+        65.3, SLIM)  # fmt: skip
+    assert cited_top1(resolve("conv-mobilenet")).top1 == 71.7  # Table 4
+    assert cited_top1(resolve("shallow-mobilenet")).top1 == 65.3  # Table 5
+    assert [cited_top1(resolve(n)).top1 for n in ("vgg16", "googlenet", "squeezenet", "alexnet")] == [
+        71.5, 69.8, 57.5, 57.2]  # fmt: skip  # Tables 8 and 9
+    assert cited_top1(resolve("inception-v3")).top1 is None  # the paper prints only its Stanford Dogs accuracy
+    assert cited_top1(resolve("mobilenet-0.5-160", num_classes=10)).top1 is None
+    tv = cited_top1(resolve("torchvision:mobilenet_v2"))  # torchvision docs: MobileNet_V2_Weights.IMAGENET1K_V2
+    assert (tv.top1, tv.source) == (72.154, "torchvision weights metadata")
+
+
+def test_torchvision_accuracy_is_cited_only_at_the_input_size_it_was_measured_at():
+    spec = resolve("torchvision:efficientnet_b1")  # torchvision evaluates EfficientNet_B1_Weights at 240x240
+    cited = cited_top1(spec)
+    if spec.input_size == 240:
+        assert cited.top1 == 79.838
+    else:
+        assert cited.top1 is None and "240x240" in cited.note
+
+
+def test_default_set_has_over_30_named_candidates_and_every_grid_point_is_cited():
+    names = default_candidates()
+    specs = [resolve(name) for name in names]
+    assert len({spec.name for spec in specs}) == len(names) >= 30
+    sources = [cited_top1(spec).source for spec in specs if spec.mobilenet is not None and spec.name.startswith("m")]
+    # Tables 6, 7 and 9 print 8 of the 16 grid models (1.0 at four resolutions, 0.75/0.5/0.25 at 224, 0.5-160).
+    assert len(sources) == 16 and sources.count(SLIM) == 8 and all(sources)
+
+
+def test_median_interval_resamples_rounds_then_samples():
+    assert median_ci([5.0] * 10, [5, 5], 0.95, 200, 0) == (5.0, 5.0)
+    # Two rounds far apart: a resample may draw the fast round twice, the slow one twice, or one of each.
+    assert median_ci([1.0, 1.0, 1.0, 9.0, 9.0, 9.0], [3, 3], 0.95, 1000, 0) == (1.0, 9.0)
+    low, high = median_ci([float(v) for v in range(1, 11)], [4, 6], 0.95, 1000, 0)
+    assert 1.0 <= low < 5.5 < high <= 10.0
+    assert all(math.isnan(v) for v in median_ci([1.0, 2.0], [3], 0.95, 10, 0))  # round sizes that do not add up
+
+
+def test_an_extended_set_times_only_the_added_candidate(prepared):
+    rows_of(pick("--budget-ms", "5", "--candidates", "mobilenet-0.25-224,mobilenet-0.5-160", "--format", "json"))
+    prepared.clear()
+    rows = rows_of(pick("--budget-ms", "5", "--candidates", "mobilenet-0.25-224,mobilenet-0.5-160,+mobilenet-0.25-128",
+                        "--format", "json"))  # fmt: skip
+    assert prepared == ["mobilenet-0.25-128"]
+    measured = {m: r["measured"] for m, r in rows.items()}
+    assert measured == {"mobilenet-0.25-224": "reused", "mobilenet-0.5-160": "reused", "mobilenet-0.25-128": "now"}
