@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from mnv1_bench.environment import device_name, set_threads
+from mnv1_bench.formatting import threads_text
 from mnv1_bench.tables.base import Column, PaperTable, fixed
 from mnv1_bench.tables.measure import ModelKey, measure
 from mnv1_bench.timing.config import TimingConfig
@@ -48,7 +49,7 @@ def device_label(config: TimingConfig) -> str:
     """ "cpu (AMD EPYC ..., 2 threads)" or "cuda (NVIDIA H100 ...)", for titles and notes."""
     if config.device == "cuda":
         return f"cuda ({device_name('cuda')})"
-    return f"cpu ({device_name('cpu')}, {set_threads(config.threads)} threads)"
+    return f"cpu ({device_name('cpu')}, {threads_text(set_threads(config.threads))})"
 
 
 def timed_table(table: PaperTable, timings: dict[ModelKey, TimingRow], device: str) -> PaperTable:
