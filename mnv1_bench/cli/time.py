@@ -10,13 +10,15 @@ import typer
 from mnv1_bench.choices import Backend, Device, Dtype
 from mnv1_bench.cli.common import (
     choice_list,
+    counted,
+    input_shape_option,
     output_folder,
     positive_int_list,
     progress_bar,
     threads_checked,
     unique_specs,
 )
-from mnv1_bench.cli.options import Threads
+from mnv1_bench.cli.options import InputShape, ModelRes, Threads
 from mnv1_bench.cli.render import (
     Column,
     Format,
@@ -65,6 +67,8 @@ def time_models(
     backend: Annotated[
         str, typer.Option(help="eager, compile (torch.compile), cudagraph (CUDA only), onnxruntime; comma-separated.")
     ] = "eager",
+    res: ModelRes = None,
+    input_shape: InputShape = None,
     channels_last: Annotated[bool, typer.Option(help="NHWC memory format (PyTorch backends).")] = False,
     fold_bn: Annotated[bool, typer.Option(help="Fold batch norm into the conv before it (PyTorch backends).")] = True,
     threads: Threads = None,
@@ -94,7 +98,7 @@ def time_models(
         for d in choice_list("--dtype", dtype, Dtype)
         for b in positive_int_list("--batch", batch)
     ]
-    specs = unique_specs("MODEL", models)
+    specs = unique_specs("MODEL", models, shape=input_shape_option(res, input_shape))
     if rounds < 1:
         raise UsageProblem(f"--rounds must be at least 1, got {rounds}")
     results_dir = output_folder("results folder", Path("results")) if save else None
@@ -121,10 +125,9 @@ def time_models(
 
 def _costs(specs: list[ModelSpec], configs: list[TimingConfig]) -> list[Cost]:
     """Each network counted once, and refused (one line, exit 2) where a setting's batch cannot fit in memory."""
-    from mnv1_bench.counting import count
     from mnv1_bench.timing.memory import check_fits
 
-    costs = [count(spec.build(), spec.input_shape) for spec in specs]
+    costs = [counted(spec) for spec in specs]
     for spec, cost in zip(specs, costs, strict=True):
         for config in configs:
             check_fits(spec.name, cost, config.batch, config.dtype, config.device)
