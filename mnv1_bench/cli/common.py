@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 import typer
 
 from mnv1_bench.choices import Device
-from mnv1_bench.cli.render import stderr_console, warn
+from mnv1_bench.cli.render import Column, stderr_console, warn, word
 from mnv1_bench.errors import UsageProblem
 from mnv1_bench.formatting import threads_text as threads_text  # re-exported: the commands import it from here
 
@@ -79,6 +79,14 @@ def counted(spec: ModelSpec) -> Cost:
 
     with spec.running():
         return count(spec.build(), spec.input_shape)
+
+
+def with_input_column(columns: Sequence[Column], specs: Sequence[ModelSpec]) -> tuple[Column, ...]:
+    """An "Input" column after the model's where a network from outside the paper is shown: the paper's names
+    say their input size (mobilenet-0.75-160, vgg16 at 224), torchvision's and timm's do not at their own."""
+    if all(spec.source == "paper" for spec in specs):
+        return tuple(columns)
+    return (columns[0], word("input", "Input"), *columns[1:])
 
 
 def whole_number(maximum: int) -> Callable[[object], int]:

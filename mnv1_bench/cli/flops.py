@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MAX_RESOLUTION, MIN_RESOLUTION
-from mnv1_bench.cli.common import counted, input_shape_option, unique_specs, whole_number
+from mnv1_bench.cli.common import counted, input_shape_option, unique_specs, whole_number, with_input_column
 from mnv1_bench.cli.options import InputShape
 from mnv1_bench.cli.render import (
     Column,
@@ -127,7 +127,8 @@ def flops(
             warn(f"{spec.name}: no counter knows {', '.join(cost.unknown_ops)}; their cost is in neither total")
     if format is Format.table or not (per_layer or by_type):
         summary = report.summary_frame([report.summary_row(s, c) for s, c in zip(specs, costs, strict=True)])
-        emit(summary, format, SUMMARY_COLUMNS, "Cost per image (measured) beside the paper", _notes(summary), wide)
+        columns = with_input_column(SUMMARY_COLUMNS, specs)
+        emit(summary, format, columns, "Cost per image (measured) beside the paper", _notes(summary), wide)
     for spec, cost in zip(specs, costs, strict=True):
         _details(spec, cost, per_layer, by_type, format, wide)
 

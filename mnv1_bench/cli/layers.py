@@ -113,10 +113,10 @@ def layers(
              "with --threads 1 or when it is quiet")  # fmt: skip
     if run.unstable:
         warn(f"whole-network time unstable: {run.unstable}")
-    _render(run, is_table2_model(spec), format, wide)
+    _render(run, spec.input_text, is_table2_model(spec), format, wide)
 
 
-def _render(run: LayerRun, with_paper: bool, format: Format, wide: bool) -> None:
+def _render(run: LayerRun, input_text: str, with_paper: bool, format: Format, wide: bool) -> None:
     """The per-layer table and the by-type table (Table 2 with measured time), in the format asked."""
     from mnv1_bench.layer_frames import by_type_frame, layers_frame
 
@@ -124,7 +124,7 @@ def _render(run: LayerRun, with_paper: bool, format: Format, wide: bool) -> None
     per_layer = layers_frame(timing)
     by_type = by_type_frame(timing, with_paper=with_paper)
     if format is Format.json:
-        data = summary(timing, whole) | {"valid": not run.invalid, "invalid_reason": run.invalid}
+        data = summary(timing, whole) | {"input": input_text, "valid": not run.invalid, "invalid_reason": run.invalid}
         typer.echo(json.dumps(data | {"layers": records(per_layer), "by_type": records(by_type)}, indent=2))
     elif format is Format.csv:
         emit(per_layer, format, LAYER_COLUMNS)

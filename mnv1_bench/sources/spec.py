@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 Shape = tuple[int, int, int]  # one image: (channels, height, width)
 Source = Literal["paper", "torchvision", "timm", "user"]
 MAX_CHANNELS = 4096
-_SUFFIX = re.compile(r"^(?P<name>.+?)@(?P<shape>\d+(?:[x,]\d+){0,2})$", re.ASCII)
+_SUFFIX = re.compile(r"^(?P<name>.+?)@(?P<shape>\d+(?:x\d+){0,2})$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -96,14 +96,15 @@ def split_suffix(name: str) -> tuple[str, Shape | None]:
 
 
 def parse_shape(text: str, where: str = "--input-shape") -> Shape:
-    """ "160" -> (3, 160, 160); "1,28,28" or "1x28x28" -> (1, 28, 28); "HxW" -> (3, H, W)."""
+    """ "1,28,28" or "1x28x28" -> (1, 28, 28); after "@" in a name, also "160" -> (3, 160, 160)."""
     parts = [p.strip() for p in re.split(r"[x,]", text.strip().lower())]
-    if not all(p.isascii() and p.isdigit() for p in parts) or len(parts) not in (1, 2, 3):
-        raise ModelNameError(f"{where}: an input shape is RES, HxW or C,H,W in whole numbers, got {text!r}")
-    numbers = [int(p) for p in parts]
-    if len(numbers) == 1:
-        return square(numbers[0], where)
-    channels, height, width = numbers if len(numbers) == 3 else [3, *numbers]
+    counts = (3,) if where == "--input-shape" else (1, 3)
+    if not all(p.isascii() and p.isdigit() for p in parts) or len(parts) not in counts:
+        form = "C,H,W" if counts == (3,) else "RES or CxHxW"
+        raise ModelNameError(f"{where}: an input shape is {form} in whole numbers, got {text!r}")
+    if len(parts) == 1:
+        return square(int(parts[0]), where)
+    channels, height, width = (int(p) for p in parts)
     if not (1 <= channels <= MAX_CHANNELS and 1 <= height <= MAX_RESOLUTION and 1 <= width <= MAX_RESOLUTION):
         raise ModelNameError(f"{where}: channels must be 1 to {MAX_CHANNELS:,} and height and width 1 to "
                              f"{MAX_RESOLUTION:,}, got {text!r}")  # fmt: skip

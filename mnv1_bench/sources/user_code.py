@@ -49,7 +49,7 @@ def factory(name: str) -> Callable[[], object]:
             raise ModelNameError(f"{where or match['module']} has no {match['factory']!r}{hint}")
         found = getattr(found, part)
     if not callable(found):
-        raise ModelNameError(f"{name}: {match['factory']!r} is a {type(found).__name__}, not a callable")
+        raise ModelNameError(f"{name}: {match['factory']!r} is of type {type(found).__name__}, not a callable")
     return found
 
 
@@ -63,7 +63,8 @@ def build(name: str) -> nn.Module:
     except Exception as error:
         raise ModelNameError(f"{name}: the factory raised {_first_line(error)}") from None
     if not isinstance(model, nn.Module):
-        raise ModelNameError(f"{name}: the factory returned a {type(model).__name__}, not a torch nn.Module")
+        kind = type(model).__name__
+        raise ModelNameError(f"{name}: the factory returned an object of type {kind}, not a torch nn.Module")
     return model
 
 
