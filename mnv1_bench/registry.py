@@ -214,15 +214,20 @@ def _application_spec(net: ReferenceNet, num_classes: int) -> ModelSpec:
 
 
 def suggestions(text: str, count: int = 3) -> list[str]:
-    """The names closest to `text` across every source, each as it is typed (with its prefix), best first."""
-    shown: dict[str, list[str]] = {}  # a bare name -> how to type it, in source order (the paper's first)
-    for bare in known_names():
-        shown.setdefault(_plain(bare), []).append(bare)
-    for prefix, models in library_index.index().items():
-        for bare in models:
-            shown.setdefault(_plain(bare), []).append(prefix + bare)
-    close = difflib.get_close_matches(_plain(text), shown, n=count * 2, cutoff=0.5)
-    return [typed for bare in close for typed in shown[bare]][:count]
+    """The names closest to `text` across every source, each as it is typed (with its prefix), best first: the
+    same name in a library, then the closest; the libraries' thousand-odd names need to be closer to be named."""
+    key = _plain(text)
+    scored: dict[str, float] = {}  # typed name -> closeness; the paper's names first among equals
+    index = library_index.index(keep=False)
+    for typed, cutoff in [
+        *((n, 0.5) for n in known_names()),
+        *((p + n, 0.6) for p in (TORCHVISION_PREFIX, TIMM_PREFIX) for n in index.get(p, {})),
+    ]:
+        bare = _plain(typed.split(":", 1)[-1])
+        ratio = 2.0 if bare == key else difflib.SequenceMatcher(None, key, bare).ratio()
+        if ratio >= cutoff:
+            scored.setdefault(typed, ratio)
+    return sorted(scored, key=lambda typed: -scored[typed])[:count]
 
 
 def _plain(name: str) -> str:

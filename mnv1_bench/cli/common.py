@@ -86,7 +86,7 @@ def with_input_column(columns: Sequence[Column], specs: Sequence[ModelSpec]) -> 
     say their input size (mobilenet-0.75-160, vgg16 at 224), torchvision's and timm's do not at their own."""
     if all(spec.source == "paper" for spec in specs):
         return tuple(columns)
-    return (columns[0], word("input", "Input"), *columns[1:])
+    return (columns[0], word("input", "Input", priority=2), *columns[1:])
 
 
 def whole_number(maximum: int) -> Callable[[object], int]:

@@ -34,8 +34,9 @@ def cache_path() -> Path:
 
 
 @cache
-def index() -> Index:
-    """{"torchvision:": {"resnet50": "224x224", ...}, "timm:": {...}}, from the cache or the libraries."""
+def index(keep: bool = True) -> Index:
+    """{"torchvision:": {"resnet50": "224x224", ...}, "timm:": {...}}, from the cache or the libraries; `keep`:
+    write the cache when it was missing (a refused command leaves no file behind, so suggestions do not)."""
     path = cache_path()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -44,6 +45,8 @@ def index() -> Index:
     except (OSError, ValueError):
         pass
     data = {torchvision_nets.PREFIX: _torchvision(), timm_nets.PREFIX: _timm()}
+    if not keep:
+        return data
     try:
         write_atomic(path, json.dumps(data, indent=0))
     except OSError:
