@@ -111,10 +111,9 @@ def flops(
     """Count mult-adds and parameters, and show the paper's figures beside them.
 
     Mult-adds are multiply-accumulates of conv and FC layers (the paper's convention; FLOPs = 2 x mult-adds),
-    counted with fvcore; params are all learnable parameters. A model is counted at its own input size (the
-    paper's, or its weights' for torchvision and timm) unless --res, --input-shape or NAME@RES say otherwise.
-    Examples: mnv1-bench flops --alpha 0.75 --res 160; mnv1-bench flops torchvision:resnet50 --res 160;
-    mnv1-bench flops my_net.py:build --input-shape 1,28,28
+    counted with fvcore; params are all learnable parameters. Each model is counted at its own input size unless
+    --res, --input-shape or NAME@RES say otherwise. Examples: mnv1-bench flops --alpha 0.75 --res 160;
+    mnv1-bench flops torchvision:resnet50 --res 160; mnv1-bench flops my_net.py:build --input-shape 1,28,28
     """
     from mnv1_bench import report
 

@@ -115,12 +115,16 @@ def time_models(
                  "on a quieter machine")  # fmt: skip
     if busy := report.busy_warning(run.rows):
         warn(busy)
-    columns = [c for c in COLUMNS if len(specs) > 1 or c.key != "mult_adds_vs_first"]
-    columns = [c for c in columns if len(run.rows) > 1 or c.key != "time_vs_first_ci"]
-    emit(report.compare_frame(run.rows), format, columns, "Latency per call (measured by mnv1-bench)",
-         report.notes(run.rows, specs[0].name, len(specs)), wide)  # fmt: skip
+    emit(report.compare_frame(run.rows), format, _columns(len(specs), len(run.rows)), "Latency per call (measured "
+         "by mnv1-bench)", report.notes(run.rows, specs[0].name, len(specs)), wide)  # fmt: skip
     if run.interrupted:  # the table shows the rows finished; the CLI says what was saved and exits 130 / 143
         raise KeyboardInterrupt
+
+
+def _columns(models: int, rows: int) -> list[Column]:
+    """The ratios to the first model and the first row only where there is more than one."""
+    columns = [c for c in COLUMNS if models > 1 or c.key != "mult_adds_vs_first"]
+    return [c for c in columns if rows > 1 or c.key != "time_vs_first_ci"]
 
 
 def _costs(specs: list[ModelSpec], configs: list[TimingConfig]) -> list[Cost]:
