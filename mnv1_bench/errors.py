@@ -6,6 +6,10 @@ class UsageProblem(ValueError):
     """Bad input from a user: the message is one line that names the problem."""
 
 
+class ModelNameError(UsageProblem):
+    """A model name or option that cannot be turned into a network; the message is one line for users."""
+
+
 class Trouble(UserWarning):
     """Something the user should know that does not stop the run (a file skipped, a cache not kept)."""
 

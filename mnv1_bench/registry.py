@@ -2,8 +2,11 @@
 
 Names: ``mobilenet`` (1.0 MobileNet-224), ``mobilenet-0.75-160``, the paper's spelling ``"0.75 MobileNet-160"``,
 ``conv-mobilenet``, ``shallow-mobilenet`` (each may carry ``-ALPHA-RES``), ``vgg16``, ``googlenet``,
-``alexnet``, ``squeezenet``, ``inception-v3``, and ``torchvision:NAME`` for any torchvision classifier.
-Table 13's networks: ``inception-v2`` and the detectors ``ssd300-mobilenet``, ``faster-rcnn600-vgg16``, ...
+``alexnet``, ``squeezenet``, ``inception-v3``; Table 13's ``inception-v2`` and detectors (``ssd300-mobilenet``,
+``faster-rcnn600-vgg16``, ...); ``torchvision:NAME`` and ``timm:NAME`` for any model of those libraries, and a
+user's own ``FILE.py:FACTORY`` or ``MODULE:FACTORY``. ``NAME@RES`` (or ``NAME@CxHxW``) sets the input size.
+
+Importing this module does not import torch: the networks' modules are imported when one is built.
 """
 
 from __future__ import annotations
@@ -11,20 +14,34 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
+from importlib import import_module
+from typing import TYPE_CHECKING
 
-from torch import nn
-
-from mnv1_bench import paper
-from mnv1_bench.archs import alexnet, detectors, googlenet, inception, inception_v2, squeezenet, vgg
-from mnv1_bench.archs.mobilenet import Block, MobileNetConfig, build_mobilenet
+from mnv1_bench.archs import detector_table as detectors
 from mnv1_bench.archs.mobilenet_range import alpha_problem, format_alpha, resolution_problem
-from mnv1_bench.errors import UsageProblem
+from mnv1_bench.errors import ModelNameError as ModelNameError
+from mnv1_bench.sources import library_index, outside, timm_nets, torchvision_nets, user_code
+from mnv1_bench.sources.spec import ModelSpec as ModelSpec, Shape, shape_text, split_suffix, square
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from mnv1_bench.archs.mobilenet import Block, MobileNetConfig
 
 
-class ModelNameError(UsageProblem):
-    """A model name or option that cannot be turned into a network; the message is one line for users."""
+def _arch(module: str, builder: str) -> Callable[[int], nn.Module]:
+    """A builder of one of the paper's networks, imported (with torch) only when a network is built."""
+
+    def build(num_classes: int) -> nn.Module:
+        return getattr(import_module(f"mnv1_bench.archs.{module}"), builder)(num_classes)
+
+    return build
+
+
+def _detector(detector: detectors.Detector) -> Callable[[int], nn.Module]:
+    return lambda _classes: import_module("mnv1_bench.archs.detectors").builder(detector)()
 
 
 @dataclass(frozen=True)
@@ -32,7 +49,7 @@ class ReferenceNet:
     name: str
     label: str  # as the paper names it
     description: str
-    input_size: int
+    input_size: int  # typed here so that listing names needs no torch; tests check it against the arch module
     build: Callable[[int], nn.Module]  # num_classes -> module
 
 
@@ -40,15 +57,15 @@ REFERENCE_NETS: dict[str, ReferenceNet] = {
     net.name: net
     for net in (
         ReferenceNet("vgg16", "VGG 16", "VGG16, configuration D (Simonyan & Zisserman 2014)",
-                     vgg.INPUT_SIZE, vgg.build_vgg16),
+                     224, _arch("vgg", "build_vgg16")),
         ReferenceNet("googlenet", "GoogleNet", "GoogLeNet as its paper's Table 1 (5x5 branches, biases, no BN)",
-                     googlenet.INPUT_SIZE, googlenet.build_googlenet),
+                     224, _arch("googlenet", "build_googlenet")),
         ReferenceNet("alexnet", "AlexNet", "AlexNet with its two towers (Krizhevsky et al. 2012)",
-                     alexnet.INPUT_SIZE, alexnet.build_alexnet),
+                     224, _arch("alexnet", "build_alexnet")),
         ReferenceNet("squeezenet", "Squeezenet", "SqueezeNet 1.0 (Iandola et al. 2016)",
-                     squeezenet.INPUT_SIZE, squeezenet.build_squeezenet),
+                     224, _arch("squeezenet", "build_squeezenet")),
         ReferenceNet("inception-v3", "Inception V3", "Inception V3 at 299x299, no auxiliary head",
-                     inception.INPUT_SIZE, inception.build_inception_v3),
+                     299, _arch("inception", "build_inception_v3")),
     )
 }  # fmt: skip
 
@@ -56,9 +73,9 @@ REFERENCE_NETS: dict[str, ReferenceNet] = {
 # cost figures are in paper_applications.py, each naming its network; a detector's head is fixed (no --classes).
 APPLICATION_NETS: dict[str, ReferenceNet] = {
     "inception-v2": ReferenceNet("inception-v2", "Inception V2", "Inception V2 (BN-Inception) as TF-Slim builds it",
-                                 inception_v2.INPUT_SIZE, inception_v2.build_inception_v2),
+                                 224, _arch("inception_v2", "build_inception_v2")),
     **{d.name: ReferenceNet(d.name, f"{d.framework} / {d.extractor}", detectors.description(d),
-                            d.resolution, lambda _classes, d=d: detectors.builder(d)())
+                            d.resolution, _detector(d))
        for d in detectors.DETECTORS},
 }  # fmt: skip
 
@@ -67,7 +84,7 @@ MOBILENET_NAMES = {
     "conv-mobilenet": "MobileNet with a full 3x3 conv per block (Table 4's Conv MobileNet)",
     "shallow-mobilenet": "MobileNet without the five 14x14x512 separable blocks (Table 5)",
 }
-TORCHVISION_PREFIX = "torchvision:"
+TORCHVISION_PREFIX, TIMM_PREFIX = torchvision_nets.PREFIX, timm_nets.PREFIX
 
 _NUMBER = r"\d*\.?\d+"
 # "mobilenet-0.75-160" (our spelling) or "0.75-mobilenet-160" (the paper's "0.75 MobileNet-160", normalised).
@@ -76,31 +93,6 @@ _MOBILENET = re.compile(
     rf"|mobilenet(?:-(?P<alpha2>{_NUMBER})(?:-(?P<res2>\d+))?)?)$",
     re.ASCII,  # digits are 0-9 only: "mobilenet-1.0-١٦٠" is not a name the tool prints
 )
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """A network the tool can build, count and time. Two specs are equal when they name the same network."""
-
-    name: str  # canonical name, e.g. "mobilenet-0.75-160"; resolve(name, num_classes) gives this spec back
-    label: str  # as the paper writes it, e.g. "0.75 MobileNet-160"
-    description: str
-    input_size: int  # the input is input_size x input_size x 3
-    num_classes: int
-    build: Callable[[], nn.Module] = field(compare=False, repr=False)  # a fresh module with random weights
-    mobilenet: MobileNetConfig | None = None  # MobileNet's knobs (alpha, resolution, ...); None for other nets
-
-    @property
-    def input_shape(self) -> tuple[int, int, int, int]:
-        return (1, 3, self.input_size, self.input_size)
-
-    def paper_row(self) -> paper.PaperRow | None:
-        """The paper's row for this exact network (same name and resolution, same classes), or None."""
-        return paper.row_for(self.name, self.num_classes)
-
-    def paper_rows(self) -> list[paper.PaperRow]:
-        """Every printed row about this architecture and resolution, whatever classifier each describes."""
-        return paper.rows_for(self.name)
 
 
 def mobilenet(
@@ -112,6 +104,8 @@ def mobilenet(
     num_classes: int = 1000,
 ) -> ModelSpec:
     """MobileNet v1 from its knobs as numbers; raises ModelNameError (one line) for values out of range."""
+    from mnv1_bench.archs.mobilenet import MobileNetConfig
+
     return mobilenet_spec(MobileNetConfig(alpha, resolution, block, shallow, num_classes))
 
 
@@ -127,9 +121,15 @@ def mobilenet_spec(config: MobileNetConfig) -> ModelSpec:
         description=f"MobileNet v1, alpha {alpha}, {config.resolution}x{config.resolution}, {kind}{depth}",
         input_size=config.resolution,
         num_classes=config.num_classes,
-        build=partial(build_mobilenet, config),
+        build=partial(_build_mobilenet, config),
         mobilenet=config,
     )
+
+
+def _build_mobilenet(config: MobileNetConfig) -> nn.Module:
+    from mnv1_bench.archs.mobilenet import build_mobilenet
+
+    return build_mobilenet(config)
 
 
 def validate_mobilenet(config: MobileNetConfig) -> None:
@@ -149,27 +149,50 @@ def validate_classes(num_classes: int) -> None:
         raise ModelNameError(f"the number of classes must be from 1 to {MAX_CLASSES:,}, got {num_classes}")
 
 
-def resolve(name: str, num_classes: int = 1000) -> ModelSpec:
-    """Parse a model name into a spec; raises ModelNameError with the closest names on a miss."""
+def resolve(name: str, num_classes: int = 1000, shape: Shape | None = None) -> ModelSpec:
+    """Parse a model name into a spec, for `shape` (channels, height, width) where given, else for the network's
+    own input (a suffix ``@RES`` or ``@CxHxW`` on the name says it too); raises ModelNameError (one line) with
+    the closest names of every source on a miss."""
     validate_classes(num_classes)
-    text = name.strip()
-    if text.lower().startswith(TORCHVISION_PREFIX):
-        return _torchvision_spec(text[len(TORCHVISION_PREFIX) :], num_classes)
+    text, named_shape = split_suffix(name.strip())
+    if named_shape and shape and named_shape != shape:
+        raise ModelNameError(f"{name!r} names its input size, and --res or --input-shape another; give one")
+    shape = named_shape or shape
+    lowered = text.lower()
+    if lowered.startswith(TORCHVISION_PREFIX):
+        return outside.torchvision_spec(text[len(TORCHVISION_PREFIX) :], num_classes, shape)
+    if lowered.startswith(TIMM_PREFIX):
+        return outside.timm_spec(text[len(TIMM_PREFIX) :], num_classes, shape)
+    if user_code.is_user_code(text):
+        return outside.user_spec(text, num_classes, shape)
+    return _paper_spec(text, num_classes, shape)
+
+
+def _paper_spec(text: str, num_classes: int, shape: Shape | None) -> ModelSpec:
     key = re.sub(r"[\s_]+", "-", text.lower())
     key = {"vgg-16": "vgg16", "inception-v3": "inception-v3", "inceptionv3": "inception-v3",
            "squeezenet-1.0": "squeezenet", "squeezenet1.0": "squeezenet"}.get(key, key)  # fmt: skip
-    if key in REFERENCE_NETS:
-        net = REFERENCE_NETS[key]
+    net = REFERENCE_NETS.get(key) or APPLICATION_NETS.get(key)
+    if net is not None:
+        if shape and shape != square(net.input_size):
+            raise ModelNameError(f"{net.name} is built as its paper describes it, for {net.input_size}x"
+                                 f"{net.input_size} only; other input sizes are for MobileNet, torchvision:, "
+                                 "timm: and your own networks")  # fmt: skip
+        if key in APPLICATION_NETS:
+            return _application_spec(net, num_classes)
         return ModelSpec(net.name, net.label, net.description, net.input_size, num_classes,
                          partial(net.build, num_classes))  # fmt: skip
-    if key in APPLICATION_NETS:
-        return _application_spec(APPLICATION_NETS[key], num_classes)
     match = _MOBILENET.match(key)
     if match is None:
-        raise ModelNameError(f"unknown model {name!r}{_suggest(key)}")
+        raise ModelNameError(f"unknown model {text!r}{_suggest(text)}")
+    named = match["res1"] or match["res2"]
+    if shape and (shape[0] != 3 or shape[1] != shape[2]):
+        raise ModelNameError(f"MobileNet takes 3 x RES x RES images; give --res, not {shape_text(shape)}")
+    if shape and named and int(named) != shape[1]:
+        raise ModelNameError(f"{text!r} names resolution {named}; drop --res or name the resolution you want")
     return mobilenet(
         float(match["alpha1"] or match["alpha2"] or 1.0),
-        int(match["res1"] or match["res2"] or 224),
+        shape[1] if shape else int(named or 224),
         block="standard" if match["kind"] == "conv" else "separable",
         shallow=match["kind"] == "shallow",
         num_classes=num_classes,
@@ -177,7 +200,8 @@ def resolve(name: str, num_classes: int = 1000) -> ModelSpec:
 
 
 def known_names() -> list[str]:
-    return [*MOBILENET_NAMES, *REFERENCE_NETS, *APPLICATION_NETS, "mobilenet-0.75-160", "torchvision:NAME"]
+    return [*MOBILENET_NAMES, *REFERENCE_NETS, *APPLICATION_NETS, "mobilenet-0.75-160", "torchvision:NAME",
+            "timm:NAME"]  # fmt: skip
 
 
 def _application_spec(net: ReferenceNet, num_classes: int) -> ModelSpec:
@@ -189,34 +213,31 @@ def _application_spec(net: ReferenceNet, num_classes: int) -> ModelSpec:
                      partial(net.build, num_classes))  # fmt: skip
 
 
-def _suggest(key: str) -> str:
-    close = difflib.get_close_matches(key, known_names(), n=3, cutoff=0.5)
+def suggestions(text: str, count: int = 3) -> list[str]:
+    """The names closest to `text` across every source, each as it is typed (with its prefix), best first: the
+    same name in a library, then the closest; the libraries' thousand-odd names need to be closer to be named."""
+    key = _plain(text)
+    scored: dict[str, float] = {}  # typed name -> closeness; the paper's names first among equals
+    index = library_index.index(keep=False)
+    for typed, cutoff in [
+        *((n, 0.5) for n in known_names()),
+        *((p + n, 0.6) for p in (TORCHVISION_PREFIX, TIMM_PREFIX) for n in index.get(p, {})),
+    ]:
+        bare = _plain(typed.split(":", 1)[-1])
+        ratio = 2.0 if bare == key else difflib.SequenceMatcher(None, key, bare).ratio()
+        if ratio >= cutoff:
+            scored.setdefault(typed, ratio)
+    return sorted(scored, key=lambda typed: -scored[typed])[:count]
+
+
+def _plain(name: str) -> str:
+    return re.sub(r"[\s_]+", "-", name.lower())
+
+
+def _suggest(text: str) -> str:
+    close = suggestions(text)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     return f"{hint} (see `mnv1-bench models`)"
-
-
-def _torchvision_spec(model: str, num_classes: int) -> ModelSpec:
-    names = torchvision_classifiers()
-    if model not in names:
-        close = difflib.get_close_matches(model, names, n=3, cutoff=0.6)
-        hint = f"; did you mean {', '.join(TORCHVISION_PREFIX + c for c in close)}?" if close else ""
-        raise ModelNameError(f"torchvision has no classification model {model!r}{hint}")
-    size = 299 if model == "inception_v3" else 224
-    return ModelSpec(f"{TORCHVISION_PREFIX}{model}", model, f"torchvision's {model}", size, num_classes,
-                     partial(_build_torchvision, model, num_classes))  # fmt: skip
-
-
-def torchvision_classifiers() -> list[str]:
-    import torchvision.models as tvm
-
-    return sorted(tvm.list_models(module=tvm))
-
-
-def _build_torchvision(model: str, num_classes: int) -> nn.Module:
-    import torchvision.models as tvm
-
-    extra = {"aux_logits": False, "init_weights": False} if model in ("googlenet", "inception_v3") else {}
-    return tvm.get_model(model, weights=None, num_classes=num_classes, **extra)
 
 
 # Figures 4 and 5 of the paper: every width multiplier at every resolution (Tables 6 and 7 are slices).

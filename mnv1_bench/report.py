@@ -38,7 +38,7 @@ def summary_row(spec: ModelSpec, cost: Cost) -> dict:
     return {
         "model": spec.name,
         "label": spec.label,
-        "input": f"{spec.input_size}x{spec.input_size}",
+        "input": spec.input_text,
         "classes": spec.num_classes,
         "mult_adds": cost.mult_adds,
         "params": cost.params,

@@ -22,7 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-COCO_CLASSES = 90  # TF Object Detection API's COCO label map; the predictors add one background class
+from mnv1_bench.archs.detector_table import COCO_CLASSES
+
 BOX_CODE = 4  # (dy, dx, dh, dw) per box
 
 

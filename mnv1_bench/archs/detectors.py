@@ -12,13 +12,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from torch import nn
 
 from mnv1_bench.archs import inception_v2, vgg
 from mnv1_bench.archs.detection import (
-    COCO_CLASSES,
     SSD,
     SSD300_ANCHORS,
     SSD300_EXTRAS,
@@ -29,18 +27,11 @@ from mnv1_bench.archs.detection import (
     SSDHead,
     Tapped,
 )
+from mnv1_bench.archs.detector_table import COCO_CLASSES, DETECTORS, NAMES, Detector, description
 from mnv1_bench.archs.mobilenet import MobileNetConfig, build_mobilenet
 
 MOBILENET_RPN_BLOCK = 11  # Conv 11 (stride 16); Conv 12 and 13 form the box classifier
 VGG_CROP = 7  # fc6 takes 7x7x512 RoI features (Faster R-CNN's RoI pooling)
-
-
-@dataclass(frozen=True)
-class Detector:
-    name: str  # registry name
-    framework: str  # as Table 13 prints it: "SSD 300", "Faster-RCNN 300", "Faster-RCNN 600"
-    extractor: str  # "mobilenet", "inception-v2", "vgg16"
-    resolution: int  # the input is resolution x resolution x 3
 
 
 def _mobilenet(resolution: int) -> nn.Sequential:
@@ -95,25 +86,10 @@ def build_faster_rcnn(extractor: str) -> nn.Module:
     return FasterRCNN(_vgg_convs(ssd=False), 512, second, vgg.FC_WIDTH, classifier=BoxClassifier(crop=VGG_CROP))
 
 
-def description(detector: Detector) -> str:
-    text = f"{detector.framework} detector on {detector.extractor} (Table 13), COCO's 90 classes"
-    if detector.framework.startswith("Faster"):
-        text += "; box classifier counted on one proposal crop, its mult-adds x300 proposals"
-    return text
-
-
 def builder(detector: Detector) -> Callable[[], nn.Module]:
     if detector.framework.startswith("SSD"):
         return lambda: build_ssd(detector.extractor, detector.resolution)
     return lambda: build_faster_rcnn(detector.extractor)
 
 
-# Table 13's rows, in its order.
-DETECTORS: tuple[Detector, ...] = tuple(
-    Detector(f"{prefix}-{extractor}", framework, extractor, resolution)
-    for prefix, framework, resolution in (("ssd300", "SSD 300", 300), ("faster-rcnn300", "Faster-RCNN 300", 300),
-                                          ("faster-rcnn600", "Faster-RCNN 600", 600))
-    for extractor in ("vgg16", "inception-v2", "mobilenet")
-)  # fmt: skip
-NAMES = frozenset(d.name for d in DETECTORS)
 __all__ = ["COCO_CLASSES", "DETECTORS", "NAMES", "Detector", "build_faster_rcnn", "build_ssd", "builder", "description"]

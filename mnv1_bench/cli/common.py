@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, TypeVar
 import typer
 
 from mnv1_bench.choices import Device
-from mnv1_bench.cli.render import stderr_console, warn
+from mnv1_bench.cli.render import Column, stderr_console, warn, word
 from mnv1_bench.errors import UsageProblem
 from mnv1_bench.formatting import threads_text as threads_text  # re-exported: the commands import it from here
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from mnv1_bench.counting import Cost
     from mnv1_bench.registry import ModelSpec
     from mnv1_bench.timing.config import TimingConfig
     from mnv1_bench.timing.run import Progress
@@ -47,15 +48,45 @@ def drop_repeats(option: str, values: list[T], name: Callable[[T], str] = str) -
     return unique
 
 
-def unique_specs(option: str, names: Sequence[str], num_classes: int = 1000) -> list[ModelSpec]:
-    """Each name resolved (all of them, before anything is built), networks named twice kept once and said."""
+def unique_specs(
+    option: str, names: Sequence[str], num_classes: int = 1000, shape: tuple[int, int, int] | None = None
+) -> list[ModelSpec]:
+    """Each name resolved (all of them, before anything is built), for `shape` (C, H, W) where given, else at
+    each network's own input; networks named twice kept once and said."""
     from mnv1_bench.registry import resolve
 
-    resolved = [resolve(name, num_classes) for name in names]
+    resolved = [resolve(name, num_classes, shape) for name in names]
     by_name: dict[str, ModelSpec] = {}
     for spec in resolved:
         by_name.setdefault(spec.name, spec)
     return [by_name[name] for name in drop_repeats(option, [spec.name for spec in resolved])]
+
+
+def input_shape_option(res: int | None, input_shape: str | None) -> tuple[int, int, int] | None:
+    """--res or --input-shape as one image's (C, H, W); None when neither is given. Both: refused."""
+    from mnv1_bench.sources.spec import parse_shape, square
+
+    if res is not None and input_shape is not None:
+        raise UsageProblem("give --res or --input-shape, not both")
+    if input_shape is not None:
+        return parse_shape(input_shape)
+    return None if res is None else square(res)
+
+
+def counted(spec: ModelSpec) -> Cost:
+    """The spec built and counted; a network from outside the tool that fails to build or run is one line."""
+    from mnv1_bench.counting import count
+
+    with spec.running():
+        return count(spec.build(), spec.input_shape)
+
+
+def with_input_column(columns: Sequence[Column], specs: Sequence[ModelSpec]) -> tuple[Column, ...]:
+    """An "Input" column after the model's where a network from outside the paper is shown: the paper's names
+    say their input size (mobilenet-0.75-160, vgg16 at 224), torchvision's and timm's do not at their own."""
+    if all(spec.source == "paper" for spec in specs):
+        return tuple(columns)
+    return (columns[0], word("input", "Input", priority=2), *columns[1:])
 
 
 def whole_number(maximum: int) -> Callable[[object], int]:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mnv1_bench.cli.common import output_folder, timing_config, unique_specs, with_progress
+from mnv1_bench.cli.common import output_folder, timing_config, unique_specs, with_input_column, with_progress
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeResults, TimeSave, TimeThreads
 from mnv1_bench.cli.render import (
     DELTA_TEXT,
@@ -87,7 +87,7 @@ def compare(
     counted = with_progress(keys, measure_all, "counting")
     measured = [counted[key] for key in keys]
     frame = compare_frame(measured)
-    columns = list(COLUMNS)
+    columns = list(with_input_column(COLUMNS, [spec for spec, _ in measured]))
     device_text = ""
     if config is not None:
         from mnv1_bench.tables.timed import TIMING_FIELDS, device_label, time_models

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MAX_RESOLUTION, MIN_RESOLUTION
-from mnv1_bench.cli.common import unique_specs, whole_number
+from mnv1_bench.cli.common import counted, input_shape_option, unique_specs, whole_number, with_input_column
+from mnv1_bench.cli.options import InputShape
 from mnv1_bench.cli.render import (
     Column,
     Format,
@@ -81,7 +82,8 @@ def flops(
     res: Annotated[
         int | None,
         typer.Option(
-            help=f"Input resolution, {MIN_RESOLUTION} to {MAX_RESOLUTION} [default: 224].",
+            help=f"Input resolution, {MIN_RESOLUTION} to {MAX_RESOLUTION}: MobileNet's when no MODEL is named "
+            "[default: 224]; else every named model's, as NAME@RES [default: each model's own].",
             parser=whole_number(MAX_RESOLUTION),
         ),  # fmt: skip
     ] = None,
@@ -93,8 +95,13 @@ def flops(
         ),
     ] = None,
     shallow: Annotated[bool, typer.Option("--shallow", help="Drop the five 14x14x512 blocks (Table 5).")] = False,
+    input_shape: InputShape = None,
     classes: Annotated[
-        int, typer.Option(help="Number of classes of the classifier (Table 10 uses 120).", parser=whole_number(10**6))
+        int,
+        typer.Option(
+            help="Number of classes of the classifier (Table 10 uses 120); not for detectors or your own networks.",
+            parser=whole_number(10**6),
+        ),
     ] = 1000,
     per_layer: Annotated[bool, typer.Option("--per-layer", help="Also show every conv and FC layer.")] = False,
     by_type: Annotated[bool, typer.Option("--by-type", help="Also show the split by layer type (Table 2).")] = False,
@@ -104,36 +111,42 @@ def flops(
     """Count mult-adds and parameters, and show the paper's figures beside them.
 
     Mult-adds are multiply-accumulates of conv and FC layers (the paper's convention; FLOPs = 2 x mult-adds),
-    counted with fvcore; params are all learnable parameters. Example: mnv1-bench flops --alpha 0.75 --res 160
+    counted with fvcore; params are all learnable parameters. Each model is counted at its own input size unless
+    --res, --input-shape or NAME@RES say otherwise. Examples: mnv1-bench flops --alpha 0.75 --res 160;
+    mnv1-bench flops torchvision:resnet50 --res 160; mnv1-bench flops my_net.py:build --input-shape 1,28,28
     """
     from mnv1_bench import report
-    from mnv1_bench.counting import count
 
     if per_layer and by_type and format is not Format.table:
         raise UsageProblem(f"--format {format.value} prints one table: choose --per-layer or --by-type")
-    specs = _specs(models, alpha, res, block, shallow, classes)
-    costs = [count(spec.build(), spec.input_shape) for spec in _progress(specs)]
+    specs = _specs(models, alpha, res, input_shape, block, shallow, classes)
+    costs = [counted(spec) for spec in _progress(specs)]
     for spec, cost in zip(specs, costs, strict=True):
         if cost.unknown_ops:
             warn(f"{spec.name}: no counter knows {', '.join(cost.unknown_ops)}; their cost is in neither total")
     if format is Format.table or not (per_layer or by_type):
         summary = report.summary_frame([report.summary_row(s, c) for s, c in zip(specs, costs, strict=True)])
-        emit(summary, format, SUMMARY_COLUMNS, "Cost per image (measured) beside the paper", _notes(summary), wide)
+        columns = with_input_column(SUMMARY_COLUMNS, specs)
+        emit(summary, format, columns, "Cost per image (measured) beside the paper", _notes(summary), wide)
     for spec, cost in zip(specs, costs, strict=True):
         _details(spec, cost, per_layer, by_type, format, wide)
 
 
-def _specs(models, alpha, res, block, shallow: bool, classes: int) -> list[ModelSpec]:
-    """The named models, or one MobileNet built from the numbers given (never from a formatted name)."""
+def _specs(models, alpha, res, input_shape, block, shallow: bool, classes: int) -> list[ModelSpec]:
+    """The named models (at --res or --input-shape where given), or one MobileNet built from the numbers given
+    (never from a formatted name)."""
     from mnv1_bench import registry
 
-    if models and (any(v is not None for v in (alpha, res, block)) or shallow):
+    if models and (any(v is not None for v in (alpha, block)) or shallow):
         raise UsageProblem(
-            "--alpha, --res, --block and --shallow build MobileNet when no MODEL is named; "
+            "--alpha, --block and --shallow build MobileNet when no MODEL is named; "
             "name variants instead, e.g. mobilenet-0.75-160 or shallow-mobilenet"
         )
+    shape = input_shape_option(res, input_shape)
     if models:
-        return unique_specs("MODEL", models, classes)
+        return unique_specs("MODEL", models, classes, shape)
+    if input_shape is not None:
+        raise UsageProblem("--input-shape is for named models; MobileNet takes --res")
     block_name = (block or BlockChoice.separable).value
     alpha, res = 1.0 if alpha is None else alpha, 224 if res is None else res
     return [registry.mobilenet(alpha, res, block=block_name, shallow=shallow, num_classes=classes)]

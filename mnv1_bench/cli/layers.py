@@ -9,8 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mnv1_bench.cli.common import MAX_BATCH, threads_checked, threads_text, whole_number
-from mnv1_bench.cli.options import Device, Dtype, Threads
+from mnv1_bench.cli.common import (
+    MAX_BATCH,
+    counted,
+    input_shape_option,
+    threads_checked,
+    threads_text,
+    unique_specs,
+    whole_number,
+)
+from mnv1_bench.cli.options import Device, Dtype, InputShape, ModelRes, Threads
 from mnv1_bench.cli.render import Column, Format, Wide, emit, millions, number, records, stderr_console, warn, word
 from mnv1_bench.errors import UsageProblem
 
@@ -50,7 +58,11 @@ BY_TYPE_COLUMNS = (
 
 
 def layers(
-    model: Annotated[str, typer.Argument(help="Model to time, e.g. mobilenet, mobilenet-0.5-160, vgg16.")],
+    model: Annotated[
+        str, typer.Argument(help="Model to time, e.g. mobilenet, mobilenet-0.5-160, vgg16 (see `mnv1-bench models`).")
+    ],
+    res: ModelRes = None,
+    input_shape: InputShape = None,
     device: Annotated[Device, typer.Option(help="Where to run.")] = Device.cpu,
     batch: Annotated[int, typer.Option(help="Images per forward pass.", parser=whole_number(MAX_BATCH))] = 1,
     dtype: Annotated[Dtype, typer.Option(help="Weights and inputs.")] = Dtype.fp32,
@@ -80,9 +92,7 @@ def layers(
     and pooling count with the layer they follow. The by-type summary is the paper's Table 2 with measured
     time added. Example: mnv1-bench layers mobilenet --device cpu
     """
-    from mnv1_bench.counting import count
     from mnv1_bench.layer_timing import time_layers_and_whole
-    from mnv1_bench.registry import resolve
     from mnv1_bench.report import is_table2_model
     from mnv1_bench.timing.config import TimingConfig
     from mnv1_bench.timing.memory import check_fits
@@ -90,11 +100,11 @@ def layers(
 
     if runs < 1:
         raise UsageProblem(f"--runs must be at least 1, got {runs}")
-    spec = resolve(model)
+    (spec,) = unique_specs("MODEL", [model], shape=input_shape_option(res, input_shape))
     config = TimingConfig(device=device, batch=batch, dtype=dtype, threads=threads_checked(threads),
                           min_time_s=min_time, fold_bn=fold_bn)  # fmt: skip
     validate(config)  # before the model is built: bad settings fail at once
-    cost = count(spec.build(), spec.input_shape)
+    cost = counted(spec)
     check_fits(spec.name, cost, batch, dtype, device)
     with _status(format) as on_phase:
         run = time_layers_and_whole(spec, config, cost, runs, on_phase)
@@ -103,10 +113,10 @@ def layers(
              "with --threads 1 or when it is quiet")  # fmt: skip
     if run.unstable:
         warn(f"whole-network time unstable: {run.unstable}")
-    _render(run, is_table2_model(spec), format, wide)
+    _render(run, spec.input_text, is_table2_model(spec), format, wide)
 
 
-def _render(run: LayerRun, with_paper: bool, format: Format, wide: bool) -> None:
+def _render(run: LayerRun, input_text: str, with_paper: bool, format: Format, wide: bool) -> None:
     """The per-layer table and the by-type table (Table 2 with measured time), in the format asked."""
     from mnv1_bench.layer_frames import by_type_frame, layers_frame
 
@@ -114,7 +124,7 @@ def _render(run: LayerRun, with_paper: bool, format: Format, wide: bool) -> None
     per_layer = layers_frame(timing)
     by_type = by_type_frame(timing, with_paper=with_paper)
     if format is Format.json:
-        data = summary(timing, whole) | {"valid": not run.invalid, "invalid_reason": run.invalid}
+        data = summary(timing, whole) | {"input": input_text, "valid": not run.invalid, "invalid_reason": run.invalid}
         typer.echo(json.dumps(data | {"layers": records(per_layer), "by_type": records(by_type)}, indent=2))
     elif format is Format.csv:
         emit(per_layer, format, LAYER_COLUMNS)

@@ -1,32 +1,43 @@
-"""`mnv1-bench models`: the names the other commands accept."""
+"""`mnv1-bench models`: the names the other commands accept, and a search across every source."""
 
 from __future__ import annotations
 
 import textwrap
+from typing import Annotated
 
 import typer
 
-from mnv1_bench.archs.mobilenet_range import ALPHA_DECIMALS, MAX_ALPHA, MAX_RESOLUTION, MIN_RESOLUTION
 from mnv1_bench.cli.render import console_width
+from mnv1_bench.errors import UsageProblem
 
 
-def models() -> None:
-    """List the model names every command accepts, with input size and a one-line description."""
-    from mnv1_bench.registry import APPLICATION_NETS, MOBILENET_NAMES, REFERENCE_NETS
+def models(
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search",
+            help="Names containing this text, across the paper's networks, torchvision and timm, with their prefix.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """List the model names every command accepts, with input size and a one-line description.
 
-    rows = [(name, "224x224", text) for name, text in MOBILENET_NAMES.items()]
-    rows.append((
-        "mobilenet-ALPHA-RES", "RESxRES",
-        f"ALPHA in (0, {MAX_ALPHA:g}], at most {ALPHA_DECIMALS} decimals; RES {MIN_RESOLUTION} to {MAX_RESOLUTION}; "
-        'also the paper\'s "0.75 MobileNet-160"',
-    ))  # fmt: skip
-    rows += [(net.name, f"{net.input_size}x{net.input_size}", net.description) for net in REFERENCE_NETS.values()]
-    rows += [(net.name, f"{net.input_size}x{net.input_size}", net.description) for net in APPLICATION_NETS.values()]
-    rows.append(
-        ("torchvision:NAME", "224x224", "any torchvision classifier, e.g. torchvision:googlenet (299 for inception_v3)")
-    )
-    width = max(len(name) for name, _, _ in rows)
+    Sources: the paper's networks, torchvision:NAME, timm:NAME, your own FILE.py:FACTORY or MODULE:FACTORY, and
+    NAME@RES for another input size. Example: mnv1-bench models --search resnet
+    """
+    from mnv1_bench import catalog
+
+    if search is None:
+        entries = catalog.listing()
+    elif not search.strip():
+        raise UsageProblem("--search needs some text, e.g. --search resnet")
+    else:
+        entries = catalog.search(search)
+        if not entries:
+            raise UsageProblem(f"no model name contains {search.strip()!r} (see `mnv1-bench models`)")
+    width = max(len(entry.name) for entry in entries)
     indent = " " * (width + 13)  # descriptions wrap under themselves, within the terminal's width
-    for name, size, text in rows:
-        line = f"{name:<{width}}  {size:>9}  {text}"
+    for entry in entries:
+        line = f"{entry.name:<{width}}  {entry.size:>9}  {entry.description}"
         typer.echo(textwrap.fill(line, max(console_width(), len(indent) + 20), subsequent_indent=indent))

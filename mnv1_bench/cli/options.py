@@ -7,11 +7,13 @@ from typing import Annotated
 
 import typer
 
+from mnv1_bench.archs.mobilenet_range import MAX_RESOLUTION, MIN_RESOLUTION
 from mnv1_bench.choices import Backend, Device, Dtype
 from mnv1_bench.cli.common import MAX_THREADS, whole_number
 
 __all__ = [
-    "Backend", "Device", "Dtype", "Threads", "TimeDevice", "TimeMinTime", "TimeResults", "TimeSave", "TimeThreads",
+    "Backend", "Device", "Dtype", "InputShape", "ModelRes", "Threads", "TimeDevice", "TimeMinTime", "TimeResults",
+    "TimeSave", "TimeThreads",
 ]  # fmt: skip
 
 # The --time options of compare, sweep and tables (batch 1, fp32, eager PyTorch).
@@ -32,4 +34,26 @@ Threads = Annotated[
         show_default=False,
         parser=whole_number(MAX_THREADS),
     ),  # fmt: skip
+]
+
+# The input size of named models (flops, time, layers): like NAME@RES and NAME@CxHxW, for every model named.
+ModelRes = Annotated[
+    int | None,
+    typer.Option(
+        "--res",
+        help=f"Input resolution, {MIN_RESOLUTION} to {MAX_RESOLUTION}, for every model named (as NAME@RES does) "
+        "[default: each model's own: its weights' or pretrained config's size for torchvision and timm].",
+        show_default=False,
+        parser=whole_number(MAX_RESOLUTION),
+    ),  # fmt: skip
+]
+InputShape = Annotated[
+    str | None,
+    typer.Option(
+        "--input-shape",
+        metavar="C,H,W",
+        help="One image's input as channels,height,width (e.g. 1,28,28), for a network that does not take "
+        "3 x RES x RES images (as NAME@CxHxW does).",
+        show_default=False,
+    ),
 ]

@@ -10,13 +10,15 @@ import typer
 from mnv1_bench.choices import Backend, Device, Dtype
 from mnv1_bench.cli.common import (
     choice_list,
+    counted,
+    input_shape_option,
     output_folder,
     positive_int_list,
     progress_bar,
     threads_checked,
     unique_specs,
 )
-from mnv1_bench.cli.options import Threads
+from mnv1_bench.cli.options import InputShape, ModelRes, Threads
 from mnv1_bench.cli.render import (
     Column,
     Format,
@@ -66,6 +68,8 @@ def time_models(
     backend: Annotated[
         str, typer.Option(help="eager, compile (torch.compile), cudagraph (CUDA only), onnxruntime; comma-separated.")
     ] = "eager",
+    res: ModelRes = None,
+    input_shape: InputShape = None,
     channels_last: Annotated[bool, typer.Option(help="NHWC memory format (PyTorch backends).")] = False,
     fold_bn: Annotated[bool, typer.Option(help="Fold batch norm into the conv before it (PyTorch backends).")] = True,
     threads: Threads = None,
@@ -102,7 +106,7 @@ def time_models(
         for d in choice_list("--dtype", dtype, Dtype)
         for b in positive_int_list("--batch", batch)
     ]
-    specs = unique_specs("MODEL", models)
+    specs = unique_specs("MODEL", models, shape=input_shape_option(res, input_shape))
     if rounds is not None and rounds < 1:
         raise UsageProblem(f"--rounds must be at least 1, got {rounds}")
     results_dir = output_folder("results folder", Path("results")) if save else None
@@ -119,20 +123,23 @@ def time_models(
                  "on a quieter machine")  # fmt: skip
     if busy := report.busy_warning(run.rows):
         warn(busy)
-    columns = [c for c in COLUMNS if len(specs) > 1 or c.key != "mult_adds_vs_first"]
-    columns = [c for c in columns if len(run.rows) > 1 or c.key not in ("time_vs_first_ci", "verdict")]
-    emit(report.compare_frame(run.rows), format, columns, "Latency per call (measured by mnv1-bench)",
-         report.notes(run.rows, specs[0].name, len(specs)), wide)  # fmt: skip
+    emit(report.compare_frame(run.rows), format, _columns(len(specs), len(run.rows)), "Latency per call (measured "
+         "by mnv1-bench)", report.notes(run.rows, specs[0].name, len(specs)), wide)  # fmt: skip
     if run.interrupted:  # the table shows the rows finished; the CLI says what was saved and exits 130 / 143
         raise KeyboardInterrupt
 
 
+def _columns(models: int, rows: int) -> list[Column]:
+    """The ratios to the first model and the first row only where there is more than one."""
+    columns = [c for c in COLUMNS if models > 1 or c.key != "mult_adds_vs_first"]
+    return [c for c in columns if rows > 1 or c.key not in ("time_vs_first_ci", "verdict")]
+
+
 def _costs(specs: list[ModelSpec], configs: list[TimingConfig]) -> list[Cost]:
     """Each network counted once, and refused (one line, exit 2) where a setting's batch cannot fit in memory."""
-    from mnv1_bench.counting import count
     from mnv1_bench.timing.memory import check_fits
 
-    costs = [count(spec.build(), spec.input_shape) for spec in specs]
+    costs = [counted(spec) for spec in specs]
     for spec, cost in zip(specs, costs, strict=True):
         for config in configs:
             check_fits(spec.name, cost, config.batch, config.dtype, config.device)

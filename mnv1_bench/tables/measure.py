@@ -25,7 +25,8 @@ def cost_of(spec: ModelSpec) -> Cost:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return count(spec.build(), spec.input_shape)
+        with spec.running():  # a network from outside the tool that cannot run is one line for the user
+            return count(spec.build(), spec.input_shape)
     finally:
         torch.set_num_threads(threads)
 

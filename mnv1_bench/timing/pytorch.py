@@ -1,8 +1,9 @@
 """PyTorch backends: eager, torch.compile and CUDA graphs, each turning a model into a zero-argument call to time.
 
 Every backend runs the network in eval mode under ``torch.inference_mode`` on a fixed random input
-(batch x 3 x size x size) of the chosen dtype, and returns ``Prepared.settings``, a one-line account of what
-produced a row (batch-norm folding, memory format, compiler mode, threads).
+(batch x 3 x size x size, or batch x the spec's input shape) of the chosen dtype, and returns
+``Prepared.settings``, a one-line account of what produced a row (batch-norm folding, memory format, compiler
+mode, threads).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def example_input(spec: ModelSpec, config: TimingConfig) -> torch.Tensor:
     import torch
 
     generator = torch.Generator().manual_seed(0)
-    x = torch.randn((config.batch, 3, spec.input_size, spec.input_size), generator=generator)
+    x = torch.randn((config.batch, *spec.input_shape[1:]), generator=generator)
     x = x.to(device=config.device, dtype=torch_dtype(config.dtype))
     return x.contiguous(memory_format=torch.channels_last) if config.channels_last else x
 

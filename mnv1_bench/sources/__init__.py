@@ -1,0 +1,5 @@
+"""Where networks come from beyond the paper's own: torchvision and timm by name, and a user's own code.
+
+Each module imports its library only when a name from it is looked up or built, so that listing the
+sources (`mnv1-bench models`) starts without torch.
+"""
