@@ -112,7 +112,7 @@ def flops(
     if per_layer and by_type and format is not Format.table:
         raise UsageProblem(f"--format {format.value} prints one table: choose --per-layer or --by-type")
     specs = _specs(models, alpha, res, block, shallow, classes)
-    costs = [count(spec.build(), spec.input_shape) for spec in _progress(specs)]
+    costs = [count(spec.build, spec.input_shape) for spec in _progress(specs)]
     for spec, cost in zip(specs, costs, strict=True):
         if cost.unknown_ops:
             warn(f"{spec.name}: no counter knows {', '.join(cost.unknown_ops)}; their cost is in neither total")

@@ -94,7 +94,7 @@ def layers(
     config = TimingConfig(device=device, batch=batch, dtype=dtype, threads=threads_checked(threads),
                           min_time_s=min_time, fold_bn=fold_bn)  # fmt: skip
     validate(config)  # before the model is built: bad settings fail at once
-    cost = count(spec.build(), spec.input_shape)
+    cost = count(spec.build, spec.input_shape)
     check_fits(spec.name, cost, batch, dtype, device)
     with _status(format) as on_phase:
         run = time_layers_and_whole(spec, config, cost, runs, on_phase)

@@ -124,7 +124,7 @@ def _costs(specs: list[ModelSpec], configs: list[TimingConfig]) -> list[Cost]:
     from mnv1_bench.counting import count
     from mnv1_bench.timing.memory import check_fits
 
-    costs = [count(spec.build(), spec.input_shape) for spec in specs]
+    costs = [count(spec.build, spec.input_shape) for spec in specs]
     for spec, cost in zip(specs, costs, strict=True):
         for config in configs:
             check_fits(spec.name, cost, config.batch, config.dtype, config.device)
