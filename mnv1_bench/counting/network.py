@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from mnv1_bench.counting.cost import Cost, LayerCost, layer_type, layer_weights
-from mnv1_bench.counting.ops import MULT_ADD_OPS
+from mnv1_bench.counting.ops import INIT_OPS, MULT_ADD_OPS, op_name
 from mnv1_bench.counting.tally import Ledger, watch
 
 # Priced by this tool but not by fvcore's default handles: left out of the fvcore all-ops total.
@@ -34,8 +35,19 @@ def _count_built(build: Callable[[], nn.Module], input_shape: tuple[int, ...]) -
         with torch.device("meta"):
             model = build()
         return count(model, input_shape)
-    except Exception:  # a builder or forward that needs real values (``.item()``, numpy): build it for real
-        return count(build(), input_shape)
+    except Exception:  # a builder or forward that needs real values (RegNet's widths: ``.tolist()``)
+        with _SkipInit():  # built for real, but its weights left as allocated: untouched pages cost no memory
+            model = build()
+        return count(model, input_shape)
+
+
+class _SkipInit(TorchFunctionMode):
+    """Random and constant initialisation changes no shape: skipped while a network is built to be counted."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if op_name(func) in INIT_OPS:
+            return args[0] if args else None
+        return func(*args, **(kwargs or {}))
 
 
 def _watch_shapes_only(model: nn.Module, input_shape: tuple[int, ...]) -> Ledger:

@@ -60,6 +60,13 @@ EXCLUDED_BY_CONVENTION = frozenset(
     }
 )  # fmt: skip
 
+# In-place initialisers (torch.nn.init's and the tensor methods they call): they fill values, never shapes.
+INIT_OPS = frozenset(
+    {"normal_", "uniform_", "trunc_normal_", "kaiming_normal_", "kaiming_uniform_", "xavier_normal_",
+     "xavier_uniform_", "orthogonal_", "sparse_", "constant_", "zeros_", "ones_", "eye_", "dirac_", "bernoulli_",
+     "random_", "exponential_", "cauchy_", "log_normal_", "geometric_", "fill_", "zero_"}
+)  # fmt: skip
+
 _DUNDER = {
     "add": "add", "radd": "add", "iadd": "add_", "sub": "sub", "rsub": "sub", "isub": "sub_", "mul": "mul",
     "rmul": "mul", "imul": "mul_", "truediv": "div", "rtruediv": "div", "itruediv": "div_", "floordiv":
