@@ -25,7 +25,7 @@ def test_headline():
     assert "mobilenet-1.0-224" in result.stdout and "Table 6: 1.0 MobileNet-224" in result.stdout
     assert "568.7" in result.stdout and "4.232" in result.stdout  # measured
     assert "569" in result.stdout and "578.9" in result.stdout  # paper; fvcore's all-ops total
-    assert "multiply-accumulates of conv and FC layers" in result.stdout
+    assert "multiply-accumulates of conv, FC and attention layers" in result.stdout
 
 
 def test_json_rows():

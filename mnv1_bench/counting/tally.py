@@ -52,8 +52,11 @@ class _Watch(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        out = func(*args, **kwargs)
         name = op_name(func)
+        if name == "batch_norm" and args[0].is_meta and not _training(args, kwargs):
+            out = torch.empty_like(args[0])  # its shape; the meta kernel is a slow Python decomposition
+        else:
+            out = func(*args, **kwargs)
         if name in FREE_OPS:
             return out
         if name == "multi_head_attention_forward":
@@ -79,6 +82,10 @@ class _Watch(TorchFunctionMode):
                          "scaled_dot_product_attention": 2 * batch * length * sources * embed})  # fmt: skip
         self.ledger.used_as_weight(*(bound.get(k) for k in ("in_proj_weight", "q_proj_weight", "k_proj_weight",
                                                             "v_proj_weight", "out_proj_weight")))  # fmt: skip
+
+
+def _training(args: tuple, kwargs: dict) -> bool:
+    return bool(args[5] if len(args) > 5 else kwargs.get("training", False))
 
 
 def _watch_modules(model: nn.Module, ledger: Ledger) -> list:
