@@ -53,8 +53,9 @@ class _Watch(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         name = op_name(func)
-        if name == "batch_norm" and args[0].is_meta and not _training(args, kwargs):
-            out = torch.empty_like(args[0])  # its shape; the meta kernel is a slow Python decomposition
+        shortcut = _META_SHAPES.get(name)
+        if shortcut and isinstance(args[0], Tensor) and args[0].is_meta and (shape := shortcut(args, kwargs)):
+            out = args[0].new_empty(shape)  # the meta kernel is a Python decomposition that imports torch._dynamo
         else:
             out = func(*args, **kwargs)
         if name in FREE_OPS:
@@ -84,8 +85,50 @@ class _Watch(TorchFunctionMode):
                                                             "v_proj_weight", "out_proj_weight")))  # fmt: skip
 
 
-def _training(args: tuple, kwargs: dict) -> bool:
-    return bool(args[5] if len(args) > 5 else kwargs.get("training", False))
+def _batch_norm_shape(args: tuple, kwargs: dict) -> tuple[int, ...] | None:
+    training = args[5] if len(args) > 5 else kwargs.get("training", False)
+    return None if training else tuple(args[0].shape)
+
+
+def _adaptive_pool_shape(args: tuple, kwargs: dict) -> tuple[int, ...]:
+    size = args[1] if len(args) > 1 else kwargs["output_size"]
+    size = (size, size) if isinstance(size, int) else tuple(size)
+    spatial = args[0].shape[-2:]
+    return (*args[0].shape[:-2], *(s if s is not None else d for s, d in zip(size, spatial, strict=True)))
+
+
+def _conv_shape(args: tuple, kwargs: dict) -> tuple[int, ...] | None:
+    """PyTorch's convolution arithmetic: out = (in + 2 x padding - dilation x (kernel - 1) - 1) // stride + 1."""
+    names = ("stride", "padding", "dilation")
+    source, weight = args[0], args[1] if len(args) > 1 else kwargs["weight"]
+    spatial = source.dim() - 2
+    stride, padding, dilation = (args[3 + i] if len(args) > 3 + i else kwargs.get(n, 1 - (n == "padding"))
+                                 for i, n in enumerate(names))  # fmt: skip
+    stride, dilation = (_tuple(v, spatial) for v in (stride, dilation))
+    kernel = weight.shape[2:]
+    if padding == "same":
+        return (*source.shape[: -spatial - 1], weight.shape[0], *source.shape[-spatial:])
+    padding = (0,) * spatial if padding == "valid" else _tuple(padding, spatial)
+    inputs = source.shape[-spatial:]
+    sizes = [(n + 2 * p - d * (k - 1) - 1) // s + 1
+             for n, p, d, k, s in zip(inputs, padding, dilation, kernel, stride, strict=True)]  # fmt: skip
+    return (*source.shape[: -spatial - 1], weight.shape[0], *sizes) if min(sizes) > 0 else None
+
+
+def _linear_shape(args: tuple, kwargs: dict) -> tuple[int, ...] | None:
+    weight = args[1] if len(args) > 1 else kwargs.get("weight")
+    return (*args[0].shape[:-1], weight.shape[0]) if weight is not None and weight.dim() == 2 else None
+
+
+def _tuple(value: int | tuple, length: int) -> tuple[int, ...]:
+    return (value,) * length if isinstance(value, int) else tuple(value)
+
+
+# Output shapes computed here for common ops whose meta kernels are slow to load (they import torch._dynamo and
+# sympy) or to run; None leaves the op to its kernel (which also raises on shapes that cannot be).
+_META_SHAPES = {"batch_norm": _batch_norm_shape, "adaptive_avg_pool2d": _adaptive_pool_shape,
+                "linear": _linear_shape,
+                **dict.fromkeys(("conv1d", "conv2d", "conv3d"), _conv_shape)}  # fmt: skip
 
 
 def _watch_modules(model: nn.Module, ledger: Ledger) -> list:
