@@ -25,12 +25,12 @@ MULT_ADDS_CONVENTION = (
 # What every command's params and weights mean (docs/conventions.md); tables of the paper's networks, which have
 # no attention, say MULT_ADDS_CONVENTION.
 PARAMS_AND_WEIGHTS = (
-    "params = every learnable parameter (BN and biases included); weights = the weight tensors of conv, FC and "
-    "attention layers, what the paper's parameter figures count, so Δ compares weights with them"
+    "params = every learnable parameter; weights = weight tensors of those layers, what the paper's params count "
+    "and Δ compares"
 )
 CONVENTION = (
-    "mult-adds = multiply-accumulates of conv, FC and attention layers (attention's Q·Kᵀ and attention·V per "
-    f"head; the paper's convention; FLOPs = 2 x mult-adds); {PARAMS_AND_WEIGHTS}"
+    "mult-adds = multiply-accumulates of conv, FC and attention layers (the paper's convention; FLOPs = 2 x "
+    f"mult-adds); {PARAMS_AND_WEIGHTS}"
 )
 
 
