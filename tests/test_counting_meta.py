@@ -209,3 +209,18 @@ def test_an_op_no_formula_knows_is_named_as_unknown():
 
     cost = count(Sorts(), (1, 4))
     assert cost.unknown_ops == {"sort": 1, "cumprod": 1}
+
+
+def test_the_package_api_is_count_and_importing_the_package_loads_no_torch():
+    import subprocess
+    import sys
+
+    probe = "import sys, mnv1_bench; print('torch' in sys.modules); from mnv1_bench import count, Cost; print(count)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    first, second = done.stdout.splitlines()
+    assert first == "False" and "function count" in second
+    import mnv1_bench
+
+    assert mnv1_bench.count is count
+    with pytest.raises(AttributeError):
+        mnv1_bench.no_such_name  # noqa: B018
