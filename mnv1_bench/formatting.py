@@ -22,9 +22,15 @@ DELTA_TEXT = (
 MULT_ADDS_CONVENTION = (
     "mult-adds = multiply-accumulates of conv and FC layers (the paper's convention; FLOPs = 2 x mult-adds)"
 )
+# What every command's params and weights mean (docs/conventions.md); tables of the paper's networks, which have
+# no attention, say MULT_ADDS_CONVENTION.
+PARAMS_AND_WEIGHTS = (
+    "params = every learnable parameter; weights = weight tensors of those layers, what the paper's params count "
+    "and Δ compares"
+)
 CONVENTION = (
-    f"{MULT_ADDS_CONVENTION}; params = all learnable parameters (BN and biases included); weights = conv and FC "
-    "weights only, the paper's parameter convention, which Δ params compares"
+    "mult-adds = multiply-accumulates of conv, FC and attention layers (the paper's convention; FLOPs = 2 x "
+    f"mult-adds); {PARAMS_AND_WEIGHTS}"
 )
 
 

@@ -61,7 +61,8 @@ def session_counts(monkeypatch):
         return replace(spec, build=lambda: spec)  # the spec stands in for its module
 
     def cached(model, input_shape):
-        return cost_of(model) if isinstance(model, ModelSpec) else real_count(model, input_shape)
+        built = model() if callable(model) and not isinstance(model, torch.nn.Module) else model
+        return cost_of(built) if isinstance(built, ModelSpec) else real_count(built, input_shape)
 
     monkeypatch.setattr(registry, "resolve", resolved)
     monkeypatch.setattr(counting, "count", cached)

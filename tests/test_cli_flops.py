@@ -25,7 +25,7 @@ def test_headline():
     assert "mobilenet-1.0-224" in result.stdout and "Table 6: 1.0 MobileNet-224" in result.stdout
     assert "568.7" in result.stdout and "4.232" in result.stdout  # measured
     assert "569" in result.stdout and "578.9" in result.stdout  # paper; fvcore's all-ops total
-    assert "multiply-accumulates of conv and FC layers" in result.stdout
+    assert "multiply-accumulates of conv, FC and attention layers" in result.stdout
 
 
 def test_json_rows():
@@ -85,7 +85,7 @@ def test_per_layer_and_by_type():
     [
         (["flops", "--alpha", "0"], "alpha must be in (0, 4]"),
         (["flops", "--alpha", "4.5"], "alpha must be in (0, 4]"),
-        (["flops", "--res", "16"], "resolution must be an integer from 32 to 2048"),
+        (["flops", "--res", "16"], "resolution must be an integer from 32 to 8192"),
         (["flops", "--alpha", "1e-9"], "alpha must have at most 4 decimal places"),
         (["flops", "--res", "22.5"], "Invalid value for '--res'"),
         (["flops", "--classes", "0"], "from 1 to 100,000"),
@@ -145,7 +145,7 @@ def test_models_lists_every_name():
                  "squeezenet", "inception-v3", "torchvision:NAME"):  # fmt: skip
         assert any(line.split()[0] == name for line in result.stdout.splitlines())
     assert "299x299" in result.stdout
-    assert "ALPHA in (0, 4], at most 4 decimals; RES 32 to 2048" in result.stdout
+    assert "ALPHA in (0, 4], at most 4 decimals; RES 32 to 8192" in result.stdout
 
 
 def test_help_explains_every_command():

@@ -126,4 +126,4 @@ def test_flops_shows_the_difference_in_the_printed_unit(session_counts):
     header, _, row = [line for line in result.stdout.splitlines() if line.startswith("|")]
     cells = dict(zip([c.strip() for c in header.split("|")], [c.strip() for c in row.split("|")], strict=True))
     # 4,867.29M counted vs the printed 4866 (1.3M over: no); 29.281M vs 29.3 (0.02M under: within one unit).
-    assert (cells["Δ mult-adds (M)"], cells["Δ params (M)"], cells["Agrees"]) == ("+1.3", "-0.02", "no")
+    assert (cells["Δ mult-adds (M)"], cells["Δ weights (M)"], cells["Agrees"]) == ("+1.3", "-0.02", "no")

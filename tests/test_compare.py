@@ -90,7 +90,7 @@ def test_csv_and_md_formats(outputs):
     assert md.exit_code == 0
     lines = [line for line in md.stdout.splitlines() if line.startswith("|")]
     assert len(lines) == 2 + 3  # header, rule, three rows
-    assert "Params ÷ base" in lines[0] and "weights_ratio" not in lines[0]  # the table's headers and values
+    assert "Weights ÷ base" in lines[0] and "weights_ratio" not in lines[0]  # the table's headers and values
     assert "32.9x" in lines[3]
 
 
@@ -116,7 +116,7 @@ def test_figures_of_another_classifier_are_not_compared():
     assert result.exit_code == 0, result.output
     base, inception = json.loads(result.stdout)
     assert inception["paper_top1"] is None and inception["paper_params_m"] is None
-    assert inception["params_diff_pct"] is None and inception["paper_params_ratio"] is None
+    assert inception["weights_diff_pct"] is None and inception["paper_params_ratio"] is None
     assert inception["paper_mult_adds_m"] == 5000 and inception["paper_mult_adds_ratio"] == pytest.approx(5000 / 569)
     assert base["paper_params_m"] == 4.2  # Table 6's 1.0 MobileNet-224, 1000 classes
 

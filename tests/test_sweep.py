@@ -65,7 +65,7 @@ FOUR_PLACES = "alpha must have at most 4 decimal places (widths change only in s
      ("--alphas", "-0.5", "alpha must be in (0, 4], got -0.5"), ("--alphas", "abc", "'abc' is not a number"),
      ("--alphas", "1,,0.5", "expected a comma-separated list, got '1,,0.5'"),
      ("--alphas", "1e-9", f"{FOUR_PLACES}, got 1e-09"), ("--alphas", "0.33333", f"{FOUR_PLACES}, got 0.33333"),
-     ("--resolutions", "16", "resolution must be an integer from 32 to 2048, got 16"),
+     ("--resolutions", "16", "resolution must be an integer from 32 to 8192, got 16"),
      ("--resolutions", "224.5", "'224.5' is not a whole number of pixels"),
      ("--resolutions", "x", "'x' is not a whole number of pixels"),
      ("--resolutions", "", "expected a comma-separated list, got ''")],

@@ -14,9 +14,9 @@ MAX_ALPHA = 4.0
 # Table 1 halves the feature map five times (the first conv and four separable rows have stride 2), 224 -> 7.
 # At 32 x 32 the last maps are 1 x 1; a smaller input would only be padding.
 MIN_RESOLUTION = 32
-# Activations grow with the square of the input: at 2,048 the first conv's output alone is 1,024 x 1,024 x 32
-# floats (128 MiB) and counting stays within seconds and a few GB; 4,000 already takes a minute and 10 GB.
-MAX_RESOLUTION = 2048
+# Counting needs shapes only (the meta device): any resolution is counted in seconds. Timing needs the activations
+# (the first conv's output alone is 4,096 x 4,096 x 32 floats, 2 GiB, at 8,192) and checks free memory first.
+MAX_RESOLUTION = 8192
 
 # Widths change only at multiples of 1/1024 (every channel count of Table 1 is a power of two up to 1,024,
 # and width() truncates), so alphas 0.0001 apart already reach every network; four decimal places suffice.

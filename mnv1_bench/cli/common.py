@@ -78,7 +78,7 @@ def counted(spec: ModelSpec) -> Cost:
     from mnv1_bench.counting import count
 
     with spec.running():
-        return count(spec.build(), spec.input_shape)
+        return count(spec.build, spec.input_shape)  # built and run on the meta device: shapes only
 
 
 def with_input_column(columns: Sequence[Column], specs: Sequence[ModelSpec]) -> tuple[Column, ...]:

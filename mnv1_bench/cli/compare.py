@@ -10,6 +10,7 @@ import typer
 from mnv1_bench.cli.common import output_folder, timing_config, unique_specs, with_input_column, with_progress
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeResults, TimeSave, TimeThreads
 from mnv1_bench.cli.render import (
+    CONVENTION,
     DELTA_TEXT,
     Column,
     Format,
@@ -35,11 +36,11 @@ COLUMNS = (
     Column("mult_adds", "measured (M)", millions(1)),
     Column("mult_adds_diff_pct", "Δ (M)", value=delta("mult_adds", "paper_mult_adds_m")),
     Column("paper_params_m", "Params paper (M)", printed),
-    Column("weights", "measured (M)", millions(3)),
-    Column("params_diff_pct", "Δ (M)", value=delta("weights", "paper_params_m")),
+    Column("weights", "Weights (M)", millions(3)),
+    Column("weights_diff_pct", "Δ (M)", value=delta("weights", "paper_params_m")),
     Column("mult_adds_ratio", "Mult-adds ÷ base", ratio()),
     Column("paper_mult_adds_ratio", "Mult-adds ÷ base (paper)", ratio(), priority=2),
-    Column("weights_ratio", "Params ÷ base", ratio()),
+    Column("weights_ratio", "Weights ÷ base", ratio()),
     Column("paper_params_ratio", "Params ÷ base (paper)", ratio(), priority=2),
 )
 TIMED_COLUMNS = (
@@ -72,9 +73,10 @@ def compare(
     """Compare models with 1.0 MobileNet-224 as the paper's Table 8 does, and check its ratios.
 
     Rows: the baseline first, then each model. Accuracy is cited from the paper (it cannot be measured here);
-    mult-adds (conv + FC multiply-accumulates; FLOPs = 2 x mult-adds) and params (conv and FC weights, the
-    paper's convention) are measured, beside the paper's figures; ratios are model / baseline, measured and from
-    the paper's own figures. Example: mnv1-bench compare vgg16 googlenet
+    mult-adds (conv, FC and attention multiply-accumulates; FLOPs = 2 x mult-adds) and weights (the weight
+    tensors of those layers, which the paper's parameter figures count) are measured, beside the paper's
+    figures; ratios are model / baseline, measured and from the paper's own figures.
+    Example: mnv1-bench compare vgg16 googlenet
     """
     from mnv1_bench.tables.compare import compare_frame
     from mnv1_bench.tables.measure import measure_all
@@ -124,9 +126,7 @@ def _notes(frame, measured, device: str) -> list[str]:
 
     notes = [
         f"Top-1 and paper figures cited from {paper.CITATION} (accuracy cannot be measured here). Measured by "
-        "mnv1-bench (fvcore): mult-adds = conv + FC multiply-accumulates (FLOPs = 2 x mult-adds); params = conv "
-        f"and FC weights, the paper's convention. {DELTA_TEXT}; ratios = model / base, to three significant "
-        "figures.",
+        f"mnv1-bench: {CONVENTION}. {DELTA_TEXT}; ratios = model / base, to three significant figures.",
     ]
     if device:
         notes.append(

@@ -45,7 +45,7 @@ SUMMARY_COLUMNS = (
     Column("paper_mult_adds_m", "Paper mult-adds (M)", printed),
     Column("mult_adds_diff_pct", "Δ mult-adds (M)", value=delta("mult_adds", "paper_mult_adds_m")),
     Column("paper_params_m", "Paper params (M)", printed),
-    Column("weights_diff_pct", "Δ params (M)", value=delta("weights", "paper_params_m")),
+    Column("weights_diff_pct", "Δ weights (M)", value=delta("weights", "paper_params_m")),
     Column("agrees_with_paper", "Agrees", yes_no),
     Column("fvcore_total", "fvcore all-ops (M)", millions(1), priority=2),
 )
@@ -110,9 +110,10 @@ def flops(
 ) -> None:
     """Count mult-adds and parameters, and show the paper's figures beside them.
 
-    Mult-adds are multiply-accumulates of conv and FC layers (the paper's convention; FLOPs = 2 x mult-adds),
-    counted with fvcore; params are all learnable parameters. Each model is counted at its own input size unless
-    --res, --input-shape or NAME@RES say otherwise. Examples: mnv1-bench flops --alpha 0.75 --res 160;
+    Mult-adds are multiply-accumulates of conv, FC and attention layers (the paper's convention; FLOPs = 2 x
+    mult-adds), counted from shapes on the meta device; params are every learnable parameter, weights the weight
+    tensors of those layers (what the paper's parameter figures count). Each model is counted at its own input
+    size unless --res, --input-shape or NAME@RES say otherwise. Examples: mnv1-bench flops --alpha 0.75 --res 160;
     mnv1-bench flops torchvision:resnet50 --res 160; mnv1-bench flops my_net.py:build --input-shape 1,28,28
     """
     from mnv1_bench import report
@@ -181,7 +182,7 @@ def _notes(summary) -> list[str]:
     from mnv1_bench.formatting import DELTA_TEXT
 
     notes = [
-        f"Measured by mnv1-bench (fvcore); {report.CONVENTION}.",
+        f"Measured by mnv1-bench; {report.CONVENTION}.",
         f"Paper figures cited from {paper.CITATION}, Tables 4-10; {DELTA_TEXT}.",
     ]
     for row in summary.itertuples():

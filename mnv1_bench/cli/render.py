@@ -19,6 +19,7 @@ import typer
 
 # The shared rendering vocabulary, re-exported so each command imports its columns and formatting from one place.
 from mnv1_bench.formatting import (
+    CONVENTION as CONVENTION,
     DELTA_TEXT as DELTA_TEXT,
     Column as Column,
     accuracy as accuracy,

@@ -10,7 +10,7 @@ import typer
 from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MAX_RESOLUTION, MIN_RESOLUTION
 from mnv1_bench.cli.common import drop_repeats, output_folder, timing_config, with_progress
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeResults, TimeSave, TimeThreads
-from mnv1_bench.cli.render import Column, Format, Wide, accuracy, emit, millions, number, warn, word
+from mnv1_bench.cli.render import CONVENTION, Column, Format, Wide, accuracy, emit, millions, number, warn, word
 
 DEFAULT_ALPHAS = "1,0.75,0.5,0.25"
 DEFAULT_RESOLUTIONS = "224,192,160,128"
@@ -21,7 +21,7 @@ COLUMNS = (
     word("alpha_label", "α"),
     word("resolution", "Resolution"),
     Column("mult_adds", "Mult-adds (M)", millions(1)),
-    Column("weights", "Params (M)", millions(3)),
+    Column("weights", "Weights (M)", millions(3)),
     Column("paper_top1", "ImageNet top-1 (paper)", accuracy),
     word("paper_source", "Cited from", priority=3),
 )
@@ -51,9 +51,9 @@ def sweep(
 ) -> None:
     """Count every MobileNet of a width x resolution grid (the paper's Figures 4 and 5).
 
-    Mult-adds (conv + FC multiply-accumulates; FLOPs = 2 x mult-adds) and params (conv and FC weights, the
-    paper's convention) are measured; ImageNet top-1 is cited from the paper where it prints one (Tables 6, 7
-    and 9), empty otherwise. Example: mnv1-bench sweep --alphas 1,0.5 --resolutions 224,128
+    Mult-adds (conv + FC multiply-accumulates; FLOPs = 2 x mult-adds) and weights (conv and FC weight tensors,
+    what the paper's parameter figures count) are measured; ImageNet top-1 is cited from the paper where it
+    prints one (Tables 6, 7 and 9), empty otherwise. Example: mnv1-bench sweep --alphas 1,0.5 --resolutions 224,128
     """
     from mnv1_bench.sweep import grid_frame, grid_keys, parse_alphas, parse_resolutions
     from mnv1_bench.tables.measure import cost_of, measure_all
@@ -69,8 +69,7 @@ def sweep(
     frame = grid_frame(cost_of, alpha_values, resolution_values)
     columns = list(COLUMNS)
     notes = [
-        "Mult-adds and params measured by mnv1-bench (fvcore): mult-adds = conv + FC multiply-accumulates "
-        "(FLOPs = 2 x mult-adds); params = conv and FC weights, the paper's convention.",
+        f"Mult-adds and weights measured by mnv1-bench: {CONVENTION}.",
         "ImageNet top-1 cited from Howard et al. 2017 (arXiv 1704.04861) where it prints one; its Figures 4 and 5 "
         "plot the whole grid, but only printed numbers are cited here.",
     ]

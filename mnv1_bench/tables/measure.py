@@ -1,7 +1,7 @@
 """Count each model once per process: every table, figure and command that needs a model's cost shares it.
 
-Counting is a pure function of the code (random weights do not change shapes), so caching is safe. VGG16 and
-Inception V3 take seconds each to build and trace; `make tables` needs each of them in several tables.
+Counting is a pure function of the code (random weights do not change shapes), so caching is safe. Building and
+running each network once on the meta device takes a fraction of a second; `make tables` needs some in several tables.
 """
 
 from __future__ import annotations
@@ -18,17 +18,8 @@ ModelKey = tuple[str, int]  # (registry name, number of classes)
 @cache
 def cost_of(spec: ModelSpec) -> Cost:
     """Build and count one network (mult-adds in the paper's convention, exact integers); cached per spec."""
-    import torch
-
-    # Counting needs shapes, not speed. On a busy machine, intra-op threads spin-waiting for a free core made
-    # counting 2 to 5 times slower than one thread, so count on one and give the setting back after.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with spec.running():  # a network from outside the tool that cannot run is one line for the user
-            return count(spec.build(), spec.input_shape)
-    finally:
-        torch.set_num_threads(threads)
+    with spec.running():  # a network from outside the tool that cannot run is one line for the user
+        return count(spec.build, spec.input_shape)  # built and run on the meta device: shapes only
 
 
 def measure(name: str, num_classes: int = 1000) -> tuple[ModelSpec, Cost]:
