@@ -144,7 +144,7 @@ def test_tables_time_writes_timed_tables_and_draws_latency_once_published(fake_t
             (out / f"table{number}_timed.csv")
             .read_text(encoding="utf-8")
             .splitlines()[0]
-            .endswith("median_ms,iqr_ms,throughput_per_s,runs,unstable")
+            .endswith("median_ms,iqr_ms,throughput_per_s,runs,unstable,busy")
         )
     assert not (out / "table1_timed.md").exists()
     # Each row's latency is its own model's (the stand-in's latencies are unrelated to mult-adds).

@@ -209,9 +209,9 @@ def test_your_own_network_in_layers(user_folder, tmp_path_factory):
         (["tiny.py:build", "--input-shape", "1,28"], "--input-shape: an input shape is C,H,W in whole numbers, got "
                                                      "'1,28'"),
         (["tiny.py:build", "--input-shape", "0,28,28"], "--input-shape: channels must be 1 to 4,096 and height and "
-                                                        "width 1 to 2,048, got '0,28,28'"),
+                                                        "width 1 to 8,192, got '0,28,28'"),
         (["tiny.py:build@1x0x28"], "'tiny.py:build@1x0x28': channels must be 1 to 4,096 and height and width 1 to "
-                                   "2,048, got '1x0x28'"),
+                                   "8,192, got '1x0x28'"),
         (["tiny.py:build@1x28x28", "--input-shape", "1,32,32"], "'tiny.py:build@1x28x28' names its input size, and "
                                                                 "--res or --input-shape another; give one"),
     ],

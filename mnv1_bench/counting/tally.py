@@ -105,6 +105,9 @@ def _conv_shape(args: tuple, kwargs: dict) -> tuple[int, ...] | None:
     stride, padding, dilation = (args[3 + i] if len(args) > 3 + i else kwargs.get(n, 1 - (n == "padding"))
                                  for i, n in enumerate(names))  # fmt: skip
     stride, dilation = (_tuple(v, spatial) for v in (stride, dilation))
+    groups = args[6] if len(args) > 6 else kwargs.get("groups", 1)
+    if source.dim() < 3 or source.shape[-spatial - 1] != weight.shape[1] * groups:
+        return None  # channels that do not fit: the kernel raises torch's own error
     kernel = weight.shape[2:]
     if padding == "same":
         return (*source.shape[: -spatial - 1], weight.shape[0], *source.shape[-spatial:])
@@ -117,7 +120,9 @@ def _conv_shape(args: tuple, kwargs: dict) -> tuple[int, ...] | None:
 
 def _linear_shape(args: tuple, kwargs: dict) -> tuple[int, ...] | None:
     weight = args[1] if len(args) > 1 else kwargs.get("weight")
-    return (*args[0].shape[:-1], weight.shape[0]) if weight is not None and weight.dim() == 2 else None
+    if weight is None or weight.dim() != 2 or args[0].shape[-1] != weight.shape[1]:
+        return None  # features that do not fit: the kernel raises torch's own error
+    return (*args[0].shape[:-1], weight.shape[0])
 
 
 def _tuple(value: int | tuple, length: int) -> tuple[int, ...]:
