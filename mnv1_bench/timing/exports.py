@@ -139,8 +139,8 @@ def in_batches(inputs: np.ndarray, batch: int) -> list[np.ndarray]:
     repeating inputs from the start."""
     import numpy as np
 
-    count = len(inputs)
-    padded = np.concatenate([inputs] * -(-max(count, batch) // count))[: -(-count // batch) * batch]
+    needed = -(-len(inputs) // batch) * batch  # whole batches
+    padded = np.concatenate([inputs] * -(-needed // len(inputs)))[:needed]
     return [np.ascontiguousarray(padded[i : i + batch]) for i in range(0, len(padded), batch)]
 
 

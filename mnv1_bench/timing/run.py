@@ -27,7 +27,7 @@ from mnv1_bench.timing.clock import Measurement, measure
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.rounds import DEFAULT_ROUNDS, Interleaved, LoadProbe, Slot, interleave
 from mnv1_bench.timing.stats import busy_reason, instability, ratio_ci, summarize, verdict
-from mnv1_bench.timing.weights import pinned
+from mnv1_bench.timing.weights import pinned, weights_text
 
 if TYPE_CHECKING:
     from mnv1_bench.registry import ModelSpec
@@ -113,6 +113,23 @@ def validate(config: TimingConfig) -> None:
     if not config.min_time_s > 0 or not math.isfinite(config.min_time_s):
         raise UsageProblem(f"--min-time must be a positive number of seconds, got {config.min_time_s:g}")
     backends.check_supported(config)
+
+
+def supported(configs: Sequence[TimingConfig]) -> tuple[list[TimingConfig], list[str]]:
+    """The configurations that can run here, and one line per (backend, dtype) that cannot, saying why.
+
+    When none can run, the first one's reason is raised (one line, exit 2), as :func:`validate` would.
+    """
+    kept, problems = [], {}
+    for config in configs:
+        try:
+            validate(config)
+            kept.append(config)
+        except UsageProblem as problem:
+            problems.setdefault((config.backend, config.dtype), problem)
+    if not kept:
+        raise next(iter(problems.values()))
+    return kept, [f"skipped {backend} {dtype}: {problem}" for (backend, dtype), problem in problems.items()]
 
 
 def time_spec(spec: ModelSpec, config: TimingConfig, cost: Cost | None = None) -> TimingRow:
@@ -244,6 +261,7 @@ def time_runs(
     threads = set_threads(configs[0].threads) if configs else 1  # set once: intra-op threads are per process
     with exports.run_cache():
         rows, interrupted = _prepared_rows(pairs, threads, rounds, probe, report)
+    rows = [replace(row, settings=f"{row.settings}; {weights_text(weights)}") for row in rows]
     report(total, total, "")
     saved = _save(rows, pairs, results_dir, started) if results_dir is not None else None
     return TimedRun(rows, list(costs), interrupted, saved)

@@ -49,9 +49,12 @@ def load_state(path: Path) -> dict:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise UsageProblem(f"--weights {path}: no such file") from None
-    except Exception as error:  # torch raises many kinds for a file that is not a saved state dict
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise UsageProblem(f"--weights {path}: not a PyTorch state dict ({reason[:120]})") from None
+    except IsADirectoryError:
+        raise UsageProblem(f"--weights {path}: a folder, not a file") from None
+    except Exception as error:  # torch raises many kinds (unpickling, zip, weights-only) for a file it cannot read
+        raise UsageProblem(
+            f"--weights {path}: torch.load cannot read it as a state dict ({type(error).__name__})"
+        ) from None
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
         state = state["state_dict"]  # a training checkpoint that wraps it
     if not isinstance(state, dict) or not state:
