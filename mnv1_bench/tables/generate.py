@@ -19,6 +19,12 @@ from mnv1_bench.sweep import grid_frame, grid_keys
 from mnv1_bench.tables import all_tables, applications, required_models
 from mnv1_bench.tables.base import PaperTable
 from mnv1_bench.tables.comparisons import COMPARED_TABLES
+from mnv1_bench.tables.deployment import (
+    FILE as DEPLOYMENT_FILE,
+    MODELS as DEPLOYMENT_MODELS,
+    deployment_frame,
+    deployment_markdown,
+)
 from mnv1_bench.tables.index import BEYOND_FILE, Figure, index_markdown
 from mnv1_bench.tables.latency import FIGURE as LATENCY_FIGURE, index_lines, latency_frame
 from mnv1_bench.tables.measure import ModelKey, cost_of
@@ -37,6 +43,7 @@ class Generated:
     tables: list[PaperTable]
     files: list[Path]
     latency_points: int  # models x devices in the latency figure (0: not drawn)
+    deployment_rows: int = 0  # rows of deployment.md (0: not written, no published deployment results)
 
 
 def required_keys() -> list[ModelKey]:
@@ -54,6 +61,8 @@ def generate(out: Path, results_dir: Path, timings: dict | None = None, device: 
             os.replace(path, out / path.name)
         if not made.latency_points:
             (out / LATENCY_FIGURE).unlink(missing_ok=True)  # a figure left from older results would contradict
+        if not made.deployment_rows:
+            (out / DEPLOYMENT_FILE).unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return replace(made, files=[out / path.name for path in made.files])
@@ -70,7 +79,11 @@ def _generate(out: Path, final: Path, results_dir: Path, timings: dict | None, d
     grid = grid_frame(cost_of)
     files.append(figures.accuracy_figure(grid, "mult_adds", out / FIGURE4.file))
     files.append(figures.accuracy_figure(grid, "weights", out / FIGURE5.file))
-    points = latency_frame(load_results(results_dir))
+    results = load_results(results_dir)
+    points = latency_frame(results)
+    deployment = deployment_frame(results)
+    if len(deployment):
+        files.append(write_text(out / DEPLOYMENT_FILE, deployment_markdown(deployment, results_dir)))
     latency_path = out / LATENCY_FIGURE
     shown = [FIGURE4, FIGURE5]
     if len(points):
@@ -78,6 +91,10 @@ def _generate(out: Path, final: Path, results_dir: Path, timings: dict | None, d
         shown.append(Figure(LATENCY_FIGURE, "Latency (measured) vs mult-adds (measured), log-log: not in the paper"))
     beyond_path = final / BEYOND_FILE
     beyond = beyond_path.read_text(encoding="utf-8") if beyond_path.is_file() else None
-    index = index_markdown(tables, shown, index_lines(points, results_dir, bool(len(points))), beyond)
+    latency = index_lines(points, results_dir, bool(len(points)))
+    if len(deployment):
+        latency += ["", f"[Deployment]({DEPLOYMENT_FILE}) (measured): latency and numerics per backend and dtype "
+                    f"for {', '.join(DEPLOYMENT_MODELS.values())}, {len(deployment)} rows."]  # fmt: skip
+    index = index_markdown(tables, shown, latency, beyond)
     files.append(write_text(out / INDEX, index))
-    return Generated(tables, files, len(points))
+    return Generated(tables, files, len(points), len(deployment))
