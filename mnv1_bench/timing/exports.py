@@ -85,7 +85,8 @@ def onnx_model(spec: ModelSpec, config: TimingConfig) -> Iterator[OnnxFile]:
 
 def _cached(spec: ModelSpec, config: TimingConfig) -> OnnxFile:
     """Made once per run: an int8 model is quantized from the run's fp32 export of the same model and batch."""
-    key = (spec.name, spec.num_classes, config.device, config.batch, config.dtype, config.calibration)
+    dtype = config.dtype if config.dtype == Dtype.int8 else export_config(config).dtype  # bf16 runs the fp32 file
+    key = (spec.name, spec.num_classes, config.device, config.batch, dtype, config.calibration)
     if key not in _made:
         folder = Path(tempfile.mkdtemp(dir=_run_folder))
         if config.dtype == Dtype.int8:
