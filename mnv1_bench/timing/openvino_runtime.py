@@ -9,6 +9,7 @@ many convolutions of the executed graph run in int8.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from mnv1_bench.choices import Dtype
@@ -25,11 +26,18 @@ if TYPE_CHECKING:
 INT8_PRECISIONS = frozenset({"i8", "u8"})
 
 
-def capabilities() -> list[str]:
-    """What OpenVINO's CPU plugin can run on this machine, e.g. ["FP32", "INT8", "BIN", "EXPORT_IMPORT"]."""
+@lru_cache(maxsize=1)
+def core():
+    """One OpenVINO Core per process, shared by every row: with a Core per compiled model, a SIGTERM to a process
+    holding two of them crashed it (OpenVINO 2026.4)."""
     import openvino as ov
 
-    return [str(c) for c in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")]
+    return ov.Core()
+
+
+def capabilities() -> list[str]:
+    """What OpenVINO's CPU plugin can run on this machine, e.g. ["FP32", "INT8", "BIN", "EXPORT_IMPORT"]."""
+    return [str(c) for c in core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")]
 
 
 def bf16_missing() -> str:
@@ -46,12 +54,11 @@ def openvino_backend(spec: ModelSpec, config: TimingConfig, threads: int) -> Pre
     import numpy as np
     import openvino as ov
 
-    core = ov.Core()
     with exports.onnx_model(spec, config) as onnx:
-        model = core.read_model(str(onnx.path))
+        model = core().read_model(str(onnx.path))
         size_mb = onnx.size_mb
     asked = "bf16" if config.dtype == Dtype.bf16 else "f32"
-    compiled = core.compile_model(model, "CPU", {
+    compiled = core().compile_model(model, "CPU", {
         "INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1,
         "INFERENCE_PRECISION_HINT": asked,
     })  # fmt: skip
