@@ -23,7 +23,7 @@ tables: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/pytest -q benchmarks --benchmark-only --benchmark-columns=min,median,iqr,rounds
-	$(BIN)/mnv1-bench time mobilenet --backend eager,compile,onnxruntime --batch 1 --no-save
+	$(BIN)/mnv1-bench time mobilenet --backend eager,compile,onnxruntime,openvino --dtype fp32,bf16,int8 --batch 1 --no-save
 	$(BIN)/python benchmarks/busy_neighbour.py
 
 # Three back-to-back eager/onnxruntime runs beside a bursty neighbour (ratios within 5%, every row flagged busy),

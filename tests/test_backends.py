@@ -109,8 +109,11 @@ def test_compile_matches_the_model(spec, reference):
     "change, message",
     [
         ({"backend": "cudagraph"}, "needs --device cuda"),
-        ({"backend": "onnxruntime", "dtype": "fp16"}, "fp32 only"),
+        ({"backend": "onnxruntime", "dtype": "fp16"}, "runs fp32 and int8, not fp16"),
         ({"backend": "onnxruntime", "dtype": "bf16"}, "not bf16"),
+        ({"backend": "eager", "dtype": "int8"}, "not int8: int8 is static quantization"),
+        ({"backend": "compile", "dtype": "int8"}, "not int8"),
+        ({"backend": "openvino", "dtype": "fp16"}, "not fp16"),
     ],
 )
 def test_unsupported_combinations_are_usage_problems(change, message):

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from mnv1_bench import cli, environment, results
 from mnv1_bench.cli import app
-from mnv1_bench.timing import onnx_runtime, roofline, rounds, run
+from mnv1_bench.timing import exports, onnx_runtime, roofline, rounds, run
 
 TINY = "mobilenet-0.25-64"
 OTHER = "conv-mobilenet-0.25-64"
@@ -134,7 +134,7 @@ def test_sigterm_mid_export_removes_the_temporary_onnx_folder(tmp_path, monkeypa
         seen.append(Path(path).parent)
         os.kill(os.getpid(), signal.SIGTERM)  # the CLI's handler raises where the export is
 
-    monkeypatch.setattr(onnx_runtime, "export_onnx", export_then_terminated)
+    monkeypatch.setattr(exports, "export_onnx", export_then_terminated)
     spec, _ = counted(TINY)
     with cli._signals(), pytest.raises(cli.Terminated):
         onnx_runtime.onnxruntime_backend(spec, TimingConfig(backend="onnxruntime"), 1)

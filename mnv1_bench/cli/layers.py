@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -42,6 +43,20 @@ LAYER_COLUMNS = (
     Column("mult_adds_pct", "% mult-adds", number(2)),
     Column("bytes_pct", "% bytes", number(2), priority=1),
     Column("time_pct", "% time", number(2)),
+)
+SQNR_COLUMNS = (
+    word("index", "#"),
+    word("name", "Layer"),
+    word("type", "Type"),
+    Column("sqnr_db", "SQNR (dB), int8 up to here", number(1)),
+    Column("weight_sqnr_db", "Weight SQNR (dB), per-channel", number(1)),
+    Column("weight_sqnr_tensor_db", "Weight SQNR (dB), per-tensor", number(1), priority=1),
+)
+SQNR_BY_TYPE_COLUMNS = (
+    word("type", "Type"),
+    Column("layers", "Layers", number(0)),
+    Column("min_sqnr_db", "Lowest SQNR (dB)", number(1)),
+    Column("median_sqnr_db", "Median SQNR (dB)", number(1)),
 )
 BY_TYPE_COLUMNS = (
     word("type", "Type"),
@@ -84,6 +99,12 @@ def layers(
     format: Annotated[Format, typer.Option("--format", help="Output format (csv: the layer rows only).")] = (
         Format.table
     ),
+    calibration: Annotated[
+        Path | None, typer.Option(help="--dtype int8: a folder of images to calibrate on.", show_default=False)
+    ] = None,
+    weights: Annotated[
+        Path | None, typer.Option(help="A state dict loaded into the model (--dtype int8).", show_default=False)
+    ] = None,
     wide: Wide = False,
 ) -> None:
     """Measured time of every conv and FC layer beside its mult-adds, params and bytes moved, and by type.
@@ -91,6 +112,9 @@ def layers(
     Each layer's time runs from its start to the start of the next conv/FC layer, so batch norm, activation
     and pooling count with the layer they follow. The by-type summary is the paper's Table 2 with measured
     time added. Example: mnv1-bench layers mobilenet --device cpu
+
+    --dtype int8 shows each layer's signal-to-quantization-noise ratio against fp32 instead (simulated static
+    int8, as the onnxruntime and openvino backends run it): mnv1-bench layers mobilenet --dtype int8
     """
     from mnv1_bench.layer_timing import time_layers_and_whole
     from mnv1_bench.report import is_table2_model
@@ -100,6 +124,10 @@ def layers(
 
     if runs < 1:
         raise UsageProblem(f"--runs must be at least 1, got {runs}")
+    if dtype == Dtype.int8:
+        return _quantization_noise(model, calibration, weights, format, wide)
+    if calibration is not None or weights is not None:
+        raise UsageProblem("--calibration and --weights go with --dtype int8 (the quantization-noise view)")
     (spec,) = unique_specs("MODEL", [model], shape=input_shape_option(res, input_shape))
     config = TimingConfig(device=device, batch=batch, dtype=dtype, threads=threads_checked(threads),
                           min_time_s=min_time, fold_bn=fold_bn)  # fmt: skip
@@ -135,6 +163,44 @@ def _render(run: LayerRun, input_text: str, with_paper: bool, format: Format, wi
         emit(per_layer, format, LAYER_COLUMNS, title, invalid, wide)
         emit(by_type, format, BY_TYPE_COLUMNS, f"{mark}{timing.model}: by layer type (the paper's Table 2, measured)",
              [*invalid, *totals_lines(timing, whole), *notes_for(timing, with_paper)], wide)  # fmt: skip
+
+
+def _quantization_noise(model: str, calibration: Path | None, weights: Path | None, format: Format,
+                        wide: bool) -> None:  # fmt: skip
+    """Each conv/FC layer's SQNR against fp32 in simulated int8, and the lowest and median per layer type."""
+    from mnv1_bench.quant_error import by_type, quant_error
+    from mnv1_bench.registry import resolve
+    from mnv1_bench.timing.calibration import calibration_set
+    from mnv1_bench.timing.weights import pinned, weights_text
+
+    spec = pinned(resolve(model), weights)
+    folder = str(calibration) if calibration is not None else None
+    calibration_set(folder, spec.input_size)  # a bad folder: one line, exit 2, before the model runs
+    result = quant_error(spec, folder)
+    kinds = by_type(result.frame)
+    if format is Format.json:
+        data = {
+            "model": spec.name,
+            "calibration": result.calibration,
+            "weights": weights_text(weights),
+            "output_sqnr_db": result.output_sqnr_db,
+            "layers": records(result.frame),
+            "by_type": records(kinds),
+        }
+        typer.echo(json.dumps(data, indent=2))
+        return
+    emit(result.frame, format, SQNR_COLUMNS, f"{spec.name}: int8 quantization noise per conv/FC layer (simulated)",
+         [], wide)  # fmt: skip
+    if format is not Format.csv:
+        emit(kinds, format, SQNR_BY_TYPE_COLUMNS, f"{spec.name}: by layer type", [
+            f"Logits: {result.output_sqnr_db:.1f} dB. SQNR = 10 log10(fp32 output power / (fp32 - int8 output) "
+            "power) on 16 seeded inputs; higher is better, about 6 dB a bit.",
+            "Simulated in PyTorch as the exported backends quantize: BN folded; int8 weights, symmetric, one scale "
+            "per output channel; uint8 inputs to every conv/FC, one range per tensor (min/max on the "
+            f"calibration set). {result.calibration}; {weights_text(weights)}.",
+            "With random weights this shows how the noise builds up through the depth, not what trained weights "
+            "lose (--weights FILE).",
+        ], wide)  # fmt: skip
 
 
 def summary(timing: LayerTiming, whole: Stats) -> dict:

@@ -96,4 +96,7 @@ def _summary(generated, out: Path) -> None:
             "No published timing results for the latency figure: time the models (`mnv1-bench time` or "
             "--time), then move the run's file from results/ into results/published/."
         )
+    if not generated.deployment_rows:
+        notes.append("No published deployment results (runs with numerics: `mnv1-bench time ... --backend "
+                     "onnxruntime,openvino --dtype fp32,int8`), so deployment.md was not written.")  # fmt: skip
     emit(pd.DataFrame(rows), Format.table, SUMMARY_COLUMNS, "The paper's tables, reproduced", notes)

@@ -27,6 +27,7 @@ from mnv1_bench.cli.render import (
     emit,
     fraction_pct,
     millions,
+    missing,
     number,
     ratio,
     warn,
@@ -56,17 +57,26 @@ COLUMNS = (
     word("verdict", "Verdict", blank),
     Column("roofline_fraction", "Roofline", fraction_pct, priority=2),
     word("bound", "Bound", priority=3),
+    Column("numerics_cosine", "Cosine vs fp32 eager", number(5)),
+    Column("numerics_max_abs", "Max |Δ| logit", lambda v: "-" if missing(v) else f"{float(v):.3g}", priority=1),
+    Column("top1_agreement", "Top-1 agree", fraction_pct),
+    Column("size_mb", "Size (MB)", number(2), priority=2),
     word("flag", "Flag", blank),
 )
+NUMERICS_KEYS = frozenset({"numerics_cosine", "numerics_max_abs", "top1_agreement"})
 
 
 def time_models(
     models: Annotated[list[str], typer.Argument(help="Models to time (see `mnv1-bench models`).", show_default=False)],
     device: Annotated[Device, typer.Option(help="Where to run.")] = Device.cpu,
     batch: Annotated[str, typer.Option(help="Batch sizes, comma-separated, e.g. 1,32.")] = "1",
-    dtype: Annotated[str, typer.Option(help="fp32, fp16, bf16; comma-separated.")] = "fp32",
+    dtype: Annotated[str, typer.Option(help="fp32, fp16, bf16, int8; comma-separated.")] = "fp32",
     backend: Annotated[
-        str, typer.Option(help="eager, compile (torch.compile), cudagraph (CUDA only), onnxruntime; comma-separated.")
+        str,
+        typer.Option(
+            help="eager, compile (torch.compile), cudagraph (CUDA only), onnxruntime, openvino (CPU only); "
+            "comma-separated. Combinations a backend cannot run are skipped with a warning."
+        ),
     ] = "eager",
     res: ModelRes = None,
     input_shape: InputShape = None,
@@ -87,21 +97,38 @@ def time_models(
     recalibrate: Annotated[
         bool, typer.Option("--recalibrate", help="Measure the roofline peaks afresh instead of using the cache.")
     ] = False,
+    calibration: Annotated[
+        Path | None,
+        typer.Option(
+            help="int8: a folder of images to calibrate on [default: 16 seeded synthetic inputs].",
+            show_default=False,
+        ),
+    ] = None,
+    weights: Annotated[
+        Path | None,
+        typer.Option(
+            help="A state dict (torch.save of model.state_dict()) loaded into every model [default: "
+            "seeded random weights].",
+            show_default=False,
+        ),
+    ] = None,
     wide: Wide = False,
 ) -> None:
     """Time models: median, IQR, p90 and runs per row, throughput, and roofline floors.
 
     Times are measured by mnv1-bench per call of BATCH images, in eval and inference mode, after warm-up, with
     device sync around each sample. Mult-adds are the paper's convention (conv + FC multiply-accumulates).
-    Example: mnv1-bench time mobilenet conv-mobilenet --backend eager,onnxruntime
+    Every row but fp32 eager also shows how closely its logits agree with fp32 eager (numerics). Example:
+    mnv1-bench time mobilenet --backend eager,onnxruntime,openvino --dtype fp32,int8
     """
     from mnv1_bench.timing import report, roofline
     from mnv1_bench.timing.config import TimingConfig
-    from mnv1_bench.timing.run import time_runs, validate
+    from mnv1_bench.timing.run import supported, time_runs
 
     threads = threads_checked(threads)
+    folder = str(calibration) if calibration is not None else None
     configs = [
-        TimingConfig(device, b, d, k, channels_last, threads, min_time, fold_bn)
+        TimingConfig(device, b, d, k, channels_last, threads, min_time, fold_bn, folder if d == Dtype.int8 else None)
         for k in choice_list("--backend", backend, Backend)
         for d in choice_list("--dtype", dtype, Dtype)
         for b in positive_int_list("--batch", batch)
@@ -110,21 +137,27 @@ def time_models(
     if rounds is not None and rounds < 1:
         raise UsageProblem(f"--rounds must be at least 1, got {rounds}")
     results_dir = output_folder("results folder", Path("results")) if save else None
-    for config in configs:
-        validate(config)
+    configs, skipped = supported(configs)
+    for line in skipped:
+        warn(line)
+    _check_deployment_inputs(specs, configs, folder, weights)
     costs = _costs(specs, configs)
     if recalibrate:
         roofline.recalibrate_default()
     with progress_bar() as progress:
-        run = time_runs(specs, configs, results_dir, progress, costs, checked=True, rounds=rounds)
+        run = time_runs(specs, configs, results_dir, progress, costs, checked=True, rounds=rounds, weights=weights)
     for row in run.rows:
         if row.unstable:
             warn(f"{report.row_label(row)}: unstable ({row.unstable_reason}); rerun with a longer --min-time or "
                  "on a quieter machine")  # fmt: skip
     if busy := report.busy_warning(run.rows):
         warn(busy)
-    emit(report.compare_frame(run.rows), format, _columns(len(specs), len(run.rows)), "Latency per call (measured "
-         "by mnv1-bench)", report.notes(run.rows, specs[0].name, len(specs)), wide)  # fmt: skip
+    has = {key for row in run.rows for key, value in row.as_dict().items() if value is not None}
+    columns = [
+        c for c in _columns(len(specs), len(run.rows)) if c.key not in NUMERICS_KEYS | {"size_mb"} or c.key in has
+    ]
+    emit(report.compare_frame(run.rows), format, columns, "Latency per call (measured by mnv1-bench)",
+         report.notes(run.rows, specs[0].name, len(specs)), wide)  # fmt: skip
     if run.interrupted:  # the table shows the rows finished; the CLI says what was saved and exits 130 / 143
         raise KeyboardInterrupt
 
@@ -133,6 +166,24 @@ def _columns(models: int, rows: int) -> list[Column]:
     """The ratios to the first model and the first row only where there is more than one."""
     columns = [c for c in COLUMNS if models > 1 or c.key != "mult_adds_vs_first"]
     return [c for c in columns if rows > 1 or c.key not in ("time_vs_first_ci", "verdict")]
+
+
+def _check_deployment_inputs(specs: list[ModelSpec], configs: list[TimingConfig], calibration: str | None,
+                             weights: Path | None) -> None:  # fmt: skip
+    """--weights read and fitted to every model, --calibration's images read at each resolution: a bad file is
+    one line and exit 2 before anything is built or timed."""
+    from mnv1_bench.timing.calibration import calibration_set
+    from mnv1_bench.timing.weights import pinned
+
+    for spec in specs:
+        pinned(spec, weights)
+    if calibration is None:
+        return
+    if not any(config.dtype == Dtype.int8 for config in configs):
+        warn("--calibration is used by int8 rows only, and none is timed")
+        return
+    for size in sorted({spec.input_size for spec in specs}):
+        calibration_set(calibration, size)
 
 
 def _costs(specs: list[ModelSpec], configs: list[TimingConfig]) -> list[Cost]:

@@ -19,6 +19,12 @@ from mnv1_bench.sweep import grid_frame, grid_keys
 from mnv1_bench.tables import all_tables, applications, published, required_models
 from mnv1_bench.tables.base import PaperTable
 from mnv1_bench.tables.comparisons import COMPARED_TABLES
+from mnv1_bench.tables.deployment import (
+    FILE as DEPLOYMENT_FILE,
+    MODELS as DEPLOYMENT_MODELS,
+    deployment_frame,
+    deployment_markdown,
+)
 from mnv1_bench.tables.index import BEYOND_FILE, Figure, index_markdown
 from mnv1_bench.tables.latency import FIGURE as LATENCY_FIGURE, index_lines, latency_frame
 from mnv1_bench.tables.measure import ModelKey, cost_of
@@ -38,6 +44,7 @@ class Generated:
     files: list[Path]
     latency_points: int  # models x devices in the latency figure (0: not drawn)
     decisions: tuple[str, ...] = ()  # one line per *_timed table: written, replaced or kept, and why
+    deployment_rows: int = 0  # rows of deployment.md (0: not written, no published deployment results)
 
 
 def required_keys() -> list[ModelKey]:
@@ -58,6 +65,8 @@ def generate(
             os.replace(path, out / path.name)
         if not made.latency_points:
             (out / LATENCY_FIGURE).unlink(missing_ok=True)  # a figure left from older results would contradict
+        if not made.deployment_rows:
+            (out / DEPLOYMENT_FILE).unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return replace(made, files=[out / path.name for path in made.files])
@@ -79,7 +88,11 @@ def _generate(out: Path, final: Path, results_dir: Path, timings: dict | None, d
     grid = grid_frame(cost_of)
     files.append(figures.accuracy_figure(grid, "mult_adds", out / FIGURE4.file))
     files.append(figures.accuracy_figure(grid, "weights", out / FIGURE5.file))
-    points = latency_frame(load_results(results_dir))
+    results = load_results(results_dir)
+    points = latency_frame(results)
+    deployment = deployment_frame(results)
+    if len(deployment):
+        files.append(write_text(out / DEPLOYMENT_FILE, deployment_markdown(deployment, results_dir)))
     latency_path = out / LATENCY_FIGURE
     shown = [FIGURE4, FIGURE5]
     if len(points):
@@ -87,13 +100,11 @@ def _generate(out: Path, final: Path, results_dir: Path, timings: dict | None, d
         shown.append(Figure(LATENCY_FIGURE, "Latency (measured) vs mult-adds (measured), log-log: not in the paper"))
     beyond_path = final / BEYOND_FILE
     beyond = beyond_path.read_text(encoding="utf-8") if beyond_path.is_file() else None
-    index = index_markdown(tables, shown, index_lines(points, results_dir, bool(len(points))), beyond)
+    latency = index_lines(points, results_dir, bool(len(points)))
+    if len(deployment):
+        latency += ["", f"[Deployment]({DEPLOYMENT_FILE}) (measured): latency and numerics per backend and dtype "
+                    f"for {', '.join(DEPLOYMENT_MODELS.values())}, {len(deployment)} rows."]  # fmt: skip
+    index = index_markdown(tables, shown, latency, beyond)
     files.append(write_text(out / INDEX, index))
-    return Generated(tables, files, len(points), tuple(decisions))
-
-
-def _timed_decision(path: Path, timed: PaperTable, force: bool) -> published.Decision:
-    """Whether a timed table replaces the one at ``path``: only when at least as stable, or with ``force``."""
-    old = published.of_section(path.read_text(encoding="utf-8")) if path.is_file() else None
-    rows = timed.frame.dropna(subset=["median_ms"])
-    return published.decide(published.of_frame(rows), old, str(path), force)
+    decisions: tuple[str, ...] = ()  # one line per *_timed table: written, replaced or kept, and why
+    deployment_rows: int = 0  # rows of deployment.md (0: not written, no published deployment results)

@@ -3,6 +3,7 @@ composes them. Import the submodule you need (``from mnv1_bench.timing.run impor
 imports nothing, so that ``mnv1-bench --help`` stays fast.
 
 Imports run one way, each module only from those before it (and from choices, environment, files, counting):
-clock -> stats, rounds; config -> pytorch -> onnx_runtime -> backends; clock, config -> roofline;
-run (backends, roofline, rounds, stats, results) -> report.
+clock -> stats, rounds; config -> pytorch, calibration -> exports -> onnx_runtime, openvino_runtime -> backends;
+exports -> numerics; clock, config -> roofline; weights (alone); run (backends, numerics, roofline, rounds,
+stats, weights, results) -> report.
 """

@@ -2,8 +2,9 @@
 
 Supported dtypes: fp32 everywhere. On CPU, eager and compile also run bf16 and fp16 (PyTorch has CPU kernels
 for both; without AVX512-BF16/AMX or AVX512-FP16 they are emulated and slower than fp32, which is worth
-knowing); onnxruntime's CPU provider runs fp32 only. On CUDA every PyTorch backend runs all three, and
-onnxruntime fp32 and fp16.
+knowing); onnxruntime's CPU provider runs fp32 and int8; OpenVINO (CPU only) fp32, int8, and bf16 where the CPU
+has bf16 instructions. On CUDA every PyTorch backend runs the three float dtypes, and onnxruntime fp32 and fp16.
+int8 is static post-training quantization of the ONNX export (:mod:`.exports`), so only exported backends run it.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mnv1_bench.choices import Backend as Name, Device, Dtype
+from mnv1_bench.choices import FLOAT_DTYPES, Backend as Name, Device, Dtype
 from mnv1_bench.errors import UsageProblem
-from mnv1_bench.timing import onnx_runtime, pytorch
+from mnv1_bench.timing import onnx_runtime, openvino_runtime, pytorch
 from mnv1_bench.timing.clock import Stopwatch, device_stopwatch, synced_wall_stopwatch
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.pytorch import Prepared
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from mnv1_bench.registry import ModelSpec
 
 Prepare = Callable[["ModelSpec", TimingConfig, int], Prepared]  # (spec, config, threads) -> the call to time
-EVERY_DTYPE = frozenset(Dtype)
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Backend:
     prepare: Prepare  # one-off costs (compile, export) happen here, not in the timed call
     stopwatch: Callable[[Device], Stopwatch]  # a clock that sees this backend's device work
     refusal: Callable[[TimingConfig], str]  # the one-line reason for a pair it does not support
-    needs: Callable[[Device], str] = lambda device: ""  # what this machine lacks for it on `device`, "" if nothing
+    needs: Callable[[TimingConfig], str] = lambda config: ""  # what this machine lacks for it, "" if nothing
 
     @property
     def devices(self) -> frozenset[Device]:
@@ -45,40 +45,66 @@ class Backend:
 
 
 def _cudagraph_refusal(config: TimingConfig) -> str:
+    if config.device == Device.cuda:
+        return _float_refusal(config)
     return "the cudagraph backend replays CUDA graphs: it needs --device cuda"
+
+
+def _float_refusal(config: TimingConfig) -> str:
+    return (f"the {config.backend} backend runs fp32, fp16 and bf16, not int8: int8 is static quantization of the "
+            "ONNX export (--backend onnxruntime or openvino)")  # fmt: skip
 
 
 def _ort_refusal(config: TimingConfig) -> str:
     if config.dtype == Dtype.bf16:
-        return "onnxruntime runs fp32 (and fp16 on CUDA) here, not bf16: use the eager or compile backends for bf16"
-    return (f"onnxruntime's CPU provider runs fp32 only, not {config.dtype}: use --dtype fp32 or the eager/compile "
-            "backends")  # fmt: skip
+        return "onnxruntime runs fp32 and int8 (and fp16 on CUDA) here, not bf16: use openvino, eager or compile"
+    if config.dtype == Dtype.int8:
+        return "onnxruntime runs int8 on the CPU only: use --device cpu"
+    return (f"onnxruntime's CPU provider runs fp32 and int8, not {config.dtype}: use --dtype fp32 or the "
+            "eager/compile backends")  # fmt: skip
 
 
-def _ort_needs(device: Device) -> str:
-    if device == Device.cuda and "CUDAExecutionProvider" not in ort_providers():
+def _openvino_refusal(config: TimingConfig) -> str:
+    if config.device != Device.cpu:
+        return "the openvino backend runs on the CPU only: use --device cpu"
+    return f"OpenVINO runs fp32, bf16 and int8 here, not {config.dtype}: use the eager or compile backends"
+
+
+def _openvino_needs(config: TimingConfig) -> str:
+    return openvino_runtime.bf16_missing() if config.dtype == Dtype.bf16 else ""
+
+
+def _ort_needs(config: TimingConfig) -> str:
+    if config.device == Device.cuda and "CUDAExecutionProvider" not in ort_providers():
         return ("onnxruntime has no CUDAExecutionProvider here (install onnxruntime-gpu) for --device cuda "
                 "--backend onnxruntime")  # fmt: skip
     return ""
 
 
 def _everywhere(prepare: Prepare) -> Backend:
-    """A PyTorch backend: every device, every dtype."""
-    return Backend({d: EVERY_DTYPE for d in Device}, prepare, device_stopwatch, lambda c: "")
+    """A PyTorch backend: every device, every float dtype."""
+    return Backend({d: FLOAT_DTYPES for d in Device}, prepare, device_stopwatch, _float_refusal)
 
 
 BACKENDS: dict[Name, Backend] = {
     Name.eager: _everywhere(pytorch.eager),
     Name.compile: _everywhere(pytorch.compiled),
-    Name.cudagraph: Backend({Device.cuda: EVERY_DTYPE}, pytorch.cudagraph, device_stopwatch, _cudagraph_refusal),
+    Name.cudagraph: Backend({Device.cuda: FLOAT_DTYPES}, pytorch.cudagraph, device_stopwatch, _cudagraph_refusal),
     # onnxruntime runs on its own CUDA stream, which CUDA events on PyTorch's stream would not see: a host
     # clock with a whole-device sync around it times it instead.
     Name.onnxruntime: Backend(
-        {Device.cpu: frozenset({Dtype.fp32}), Device.cuda: frozenset({Dtype.fp32, Dtype.fp16})},
+        {Device.cpu: frozenset({Dtype.fp32, Dtype.int8}), Device.cuda: frozenset({Dtype.fp32, Dtype.fp16})},
         onnx_runtime.onnxruntime_backend,
         synced_wall_stopwatch,
         _ort_refusal,
         _ort_needs,
+    ),
+    Name.openvino: Backend(
+        {Device.cpu: frozenset({Dtype.fp32, Dtype.bf16, Dtype.int8})},
+        openvino_runtime.openvino_backend,
+        synced_wall_stopwatch,
+        _openvino_refusal,
+        _openvino_needs,
     ),
 }
 
@@ -106,7 +132,7 @@ def check_supported(config: TimingConfig) -> None:
     chosen = backend(config)
     if not chosen.supports(Device(config.device), Dtype(config.dtype)):
         raise UsageProblem(chosen.refusal(config))
-    missing = chosen.needs(Device(config.device))
+    missing = chosen.needs(config)
     if missing:
         raise UsageProblem(missing)
 

@@ -19,3 +19,4 @@ class TimingConfig:
     threads: int | None = None  # intra-op CPU threads; None: every core this process may use
     min_time_s: float = 1.0  # timed work to collect, in seconds, after the warm-up
     fold_bn: bool = True  # fold eval-mode batch norm into the preceding conv (PyTorch backends)
+    calibration: str | None = None  # int8: a folder of images to calibrate on; None: a seeded synthetic set

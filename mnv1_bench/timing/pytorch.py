@@ -18,6 +18,7 @@ from mnv1_bench.choices import torch_dtype
 from mnv1_bench.timing.config import TimingConfig
 
 if TYPE_CHECKING:
+    import numpy as np
     import torch
     from torch import nn
 
@@ -32,6 +33,9 @@ class Prepared:
     settings: str
     close: Callable[[], None] = lambda: None
     extra: dict = field(default_factory=dict)  # e.g. {"compile_s": 41.2}: one-off costs, in seconds
+    # The same engine on other inputs: a float32 N x 3 x H x W numpy batch of the row's batch size -> float32
+    # logits (numpy), for the numerics; None where a backend cannot (a CUDA graph's static input).
+    infer: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 def example_input(spec: ModelSpec, config: TimingConfig) -> torch.Tensor:
@@ -99,10 +103,25 @@ def _inference(model: nn.Module, x: torch.Tensor) -> Callable[[], object]:
     return run
 
 
+def _infer(model: nn.Module, config: TimingConfig) -> Callable[[np.ndarray], np.ndarray]:
+    """The model on a numpy batch, converted to the row's device, dtype and memory format; float32 logits back."""
+    import torch
+
+    def infer(batch: np.ndarray) -> np.ndarray:
+        x = torch.from_numpy(batch).to(device=config.device, dtype=torch_dtype(config.dtype))
+        if config.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        with torch.inference_mode():
+            return model(x).float().cpu().numpy()
+
+    return infer
+
+
 def eager(spec: ModelSpec, config: TimingConfig, threads: int) -> Prepared:
     model, settings = torch_model(spec, config)
     x = example_input(spec, config)
-    return Prepared(_inference(model, x), "; ".join(["PyTorch eager", *settings, threads_text(config, threads)]))
+    text = "; ".join(["PyTorch eager", *settings, threads_text(config, threads)])
+    return Prepared(_inference(model, x), text, infer=_infer(model, config))
 
 
 def compiled(spec: ModelSpec, config: TimingConfig, threads: int) -> Prepared:
@@ -130,7 +149,7 @@ def compiled(spec: ModelSpec, config: TimingConfig, threads: int) -> Prepared:
         torch.cuda.synchronize()
     compile_s = time.perf_counter() - start
     text = ["torch.compile (inductor, default mode, freezing)", *settings, threads_text(config, threads)]
-    return Prepared(run, "; ".join(text), extra={"compile_s": round(compile_s, 3)})
+    return Prepared(run, "; ".join(text), extra={"compile_s": round(compile_s, 3)}, infer=_infer(compiled, config))
 
 
 def cudagraph(spec: ModelSpec, config: TimingConfig, threads: int) -> Prepared:

@@ -12,9 +12,15 @@ from collections.abc import Sequence
 import pandas as pd
 
 from mnv1_bench.environment import available_cores
+from mnv1_bench.timing.numerics import NUMERICS_INPUTS
 from mnv1_bench.timing.run import TimingRow
 
-ONE_OFF = {"compile_s": "compiled", "export_s": "exported to ONNX"}  # one-off costs a backend reports
+ONE_OFF = {"compile_s": "compiled", "export_s": "exported to ONNX", "quantize_s": "quantized to int8"}  # one-off
+NUMERICS_NOTE = ("Cosine vs fp32 eager, Max |Δ| logit and Top-1 agree: each row's logits against fp32 PyTorch eager "
+                 "(batch norm unfolded) on {inputs} seeded random inputs, not the calibration set (mean per-input "
+                 "cosine similarity, largest absolute difference of any logit, share of inputs with the same arg-max); "
+                 "Size: the exported model file, in MB (10^6 bytes). With random weights these say whether the runtime "
+                 "computes the same network, not its accuracy: --weights FILE loads trained weights.")  # fmt: skip
 
 
 def bound(row: TimingRow) -> str | None:
@@ -100,11 +106,23 @@ def notes(rows: Sequence[TimingRow], first_model: str, models: int) -> list[str]
         if row.model not in names:
             names.append(row.model)
     lines += [f"{backend} ({', '.join(names)}): {settings}" for (backend, settings), names in by_settings.items()]
-    one_off = [f"{row.model} {row.backend} {row.dtype} b{row.batch} {ONE_OFF[k]} in {v:.1f} s"
-               for row in rows for k, v in row.extra.items() if k in ONE_OFF]  # fmt: skip
+    if any(row.numerics_cosine is not None for row in rows):
+        lines.append(NUMERICS_NOTE.format(inputs=NUMERICS_INPUTS))
+    one_off = one_off_costs(rows)
     if one_off:
         lines.append(f"One-off costs, not timed: {'; '.join(one_off)}.")
     return lines
+
+
+def one_off_costs(rows: Sequence[TimingRow]) -> list[str]:
+    """Each compile, export and quantization once, with the rows that share it (one ONNX export serves them all)."""
+    shared: dict[tuple, list[str]] = {}
+    for row in rows:
+        for key, seconds in row.extra.items():
+            if key in ONE_OFF:
+                shared.setdefault((row.model, key, seconds, row.batch), []).append(f"{row.backend} {row.dtype}")
+    return [f"{model} b{batch} {ONE_OFF[key]} in {seconds:.1f} s ({', '.join(users)})"
+            for (model, key, seconds, batch), users in shared.items()]  # fmt: skip
 
 
 def speedup_note(base: TimingRow, row: TimingRow) -> str:

@@ -242,6 +242,8 @@ def floors_for(
     A row faster than its floor shows that the cached peaks are too low (measured on a busy machine): they are
     measured again once, keeping the better values.
     """
+    if config.dtype == Dtype.int8:
+        raise RuntimeError("no int8 peak: torch has no int8 matmul to calibrate one with")
     cache = cache or default_cache()
     peaks = cache.get(config.device, config.dtype, threads)
     result = floors(cost, config.batch, config.dtype, peaks, median_ms)

@@ -22,11 +22,12 @@ from mnv1_bench.choices import Backend, Device, Dtype
 from mnv1_bench.counting import Cost, count
 from mnv1_bench.environment import cpu_snapshot, load_average, set_threads
 from mnv1_bench.errors import UsageProblem
-from mnv1_bench.timing import backends, roofline
+from mnv1_bench.timing import backends, exports, numerics, roofline
 from mnv1_bench.timing.clock import Measurement, measure
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.rounds import Interleaved, LoadProbe, Slot, default_rounds, interleave
 from mnv1_bench.timing.stats import busy_reason, instability, ratio_ci, summarize, verdict
+from mnv1_bench.timing.weights import pinned, weights_text
 
 if TYPE_CHECKING:
     from mnv1_bench.registry import ModelSpec
@@ -72,6 +73,10 @@ class TimingRow:
     ratio_low: float | None = None  # 95% bootstrap confidence interval of that ratio
     ratio_high: float | None = None
     verdict: str = ""  # faster, slower or indistinguishable from the first row ("" on the first row)
+    numerics_cosine: float | None = None  # agreement with fp32 eager on NUMERICS_INPUTS seeded inputs: see numerics
+    numerics_max_abs: float | None = None
+    top1_agreement: float | None = None
+    size_mb: float | None = None  # the exported model's size on disk (onnxruntime, openvino), 10^6 bytes
     extra: dict = field(default_factory=dict)  # backend-specific facts, e.g. compile time in seconds
 
     def as_dict(self) -> dict:
@@ -108,6 +113,23 @@ def validate(config: TimingConfig) -> None:
     if not config.min_time_s > 0 or not math.isfinite(config.min_time_s):
         raise UsageProblem(f"--min-time must be a positive number of seconds, got {config.min_time_s:g}")
     backends.check_supported(config)
+
+
+def supported(configs: Sequence[TimingConfig]) -> tuple[list[TimingConfig], list[str]]:
+    """The configurations that can run here, and one line per (backend, dtype) that cannot, saying why.
+
+    When none can run, the first one's reason is raised (one line, exit 2), as :func:`validate` would.
+    """
+    kept, problems = [], {}
+    for config in configs:
+        try:
+            validate(config)
+            kept.append(config)
+        except UsageProblem as problem:
+            problems.setdefault((config.backend, config.dtype), problem)
+    if not kept:
+        raise next(iter(problems.values()))
+    return kept, [f"skipped {backend} {dtype}: {problem}" for (backend, dtype), problem in problems.items()]
 
 
 def time_spec(spec: ModelSpec, config: TimingConfig, cost: Cost | None = None) -> TimingRow:
@@ -209,6 +231,7 @@ def time_runs(
     checked: bool = False,
     rounds: int | None = None,
     probe: LoadProbe | None = None,
+    weights: Path | None = None,
 ) -> TimedRun:
     """Time every model in every configuration in interleaved rounds; save the rows under `results_dir` (None:
     not). Rows come in (model, configuration) order, each after the first with its ratio to the first.
@@ -218,6 +241,9 @@ def time_runs(
     configurations are prepared (built, exported, compiled) before the first round; `rounds` None: slices of about
     :data:`.rounds.SLICE_S` (:func:`.rounds.default_rounds`). Ctrl-C after a whole round
     returns rows from the whole rounds with ``interrupted``; before one, it propagates.
+
+    Every backend builds each model with the same weights (`weights`, a state dict file, else seeded random
+    ones: :mod:`.weights`), so that each row's numerics compare it with fp32 eager on one network.
     """
     for config in () if checked else configs:
         validate(config)
@@ -232,21 +258,34 @@ def time_runs(
         for spec in specs:
             report(0, total, f"counting {spec.name}")
             costs.append(count(spec.build(), spec.input_shape))
+    specs = [pinned(spec, weights) for spec in specs]
     pairs = [(spec, config, cost) for spec, cost in zip(specs, costs, strict=True) for config in configs]
     started = results.utc_now()
     threads = set_threads(configs[0].threads) if configs else 1  # set once: intra-op threads are per process
-    prepared = []
+    with exports.run_cache():
+        rows, interrupted = _prepared_rows(pairs, threads, rounds, probe, report)
+    rows = [replace(row, settings=f"{row.settings}; {weights_text(weights)}") for row in rows]
+    report(total, total, "")
+    saved = _save(rows, pairs, results_dir, started) if results_dir is not None else None
+    return TimedRun(rows, list(costs), interrupted, saved)
+
+
+def _prepared_rows(pairs, threads, rounds, probe, report) -> tuple[list[TimingRow], bool]:
+    """Prepare every configuration, time them in interleaved rounds, then add each row's numerics."""
+    total, prepared = len(pairs) * rounds, []
     try:
         for spec, config, _ in pairs:
             report(0, total, f"preparing {spec.name} {config.backend} {config.dtype} b{config.batch}")
             prepared.append(backends.prepare(spec, config, threads))
         rows, interrupted = _interleaved_rows(pairs, prepared, threads, rounds, probe, report)
+        references: dict = {}
+        for i, ((spec, config, _), each) in enumerate(zip(pairs, prepared, strict=True)):
+            report(total, total, f"numerics {spec.name} {config.backend} {config.dtype} b{config.batch}")
+            rows[i] = replace(rows[i], **numerics.row_fields(spec, config, each, references))
+        return rows, interrupted
     finally:
         for each in prepared:
             each.close()
-    report(total, total, "")
-    saved = _save(rows, pairs, results_dir, started) if results_dir is not None else None
-    return TimedRun(rows, list(costs), interrupted, saved)
 
 
 BUSY_EXTENSION = 3  # on a busy machine the rounds go on up to this many times --rounds (--min-time is a minimum)
