@@ -106,5 +106,11 @@ def _generate(out: Path, final: Path, results_dir: Path, timings: dict | None, d
                     f"for {', '.join(DEPLOYMENT_MODELS.values())}, {len(deployment)} rows."]  # fmt: skip
     index = index_markdown(tables, shown, latency, beyond)
     files.append(write_text(out / INDEX, index))
-    decisions: tuple[str, ...] = ()  # one line per *_timed table: written, replaced or kept, and why
-    deployment_rows: int = 0  # rows of deployment.md (0: not written, no published deployment results)
+    return Generated(tables, files, len(points), tuple(decisions), len(deployment))
+
+
+def _timed_decision(path: Path, timed: PaperTable, force: bool) -> published.Decision:
+    """Whether a timed table replaces the one at ``path``: only when at least as stable, or with ``force``."""
+    old = published.of_section(path.read_text(encoding="utf-8")) if path.is_file() else None
+    rows = timed.frame.dropna(subset=["median_ms"])
+    return published.decide(published.of_frame(rows), old, str(path), force)
