@@ -7,8 +7,8 @@ params and weights and the ``--min-time`` it was timed with. A saved row is reus
 `pick` (it carries ``pick_min_time_s``) for the same model, on the same machine (host, CPU model, cores, GPU),
 with the same software (Python, torch, torchvision, onnxruntime), in the same configuration (device, backend,
 dtype, batch, threads, channels-last, BN folding, 1000 classes), at least as long a ``--min-time`` and as many
-rounds, and was trusted: neither UNSTABLE nor BUSY. Untrusted rows are re-taken at once (``retakes`` times), and
-never reused later.
+rounds, and was trusted: not BUSY, and not UNSTABLE unless its median is precise all the same (:data:`PRECISE`).
+Untrusted rows are re-taken at once (``retakes`` times), and never reused later.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ from mnv1_bench.timing.run import Progress, TimingRow, time_runs
 
 MIN_TIME_FIELD = "pick_min_time_s"  # present on the rows pick saved: it marks them as reusable by pick
 MACHINE_FIELDS = ("hostname", "cpu_model", "cpu_cores", "gpu_name")
+# A median whose 95% CI lies within ±PRECISE of it is precise enough to pick by, however spread the samples: on a
+# small VM most rows have a CV over 10% (UNSTABLE) when quiet, yet their medians hold to a few percent.
+PRECISE = 0.05
 CHUNK = 8  # models prepared and interleaved together: bounds memory (VGG16 alone holds 0.5 GB) and lost work
 
 
@@ -49,8 +52,16 @@ class Latency:
 
     @property
     def untrusted(self) -> str:
-        """Why the row is not trusted (both reasons), "" when it is."""
-        return "; ".join(reason for reason in (self.unstable_reason, self.busy_reason) if reason)
+        """Why the row is not trusted, "" when it is: BUSY never is; UNSTABLE is when its only reason is the
+        spread (CV) and its median is precise all the same (:data:`PRECISE`)."""
+        spread_only = self.unstable_reason.startswith("CV") and ";" not in self.unstable_reason
+        unstable = "" if spread_only and self.precise() else self.unstable_reason
+        return "; ".join(reason for reason in (unstable, self.busy_reason) if reason)
+
+    def precise(self) -> bool:
+        """Whether the median's 95% CI lies within ±PRECISE of the median."""
+        low, high = median_ci(self.samples_ms, self.round_sizes, 0.95, 1000, 0)
+        return low >= self.median_ms * (1 - PRECISE) and high <= self.median_ms * (1 + PRECISE)
 
     @classmethod
     def from_record(cls, record: dict, reused: bool, source: str) -> Latency:
@@ -123,11 +134,13 @@ def _reusable(record: dict, wanted: dict, config: TimingConfig, rounds: int) -> 
         return False
     if not _present(record.get("rounds")) or int(record["rounds"]) < rounds:
         return False
-    if any(_present(record.get(flag)) and bool(record[flag]) for flag in ("unstable", "busy")):
+    if _present(record.get("busy")) and bool(record["busy"]):
         return False
     if not all(_present(record.get(k)) for k in ("samples_ms", "params", "weights", "mult_adds")):
         return False
-    return all(_same(record.get(key), value) for key, value in wanted.items())
+    if not all(_same(record.get(key), value) for key, value in wanted.items()):
+        return False
+    return not Latency.from_record(record, True, "").untrusted  # UNSTABLE with a precise median is trusted
 
 
 def measure(

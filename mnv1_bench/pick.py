@@ -131,10 +131,12 @@ def candidate_frame(candidates: Sequence[Candidate], budget: Budget, dtype: str)
 
 
 def _flag(lat: latency_store.Latency | None) -> str:
-    """UNSTABLE and BUSY, as `time` flags them, comma-separated, or ""."""
+    """UNSTABLE (too noisy to pick by: a CV over 10% with a median less precise than ±5%, or too few or too short
+    samples) and BUSY, comma-separated, or ""."""
     if lat is None:
         return ""
-    return ", ".join(word for word, on in (("UNSTABLE", lat.unstable_reason), ("BUSY", lat.busy_reason)) if on)
+    unstable = lat.untrusted.replace(lat.busy_reason, "").strip("; ")
+    return ", ".join(word for word, on in (("UNSTABLE", unstable), ("BUSY", lat.busy_reason)) if on)
 
 
 def pareto(frame: pd.DataFrame) -> list[bool]:

@@ -15,7 +15,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from mnv1_bench import environment
+from mnv1_bench import environment, latency_store
 from mnv1_bench.candidates import cited_top1, default_candidates
 from mnv1_bench.cli import app
 from mnv1_bench.latency_store import median_ci
@@ -252,3 +252,25 @@ def test_an_extended_set_times_only_the_added_candidate(prepared):
     assert prepared == ["mobilenet-0.25-128"]
     measured = {m: r["measured"] for m, r in rows.items()}
     assert measured == {"mobilenet-0.25-224": "reused", "mobilenet-0.5-160": "reused", "mobilenet-0.25-128": "now"}
+
+
+def _latency(samples: tuple[float, ...], unstable_reason: str, busy_reason: str = "") -> latency_store.Latency:
+    return latency_store.Latency(
+        model="m", median_ms=sorted(samples)[len(samples) // 2], samples_ms=samples, round_sizes=(len(samples),),
+        mult_adds=1, params=1, weights=1, unstable_reason=unstable_reason, busy_reason=busy_reason, utc="",
+        reused=False, source="",
+    )  # fmt: skip
+
+
+def test_a_spread_row_with_a_precise_median_is_trusted_and_an_imprecise_one_is_not():
+    # 200 samples: most at 10 ms, every fifth 20 ms (CV about 40%), so the median stays at 10 ms in every resample
+    precise = _latency(tuple(20.0 if i % 5 == 0 else 10.0 + 0.01 * (i % 7) for i in range(200)), "CV 40% > 10%")
+    assert precise.precise() and precise.untrusted == ""
+    # 6 samples spread from 5 to 30 ms: the median's interval is far wider than ±5%
+    loose = _latency((5.0, 30.0, 8.0, 25.0, 12.0, 20.0), "CV 60% > 10%")
+    assert not loose.precise() and loose.untrusted == "CV 60% > 10%"
+    # too few samples, or a busy machine, are never excused by a precise median
+    few = _latency(precise.samples_ms, "CV 40% > 10%; only 4 samples")
+    assert few.untrusted == "CV 40% > 10%; only 4 samples"
+    busy = _latency(precise.samples_ms, "CV 40% > 10%", "other processes used 1.00 cores while timing")
+    assert busy.untrusted == "other processes used 1.00 cores while timing"

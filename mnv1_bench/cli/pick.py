@@ -176,7 +176,8 @@ def _notes(result: PickResult, setting: str) -> list[str]:
         f"Median latency per call measured by mnv1-bench on {setting}, in interleaved rounds, with a bootstrap 95% "
         f"CI; {reused} of {frame['median_ms'].notna().sum()} reused from earlier runs saved here (Timed: reused), "
         "the rest measured now. Fits: within every limit given; Pareto: no candidate is both as fast and as "
-        "accurate; UNSTABLE: CV over 10%; BUSY: other processes used the CPU while it was timed.",
+        "accurate; UNSTABLE: CV over 10% and a median less precise than ±5% (95% CI), or too few samples; BUSY: "
+        "other processes used the CPU while it was timed.",
         "Params = every learnable parameter (Size: those at the timed dtype, MB = 10^6 bytes); mult-adds = conv + "
         "FC multiply-accumulates per image (the paper's convention; FLOPs = 2 x mult-adds); counted by mnv1-bench.",
     ]
