@@ -130,7 +130,7 @@ def _source(table: int) -> str:
     quality = apps.QUALITY[table] or "geolocation accuracy"
     lines = [
         f"Printed figures and {quality} cited from Table {table} of {paper.CITATION} ({quality} cannot be "
-        "measured here: no dataset, no trained weights). Mult-adds and params measured by mnv1-bench (fvcore) on "
+        "measured here: no dataset, no trained weights). Mult-adds and params measured by mnv1-bench on "
         f"the networks named under 'Built as': {CONVENTION}; params = conv and FC weights, the paper's convention. "
         "Δ = measured - paper in the printed unit, to one digit more than the paper prints. Agrees = every "
         "printed figure of the row within one unit of its last "

@@ -119,7 +119,7 @@ def table1(measure: Measure) -> PaperTable:
     )
     source = (
         f"Type, filter shape and input size as printed in Table 1 of {paper.CITATION}; mult-adds and params "
-        f"measured by mnv1-bench (fvcore) on the network `mobilenet-1.0-224` built from these rows. {CONVENTION}."
+        f"measured by mnv1-bench on the network `mobilenet-1.0-224` built from these rows. {CONVENTION}."
     )
     built = frame[frame["matches"].notna()]
     misses = tuple(f"row {r}" for r in built.loc[built["matches"] == False, "row"])  # noqa: E712 (object column)
@@ -198,7 +198,7 @@ def table2(measure: Measure) -> PaperTable:
         "Params are conv and FC weight tensors only (no biases, no batch norm), as the printed shares are.",
     )
     source = (
-        f"Shares printed in Table 2 of {paper.CITATION}, beside the shares measured by mnv1-bench (fvcore) on "
+        f"Shares printed in Table 2 of {paper.CITATION}, beside the shares measured by mnv1-bench on "
         f"`mobilenet-1.0-224`. {CONVENTION}. Agrees = both shares within 0.01 points (the printed precision)."
     )
     misses = tuple(compared.loc[~compared["agrees"], "label"])

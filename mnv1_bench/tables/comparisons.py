@@ -112,7 +112,7 @@ def _source(table: int) -> str:
     classes = "the 120-class Stanford Dogs classifier" if table == 10 else "the 1000-class ImageNet classifier"
     return (
         f"Accuracy and printed figures cited from Table {table} of {paper.CITATION} (accuracy cannot be measured "
-        f"here: no dataset, no trained weights). Mult-adds and params measured by mnv1-bench (fvcore) on the "
+        f"here: no dataset, no trained weights). Mult-adds and params measured by mnv1-bench on the "
         f"networks named under 'Built as', with {classes}: mult-adds = multiply-accumulates of conv and FC layers "
         "(FLOPs = 2 x mult-adds); params = conv and FC weights, the paper's convention (the CSV's `params` column "
         f"has every learnable parameter). {DELTA_TEXT}. Agrees = mult-adds and params both "
