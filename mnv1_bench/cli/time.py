@@ -57,9 +57,9 @@ COLUMNS = (
     word("verdict", "Verdict", blank),
     Column("roofline_fraction", "Roofline", fraction_pct, priority=2),
     word("bound", "Bound", priority=3),
-    Column("numerics_cosine", "Cosine vs fp32 eager", number(5)),
+    Column("numerics_cosine", "Cosine vs fp32 eager", number(5), priority=1),
     Column("numerics_max_abs", "Max |Δ| logit", lambda v: "-" if missing(v) else f"{float(v):.3g}", priority=1),
-    Column("top1_agreement", "Top-1 agree", fraction_pct),
+    Column("top1_agreement", "Top-1 agree", fraction_pct, priority=1),
     Column("size_mb", "Size (MB)", number(2), priority=2),
     word("flag", "Flag", blank),
 )
