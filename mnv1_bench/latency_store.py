@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from mnv1_bench import results
@@ -24,6 +25,7 @@ from mnv1_bench.environment import set_threads, software_versions
 from mnv1_bench.registry import ModelSpec
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.run import Progress, TimingRow, time_runs
+from mnv1_bench.timing.stats import CI_LEVEL, RESAMPLES, SEED
 
 MIN_TIME_FIELD = "pick_min_time_s"  # present on the rows pick saved: it marks them as reusable by pick
 MACHINE_FIELDS = ("hostname", "cpu_model", "cpu_cores", "gpu_name")
@@ -50,18 +52,27 @@ class Latency:
     reused: bool  # read back from an earlier run (True) or measured by this one (False)
     source: str  # the run file it is saved in ("" when it could not be saved)
 
-    @property
-    def untrusted(self) -> str:
-        """Why the row is not trusted, "" when it is: BUSY never is; UNSTABLE is when its only reason is the
-        spread (CV) and its median is precise all the same (:data:`PRECISE`)."""
-        spread_only = self.unstable_reason.startswith("CV") and ";" not in self.unstable_reason
-        unstable = "" if spread_only and self.precise() else self.unstable_reason
-        return "; ".join(reason for reason in (unstable, self.busy_reason) if reason)
+    @cached_property
+    def ci_ms(self) -> tuple[float, float]:
+        """The median's bootstrap 95% interval (ms), drawn once per row: `pick` shows it and trusts rows by it."""
+        return median_ci(self.samples_ms, self.round_sizes, CI_LEVEL, RESAMPLES, SEED)
 
     def precise(self) -> bool:
         """Whether the median's 95% CI lies within ±PRECISE of the median."""
-        low, high = median_ci(self.samples_ms, self.round_sizes, 0.95, 1000, 0)
+        low, high = self.ci_ms
         return low >= self.median_ms * (1 - PRECISE) and high <= self.median_ms * (1 + PRECISE)
+
+    @property
+    def unstable(self) -> str:
+        """Why the samples are too noisy to pick by, "" when they are not: UNSTABLE only by its spread (CV) is
+        excused when the median is precise all the same (:data:`PRECISE`); too few or too short samples never."""
+        spread_only = self.unstable_reason.startswith("CV") and ";" not in self.unstable_reason
+        return "" if spread_only and self.precise() else self.unstable_reason
+
+    @property
+    def untrusted(self) -> str:
+        """Why the row is not trusted (noisy, busy or both), "" when it is."""
+        return "; ".join(reason for reason in (self.unstable, self.busy_reason) if reason)
 
     @classmethod
     def from_record(cls, record: dict, reused: bool, source: str) -> Latency:

@@ -24,7 +24,6 @@ from mnv1_bench.formatting import missing
 from mnv1_bench.registry import ModelSpec
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.run import Progress
-from mnv1_bench.timing.stats import CI_LEVEL, RESAMPLES, SEED
 
 Counter = Callable[[ModelSpec], Cost]  # builds and counts one network
 
@@ -107,8 +106,7 @@ def candidate_frame(candidates: Sequence[Candidate], budget: Budget, dtype: str)
     rows = []
     for c in candidates:
         lat = c.latency
-        low, high = (math.nan, math.nan) if lat is None else latency_store.median_ci(
-            lat.samples_ms, lat.round_sizes, CI_LEVEL, RESAMPLES, SEED)  # fmt: skip
+        low, high = (math.nan, math.nan) if lat is None else lat.ci_ms
         median = None if lat is None else lat.median_ms
         size = size_mb(c.params, dtype)
         over = budget.over(median, c.params, c.mult_adds, size)
@@ -135,8 +133,7 @@ def _flag(lat: latency_store.Latency | None) -> str:
     samples) and BUSY, comma-separated, or ""."""
     if lat is None:
         return ""
-    unstable = lat.untrusted.replace(lat.busy_reason, "").strip("; ")
-    return ", ".join(word for word, on in (("UNSTABLE", unstable), ("BUSY", lat.busy_reason)) if on)
+    return ", ".join(word for word, on in (("UNSTABLE", lat.unstable), ("BUSY", lat.busy_reason)) if on)
 
 
 def pareto(frame: pd.DataFrame) -> list[bool]:
