@@ -47,11 +47,14 @@ def _log_axis(axis, set_scale) -> None:
     axis.set_minor_formatter(FuncFormatter(plain))
 
 
-def _save(fig, path: Path) -> None:
-    """Write the PNG atomically (:func:`mnv1_bench.files.write_atomic`)."""
+def _finish(fig, path: Path) -> Path:
+    """Lay the figure out, write it as a PNG atomically (:func:`mnv1_bench.files.write_atomic`) and close it."""
+    fig.tight_layout()
     image = io.BytesIO()
     fig.savefig(image, format="png", dpi=DPI, metadata=METADATA)
+    _pyplot().close(fig)
     write_atomic(path, image.getvalue())
+    return path
 
 
 def accuracy_figure(grid: pd.DataFrame, x: str, path: Path) -> Path:
@@ -81,10 +84,7 @@ def accuracy_figure(grid: pd.DataFrame, x: str, path: Path) -> Path:
                  "(Tables 6, 7, 9)", fontsize=9)  # fmt: skip
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    _save(fig, path)
-    plt.close(fig)
-    return path
+    return _finish(fig, path)
 
 
 def latency_figure(timed: pd.DataFrame, path: Path) -> Path:
@@ -112,10 +112,7 @@ def latency_figure(timed: pd.DataFrame, path: Path) -> Path:
                  "not in the paper: mult-adds as a proxy for latency", fontsize=9)  # fmt: skip
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
-    _save(fig, path)
-    plt.close(fig)
-    return path
+    return _finish(fig, path)
 
 
 def pick_figure(frame: pd.DataFrame, budget_ms: float | None, setting: str, path: Path) -> Path:
@@ -149,7 +146,4 @@ def pick_figure(frame: pd.DataFrame, budget_ms: float | None, setting: str, path
     ax.set_title(f"Figure 4 on this device: ImageNet accuracy vs measured latency\n{setting}\n{placed}", fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    _save(fig, path)
-    plt.close(fig)
-    return path
+    return _finish(fig, path)
