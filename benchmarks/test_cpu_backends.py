@@ -1,18 +1,13 @@
 """The CPU backend target: 1.0 MobileNet-224, batch 1, fp32 — the tool's fastest backend within 1.1x of plain
 onnxruntime (default session options, the same intra-op thread count), measured side by side in one process.
 
-"Plain onnxruntime" is written here independently of mnv1_bench.timing.backends: torch.onnx.export's default exporter,
-an InferenceSession with only intra_op_num_threads set, and session.run timed by pytest-benchmark.
+"Plain onnxruntime" (benchmarks/conftest.py) is written independently of mnv1_bench.timing.backends:
+torch.onnx.export's default exporter, an InferenceSession with only intra_op_num_threads set, timed by
+pytest-benchmark.
 """
 
 from __future__ import annotations
 
-import tempfile
-import warnings
-from pathlib import Path
-
-import numpy as np
-import onnxruntime as ort
 import torch
 
 from mnv1_bench.counting import count
@@ -25,20 +20,13 @@ TARGET_RATIO = 1.1
 MIN_TIME_S = 3.0
 
 
-def test_fastest_backend_within_target_of_plain_onnxruntime(benchmark):
+def test_fastest_backend_within_target_of_plain_onnxruntime(benchmark, plain_session):
     threads = available_cores()
     spec = resolve("mobilenet")
     model = spec.build().eval()
     x = torch.randn(spec.input_shape)
-    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        path = str(Path(tmp) / "plain.onnx")
-        torch.onnx.export(model, (x,), path, verbose=False)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-    feed = {session.get_inputs()[0].name: np.ascontiguousarray(x.numpy())}
-    benchmark.pedantic(session.run, args=(None, feed), rounds=200, warmup_rounds=20)
+    run_plain = plain_session(model, x, threads)
+    benchmark.pedantic(run_plain, rounds=200, warmup_rounds=20)
     plain_ms = benchmark.stats.stats.median * 1e3
 
     cost = count(model, spec.input_shape)

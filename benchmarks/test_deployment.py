@@ -10,12 +10,8 @@ backends and dtypes. MNV1_BENCH_MIN_TIME (seconds of timed work per row, default
 from __future__ import annotations
 
 import os
-import tempfile
-import warnings
-from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 import pytest
 import torch
 
@@ -32,25 +28,13 @@ MIN_TIME_S = float(os.environ.get("MNV1_BENCH_MIN_TIME", "3"))
 CANDIDATES = [("onnxruntime", "fp32"), ("openvino", "fp32"), ("onnxruntime", "int8"), ("openvino", "int8")]
 
 
-def _plain_onnxruntime(model: torch.nn.Module, x: torch.Tensor, threads: int):
-    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        path = str(Path(tmp) / "plain.onnx")
-        torch.onnx.export(model, (x,), path, verbose=False)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-    feed = {session.get_inputs()[0].name: np.ascontiguousarray(x.numpy())}
-    return lambda: session.run(None, feed)
-
-
-def _alternately(benchmark, batch: int) -> tuple[float, dict]:
+def _alternately(benchmark, plain_session, batch: int) -> tuple[float, dict]:
     """Plain onnxruntime fp32 and every candidate, timed round-robin; (plain median ms, candidate -> facts).
     pytest-benchmark then times the fastest candidate on its own, for its table."""
     threads = set_threads(available_cores())
     spec = pinned(resolve("mobilenet"))
     x = torch.randn((batch, 3, 224, 224), generator=torch.Generator().manual_seed(0))
-    plain = _plain_onnxruntime(spec.build().eval(), x, threads)
+    plain = plain_session(spec.build().eval(), x, threads)
     configs = [TimingConfig(backend=b, dtype=d, batch=batch, threads=threads) for b, d in CANDIDATES]
     with exports.run_cache():
         prepared = [backends.prepare(spec, config, threads) for config in configs]
@@ -81,8 +65,8 @@ def _report(benchmark, batch: int, plain_ms: float, facts: dict) -> str:
     return "\n".join(lines)
 
 
-def test_fastest_deployment_within_target_of_plain_onnxruntime(benchmark):
-    plain_ms, facts = _alternately(benchmark, batch=1)
+def test_fastest_deployment_within_target_of_plain_onnxruntime(benchmark, plain_session):
+    plain_ms, facts = _alternately(benchmark, plain_session, batch=1)
     text = _report(benchmark, 1, plain_ms, facts)
     name, fastest = min(facts.items(), key=lambda item: item[1]["median_ms"])
     assert fastest.get("numerics_cosine", 0) > 0.99, f"{name} does not compute the same network:\n{text}"
@@ -90,8 +74,8 @@ def test_fastest_deployment_within_target_of_plain_onnxruntime(benchmark):
 
 
 @pytest.mark.parametrize("batch", [32])
-def test_batch_throughput_of_the_same_rows(benchmark, batch):
-    plain_ms, facts = _alternately(benchmark, batch=batch)
+def test_batch_throughput_of_the_same_rows(benchmark, plain_session, batch):
+    plain_ms, facts = _alternately(benchmark, plain_session, batch=batch)
     _report(benchmark, batch, plain_ms, facts)
     best = min(row["median_ms"] for row in facts.values())
     assert best <= plain_ms  # at batch 32 the best deployment is at least as fast as plain fp32
