@@ -7,8 +7,28 @@ from typing import Annotated
 
 import typer
 
-from mnv1_bench.cli.common import output_folder, timing_config, unique_specs, with_input_column, with_progress
-from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeResults, TimeSave, TimeThreads
+from mnv1_bench.cli.common import (
+    check_calibration,
+    output_folder,
+    timing_config,
+    unique_specs,
+    with_input_column,
+    with_numerics,
+    with_progress,
+)
+from mnv1_bench.cli.options import (
+    Backend,
+    Calibration,
+    Device,
+    Dtype,
+    TimeBackend,
+    TimeDevice,
+    TimeDtype,
+    TimeMinTime,
+    TimeResults,
+    TimeSave,
+    TimeThreads,
+)
 from mnv1_bench.cli.render import (
     CONVENTION,
     DELTA_TEXT,
@@ -61,8 +81,13 @@ def compare(
     baseline: Annotated[
         str, typer.Option(help="The model every ratio divides by (Table 9 uses mobilenet-0.5-160).")
     ] = BASELINE,
-    time: Annotated[bool, typer.Option("--time", help="Also measure latency and throughput (batch 1, fp32).")] = False,
+    time: Annotated[
+        bool, typer.Option("--time", help="Also measure latency and throughput (batch 1; fp32 eager by default).")
+    ] = False,
     device: TimeDevice = Device.cpu,
+    backend: TimeBackend = Backend.eager,
+    dtype: TimeDtype = Dtype.fp32,
+    calibration: Calibration = None,
     min_time: TimeMinTime = 1.0,
     threads: TimeThreads = None,
     results: TimeResults = Path("results"),
@@ -81,21 +106,23 @@ def compare(
     from mnv1_bench.tables.compare import compare_frame
     from mnv1_bench.tables.measure import measure_all
 
-    config = timing_config(device, min_time, threads) if time else None
+    config = timing_config(device, min_time, threads, backend, dtype, calibration) if time else None
     if time and save:
         output_folder("--results", results)
-    names = [spec.name for spec in unique_specs("MODEL", [baseline, *models])]  # all checked before counting
+    specs = unique_specs("MODEL", [baseline, *models])  # all checked before counting
+    if config is not None:
+        check_calibration(config, [spec.input_size for spec in specs])
+    names = [spec.name for spec in specs]
     keys = [(name, 1000) for name in names]
     counted = with_progress(keys, measure_all, "counting")
     measured = [counted[key] for key in keys]
     frame = compare_frame(measured)
     columns = list(with_input_column(COLUMNS, [spec for spec, _ in measured]))
-    device_text = ""
+    timing_notes: list[str] = []
     if config is not None:
         from mnv1_bench.tables.timed import TIMING_FIELDS, device_label, time_models
         from mnv1_bench.timing import report
 
-        device_text = device_label(config)
         timed = with_progress(keys, lambda ks, each: time_models(ks, config, results if save else None, each),
                               "timing")  # fmt: skip
         for field in TIMING_FIELDS:
@@ -103,15 +130,22 @@ def compare(
         frame["time_ratio"] = frame["median_ms"] / frame["median_ms"].iloc[0]
         frame["time_ratio_ci"] = [report.ratio_text(timed[key]) for key in keys]
         frame["verdict"] = [timed[key].verdict for key in keys]
-        frame["device"] = device_text
-        columns += TIMED_COLUMNS
+        frame["device"], frame["backend"], frame["dtype"] = device_label(config), config.backend, config.dtype
+        columns += [*TIMED_COLUMNS, *with_numerics(frame, [timed[key] for key in keys])]
+        timing_notes = [
+            f"Latency measured by mnv1-bench on {device_label(config)}: median and IQR per image, batch 1, "
+            f"{config.dtype}, {config.backend}; the models are timed in interleaved rounds. Time ÷ base (95% CI): "
+            "the ratio of medians with its bootstrap 95% interval; faster or slower when the whole interval is "
+            "below or above 1.",
+            *report.how_produced(list(timed.values())),
+        ]
         for key in keys:
             if timed[key].unstable:
                 warn(f"{key[0]}: latency unstable ({timed[key].unstable_reason}); rerun with a longer --min-time")
         if busy := report.busy_warning(list(timed.values())):
             warn(busy)
     emit(frame, format, columns, _title(measured[0][0]),
-         _notes(frame, measured, device_text), wide)  # fmt: skip
+         _notes(frame, measured, timing_notes), wide)  # fmt: skip
 
 
 def _title(base) -> str:
@@ -120,7 +154,7 @@ def _title(base) -> str:
     return f"Cost beside the paper, and each model ÷ {base.name} ({base.label}), the baseline{shape}"
 
 
-def _notes(frame, measured, device: str) -> list[str]:
+def _notes(frame, measured, timing_notes: list[str]) -> list[str]:
     from mnv1_bench import paper
     from mnv1_bench.tables.compare import claim_notes
 
@@ -128,12 +162,7 @@ def _notes(frame, measured, device: str) -> list[str]:
         f"Top-1 and paper figures cited from {paper.CITATION} (accuracy cannot be measured here). Measured by "
         f"mnv1-bench: {CONVENTION}. {DELTA_TEXT}; ratios = model / base, to three significant figures.",
     ]
-    if device:
-        notes.append(
-            f"Latency measured by mnv1-bench on {device}: median and IQR per image, batch 1, fp32, eager; "
-            "the models are timed in interleaved rounds. Time ÷ base (95% CI): the ratio of medians with "
-            "its bootstrap 95% interval; faster or slower when the whole interval is below or above 1."
-        )
+    notes += timing_notes
     for record in frame.to_dict("records"):
         if record["note"]:
             notes.append(f"{record['model']}: {record['note']}")

@@ -12,12 +12,19 @@ from mnv1_bench.choices import Backend, Device, Dtype
 from mnv1_bench.cli.common import MAX_THREADS, whole_number
 
 __all__ = [
-    "Backend", "Device", "Dtype", "InputShape", "ModelRes", "Threads", "TimeDevice", "TimeMinTime", "TimeResults",
-    "TimeSave", "TimeThreads",
+    "Backend", "Calibration", "Device", "Dtype", "InputShape", "ModelRes", "Threads", "TimeBackend", "TimeDevice",
+    "TimeDtype", "TimeMinTime", "TimeResults", "TimeSave", "TimeThreads",
 ]  # fmt: skip
 
-# The --time options of compare, sweep and tables (batch 1, fp32, eager PyTorch).
+# The --time options of compare, sweep and tables (batch 1; fp32 eager PyTorch unless --backend / --dtype say).
 TimeDevice = Annotated[Device, typer.Option(help="Where --time runs.")]
+TimeBackend = Annotated[
+    Backend,
+    typer.Option(help="The engine --time runs (one per run; `mnv1-bench time` compares several side by side)."),
+]
+TimeDtype = Annotated[
+    Dtype, typer.Option(help="Weights and inputs for --time (int8: static post-training quantization).")
+]
 TimeMinTime = Annotated[float, typer.Option("--min-time", help="Seconds of timed runs per model (--time).")]
 TimeThreads = Annotated[
     int | None,
@@ -25,6 +32,14 @@ TimeThreads = Annotated[
 ]
 TimeResults = Annotated[Path, typer.Option(help="Where --time saves its rows, with provenance.")]
 TimeSave = Annotated[bool, typer.Option(help="Save --time rows under RESULTS.")]
+
+# --calibration of the commands that can time int8.
+Calibration = Annotated[
+    Path | None,
+    typer.Option(
+        help="int8: a folder of images to calibrate on [default: 16 seeded synthetic inputs].", show_default=False
+    ),
+]
 
 # --threads of the commands that always time (time, layers, proxy).
 Threads = Annotated[

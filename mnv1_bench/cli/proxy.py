@@ -10,6 +10,7 @@ import typer
 
 from mnv1_bench.cli.common import (
     MAX_BATCH,
+    check_calibration,
     output_folder,
     progress_bar,
     threads_checked,
@@ -17,7 +18,7 @@ from mnv1_bench.cli.common import (
     unique_specs,
     whole_number,
 )
-from mnv1_bench.cli.options import Device, Dtype, Threads
+from mnv1_bench.cli.options import Backend, Calibration, Device, Dtype, Threads
 from mnv1_bench.cli.render import (
     Format,
     Wide,
@@ -41,7 +42,16 @@ if TYPE_CHECKING:
 def proxy(
     device: Annotated[Device, typer.Option(help="Where to run.")] = Device.cpu,
     batch: Annotated[int, typer.Option(help="Images per call.", parser=whole_number(MAX_BATCH))] = 1,
-    dtype: Annotated[Dtype, typer.Option(help="Weights and inputs.")] = Dtype.fp32,
+    dtype: Annotated[Dtype, typer.Option(help="Weights and inputs (int8: static post-training quantization).")] = (
+        Dtype.fp32
+    ),
+    backend: Annotated[
+        Backend,
+        typer.Option(
+            help="The engine timed; the published figure and section are fp32 eager, others get their own figure."
+        ),  # fmt: skip
+    ] = Backend.eager,
+    calibration: Calibration = None,
     threads: Threads = None,
     min_time: Annotated[float, typer.Option("--min-time", help="Seconds of timed runs per model.")] = 1.0,
     out: Annotated[Path, typer.Option(help="Folder for proxy_<device>.png and beyond_the_paper.md.")] = (
@@ -61,24 +71,28 @@ def proxy(
 
     Fits log(latency) = a + slope x log(mult-adds) by least squares and reports Pearson's r (on the logs),
     Spearman's rho, the slope and the models furthest from the fit; the same against parameters. Latency:
-    eager PyTorch, median per call of BATCH images, measured by mnv1-bench (`mnv1-bench time`'s engine).
-    Example: mnv1-bench proxy --device cpu
+    median per call of BATCH images with BACKEND in DTYPE (fp32 eager PyTorch by default), measured by mnv1-bench
+    (`mnv1-bench time`'s engine). fp32 eager runs also time 1.0 MobileNet-224's layers (the measured Table 2) and
+    publish to OUT/proxy_DEVICE.png and OUT/beyond_the_paper.md; other settings write
+    OUT/proxy_DEVICE_BACKEND_DTYPE.png only. Example: mnv1-bench proxy --device cpu --backend onnxruntime --dtype int8
     """
     from mnv1_bench import proxy as lib
     from mnv1_bench.tables import beyond
     from mnv1_bench.timing.config import TimingConfig
     from mnv1_bench.timing.run import validate
 
-    config = TimingConfig(device=device, batch=batch, dtype=dtype, threads=threads_checked(threads),
-                          min_time_s=min_time)  # fmt: skip
+    folder = str(calibration) if calibration is not None else None
+    config = TimingConfig(device=device, batch=batch, dtype=dtype, backend=backend, threads=threads_checked(threads),
+                          min_time_s=min_time, calibration=folder)  # fmt: skip
     validate(config)
     if save:
         output_folder("--out", out)
     specs = _specs(models)
+    check_calibration(config, [spec.input_size for spec in specs])
     # Table 2's per-layer passes run just before the first model, 1.0 MobileNet-224, is timed whole: the two
     # are compared in the Markdown section, and neighbouring windows share the machine's state.
     costs = _count(specs, config)
-    table2 = _table2(config) if models is None else None
+    table2 = _table2(config) if models is None and (backend, dtype) == beyond.PUBLISHED_SETTING else None
     frame, interrupted = _measure(specs, costs, config)
     for row in frame.itertuples():
         if row.unstable:
@@ -177,13 +191,21 @@ def _environment(config: TimingConfig) -> dict:
 
 
 def _setting(env: dict) -> str:
-    return f"{env['device_name']}, batch {env['batch']}, {env['dtype']}, {threads_text(env['env_threads'])}"
+    return (f"{env['device_name']}, batch {env['batch']}, {env['dtype']}, {_engine(env)}, "
+            f"{threads_text(env['env_threads'])}")  # fmt: skip
+
+
+def _engine(env: dict) -> str:
+    return "PyTorch eager (BN folded)" if env["backend"] == Backend.eager else str(env["backend"])
+
+
+def _figure_title(env: dict) -> str:
+    return f"Latency vs cost, measured by mnv1-bench: {_setting(env)}, torch {env['torch']}, {env['utc'][:10]}"
 
 
 def _notes(env: dict) -> list[str]:
     return [
-        f"Measured by mnv1-bench on {_setting(env)}, PyTorch eager (BN folded), torch {env['torch']}, "
-        f"{env['utc']}. Latency = median per call.",
+        f"Measured by mnv1-bench on {_setting(env)}, torch {env['torch']}, {env['utc']}. Latency = median per call.",
         "Fit: log(latency) = a + slope x log(x), least squares; Pearson r on the logs, Spearman rho on ranks. "
         "Measured ÷ fit > 1: slower than the proxy predicts.",
         "Mult-adds per image (paper convention: conv + FC multiply-accumulates); params = all learnable ones.",
@@ -195,6 +217,13 @@ def _save(result: ProxyResult, table2: LayerTiming | None, env: dict, out: Path,
     from mnv1_bench import proxy as lib
     from mnv1_bench.tables import beyond
 
+    if (env["backend"], env["dtype"]) != beyond.PUBLISHED_SETTING:
+        figure = out / beyond.figure_name(device, env["backend"], env["dtype"])
+        lib.save_figure(result, figure, _figure_title(env))
+        stderr_console().print(f"saved {figure}", style="dim", highlight=False)
+        warn(f"{out / beyond.figure_name(device)} and {out / beyond.SECTIONS_FILE} are for fp32 eager PyTorch only: "
+             "this run leaves them as they are")  # fmt: skip
+        return
     figure = out / beyond.figure_name(device)
     decision = beyond.publish_decision(out, result, device, table2 is not None, force)
     if not decision.replace:
@@ -202,8 +231,7 @@ def _save(result: ProxyResult, table2: LayerTiming | None, env: dict, out: Path,
         return
     console = stderr_console()
     console.print(decision.message, style="dim", highlight=False)
-    lib.save_figure(result, figure, f"Latency vs cost, measured by mnv1-bench: {_setting(env)}, PyTorch eager, "
-                    f"torch {env['torch']}, {env['utc'][:10]}")  # fmt: skip
+    lib.save_figure(result, figure, _figure_title(env))
     console.print(f"saved {figure}", style="dim", highlight=False)
     if table2 is None:
         warn(f"a subset of models was timed: {out / beyond.SECTIONS_FILE} is left as it is")

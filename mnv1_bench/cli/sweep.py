@@ -8,8 +8,27 @@ from typing import Annotated
 import typer
 
 from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MAX_RESOLUTION, MIN_RESOLUTION
-from mnv1_bench.cli.common import drop_repeats, output_folder, timing_config, with_progress
-from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeResults, TimeSave, TimeThreads
+from mnv1_bench.cli.common import (
+    check_calibration,
+    drop_repeats,
+    output_folder,
+    timing_config,
+    with_numerics,
+    with_progress,
+)
+from mnv1_bench.cli.options import (
+    Backend,
+    Calibration,
+    Device,
+    Dtype,
+    TimeBackend,
+    TimeDevice,
+    TimeDtype,
+    TimeMinTime,
+    TimeResults,
+    TimeSave,
+    TimeThreads,
+)
 from mnv1_bench.cli.render import CONVENTION, Column, Format, Wide, accuracy, emit, millions, number, warn, word
 
 DEFAULT_ALPHAS = "1,0.75,0.5,0.25"
@@ -40,8 +59,13 @@ def sweep(
         str,
         typer.Option(help=f"Input resolutions, comma-separated integers from {MIN_RESOLUTION} to {MAX_RESOLUTION}."),
     ] = DEFAULT_RESOLUTIONS,
-    time: Annotated[bool, typer.Option("--time", help="Also measure latency (batch 1, fp32, eager).")] = False,
+    time: Annotated[
+        bool, typer.Option("--time", help="Also measure latency (batch 1; fp32 eager by default).")
+    ] = False,
     device: TimeDevice = Device.cpu,
+    backend: TimeBackend = Backend.eager,
+    dtype: TimeDtype = Dtype.fp32,
+    calibration: Calibration = None,
     min_time: TimeMinTime = 1.0,
     threads: TimeThreads = None,
     results: TimeResults = Path("results"),
@@ -61,9 +85,11 @@ def sweep(
     alpha_values, resolution_values = parse_alphas(alphas), parse_resolutions(resolutions)
     drop_repeats("--alphas", [float(item) for item in alphas.split(",")], lambda alpha: f"{alpha:g}")
     drop_repeats("--resolutions", [int(item) for item in resolutions.split(",")])
-    config = timing_config(device, min_time, threads) if time else None
+    config = timing_config(device, min_time, threads, backend, dtype, calibration) if time else None
     if time and save:
         output_folder("--results", results)
+    if config is not None:
+        check_calibration(config, resolution_values)
     keys = grid_keys(alpha_values, resolution_values)
     with_progress(keys, measure_all, "counting")
     frame = grid_frame(cost_of, alpha_values, resolution_values)
@@ -81,9 +107,11 @@ def sweep(
         timed = with_progress(keys, lambda ks, each: time_models(ks, config, results if save else None, each),
                               "timing")  # fmt: skip
         frame = timed_frame(frame, keys, timed)
-        frame["device"] = label
-        columns += TIMED_COLUMNS
-        notes.append(f"Latency measured by mnv1-bench on {label}: median and IQR per image, batch 1, fp32, eager.")
+        frame["device"], frame["backend"], frame["dtype"] = label, config.backend, config.dtype
+        columns += [*TIMED_COLUMNS, *with_numerics(frame, [timed[key] for key in keys])]
+        notes.append(f"Latency measured by mnv1-bench on {label}: median and IQR per image, batch 1, {config.dtype}, "
+                     f"{config.backend}; the grid is timed in interleaved rounds.")  # fmt: skip
+        notes += report.how_produced(list(timed.values()))
         for key, row in timed.items():
             if row.unstable:
                 warn(f"{key[0]}: latency unstable ({row.unstable_reason}); rerun with a longer --min-time")

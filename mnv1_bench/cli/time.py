@@ -9,6 +9,7 @@ import typer
 
 from mnv1_bench.choices import Backend, Device, Dtype
 from mnv1_bench.cli.common import (
+    NUMERICS_COLUMNS,
     choice_list,
     counted,
     input_shape_option,
@@ -27,7 +28,6 @@ from mnv1_bench.cli.render import (
     emit,
     fraction_pct,
     millions,
-    missing,
     number,
     ratio,
     warn,
@@ -57,13 +57,10 @@ COLUMNS = (
     word("verdict", "Verdict", blank),
     Column("roofline_fraction", "Roofline", fraction_pct, priority=2),
     word("bound", "Bound", priority=3),
-    Column("numerics_cosine", "Cosine vs fp32 eager", number(5), priority=1),
-    Column("numerics_max_abs", "Max |Δ| logit", lambda v: "-" if missing(v) else f"{float(v):.3g}", priority=1),
-    Column("top1_agreement", "Top-1 agree", fraction_pct, priority=1),
-    Column("size_mb", "Size (MB)", number(2), priority=2),
+    *NUMERICS_COLUMNS,
     word("flag", "Flag", blank),
 )
-NUMERICS_KEYS = frozenset({"numerics_cosine", "numerics_max_abs", "top1_agreement"})
+NUMERICS_KEYS = frozenset(column.key for column in NUMERICS_COLUMNS)
 
 
 def time_models(
@@ -153,9 +150,7 @@ def time_models(
     if busy := report.busy_warning(run.rows):
         warn(busy)
     has = {key for row in run.rows for key, value in row.as_dict().items() if value is not None}
-    columns = [
-        c for c in _columns(len(specs), len(run.rows)) if c.key not in NUMERICS_KEYS | {"size_mb"} or c.key in has
-    ]
+    columns = [c for c in _columns(len(specs), len(run.rows)) if c.key not in NUMERICS_KEYS or c.key in has]
     emit(report.compare_frame(run.rows), format, columns, "Latency per call (measured by mnv1-bench)",
          report.notes(run.rows, specs[0].name, len(specs)), wide)  # fmt: skip
     if run.interrupted:  # the table shows the rows finished; the CLI says what was saved and exits 130 / 143

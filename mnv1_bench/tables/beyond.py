@@ -68,8 +68,12 @@ def spread(frame: pd.DataFrame) -> str:
             f"{int(frame['unstable'].sum())} flagged unstable (CV over 10%){busy}.")  # fmt: skip
 
 
-def figure_name(device: str) -> str:
-    return f"proxy_{device}.png"
+PUBLISHED_SETTING = ("eager", "fp32")  # the setting of the published sections: Table 2 is fp32 eager PyTorch
+
+
+def figure_name(device: str, backend: str = "eager", dtype: str = "fp32") -> str:
+    """ "proxy_cpu.png" for the published setting, "proxy_cpu_onnxruntime_int8.png" for another."""
+    return f"proxy_{device}.png" if (backend, dtype) == PUBLISHED_SETTING else f"proxy_{device}_{backend}_{dtype}.png"
 
 
 def publish_decision(out: Path, result: ProxyResult, device: str, whole: bool, force: bool) -> published.Decision:

@@ -100,12 +100,18 @@ def notes(rows: Sequence[TimingRow], first_model: str, models: int) -> list[str]
             base = first.setdefault((row.backend, row.dtype, row.batch), row)
             if row is not base:
                 lines.append(speedup_note(base, row))
+    return lines + how_produced(rows)
+
+
+def how_produced(rows: Sequence[TimingRow]) -> list[str]:
+    """Each backend's settings with the models it ran them for, what the numerics columns mean (where rows have
+    them), and the one-off costs (compile, export, quantization) that were not timed."""
     by_settings: dict[tuple[str, str], list[str]] = {}
     for row in rows:
         names = by_settings.setdefault((row.backend, row.settings), [])
         if row.model not in names:
             names.append(row.model)
-    lines += [f"{backend} ({', '.join(names)}): {settings}" for (backend, settings), names in by_settings.items()]
+    lines = [f"{backend} ({', '.join(names)}): {settings}" for (backend, settings), names in by_settings.items()]
     if any(row.numerics_cosine is not None for row in rows):
         lines.append(NUMERICS_NOTE.format(inputs=NUMERICS_INPUTS))
     one_off = one_off_costs(rows)
