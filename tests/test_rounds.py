@@ -3,6 +3,8 @@ load source, no real timing."""
 
 from __future__ import annotations
 
+import statistics
+
 import pytest
 
 from mnv1_bench import environment
@@ -135,6 +137,34 @@ def test_ratio_ci_is_seeded_and_pairs_rounds():
     assert 0.45 < one.low <= one.high < 0.55
     with pytest.raises(ValueError):
         stats.ratio_ci(first, other[:2])
+
+
+def _bursty_run(slow_rounds: int) -> tuple[list[list[float]], list[list[float]]]:
+    """20 rounds of two rows; a neighbour's bursts slow `slow_rounds` of them, each row by its own factor (eager
+    27 -> 38 ms, onnxruntime 15 -> 19 ms): the ratio is 0.556 in a quiet round and 0.5 in a busy one."""
+    eager, ort = [], []
+    for r in range(20):
+        slow = r < slow_rounds
+        eager.append([38.0, 38.2, 37.9] if slow else [27.0, 27.1, 26.9])
+        ort.append([19.0, 19.1, 18.9] if slow else [15.0, 15.1, 14.9])
+    return eager, ort
+
+
+def test_the_ratio_holds_when_bursts_split_the_samples_in_other_proportions():
+    # Back to back beside a bursty neighbour: 9 busy rounds of 20 in one run, 11 in the next.
+    (eager_a, ort_a), (eager_b, ort_b) = _bursty_run(9), _bursty_run(11)
+    pooled = [statistics.median(sum(o, [])) / statistics.median(sum(e, [])) for e, o in ((eager_a, ort_a),
+                                                                                       (eager_b, ort_b))]  # fmt: skip
+    assert pooled[0] / pooled[1] > 1.10  # the ratio of all samples' medians jumps from one mode to the other
+    one, two = stats.ratio_ci(eager_a, ort_a), stats.ratio_ci(eager_b, ort_b)
+    assert 0.5 < two.ratio < one.ratio < 0.556 and one.ratio / two.ratio < 1.02  # paired by round: within 2%
+    assert one.low <= one.ratio <= one.high and stats.verdict(one) == "faster"
+
+
+def test_one_wild_round_moves_the_ratio_little():
+    first = [[10.0, 10.1]] * 10
+    other = [[5.0, 5.1]] * 9 + [[40.0, 41.0]]  # a stall in one slice of the second row
+    assert stats.ratio_ci(first, other).ratio == pytest.approx(5.05 / 10.05)  # the extreme 10% of rounds left out
 
 
 def row(name: str, samples: tuple[float, ...], mult_adds: int = 1) -> run.TimingRow:

@@ -127,7 +127,7 @@ def compare(
                               "timing")  # fmt: skip
         for field in TIMING_FIELDS:
             frame[field] = [getattr(timed[key], field) for key in keys]
-        frame["time_ratio"] = frame["median_ms"] / frame["median_ms"].iloc[0]
+        frame["time_ratio"] = [1.0 if key == keys[0] else timed[key].ratio_to_first for key in keys]
         frame["time_ratio_ci"] = [report.ratio_text(timed[key]) for key in keys]
         frame["verdict"] = [timed[key].verdict for key in keys]
         frame["device"], frame["backend"], frame["dtype"] = device_label(config), config.backend, config.dtype
@@ -135,8 +135,8 @@ def compare(
         timing_notes = [
             f"Latency measured by mnv1-bench on {device_label(config)}: median and IQR per image, batch 1, "
             f"{config.dtype}, {config.backend}; the models are timed in interleaved rounds. Time ÷ base (95% CI): "
-            "the ratio of medians with its bootstrap 95% interval; faster or slower when the whole interval is "
-            "below or above 1.",
+            "the time ratio paired by round (as in `mnv1-bench time`) with its bootstrap 95% interval; faster or "
+            "slower when the whole interval is below or above 1.",
             *report.how_produced(list(timed.values())),
         ]
         for key in keys:

@@ -1,8 +1,8 @@
 """Timing rows as a frame and as notes: each model beside the first one timed in the same setting.
 
-What ``mnv1-bench time`` shows: the rows' fields, each row's mult-adds and median over the first row's (the
-time ratio with its 95% confidence interval and a verdict), which floor bounds it, the flags, one warning line
-for a busy machine, and notes that say how each row was produced. Nothing here measures or prints.
+What ``mnv1-bench time`` shows: the rows' fields, each row's mult-adds and time over the first row's (the
+time ratio, paired by round, with its 95% confidence interval and a verdict), which floor bounds it, the flags,
+one warning line for a busy machine, and notes that say how each row was produced. Nothing here measures or prints.
 """
 
 from __future__ import annotations
@@ -47,14 +47,15 @@ def ratio_text(row: TimingRow) -> str:
 
 
 def compare_frame(rows: Sequence[TimingRow]) -> pd.DataFrame:
-    """Rows as a DataFrame, with each row's mult-adds and median over the first row's, the time ratio's 95%
-    interval (``time_vs_first_ci``; the verdict is ``verdict``), the bound and the flags."""
+    """Rows as a DataFrame, with each row's mult-adds and time over the first row's (``time_vs_first``, the
+    ratio paired by round), its 95% interval (``time_vs_first_ci``; the verdict is ``verdict``), the bound and
+    the flags."""
     records = []
     for row in rows:
         base = rows[0]
         record = row.as_dict()
         record["mult_adds_vs_first"] = row.mult_adds / base.mult_adds if base.mult_adds else None
-        record["time_vs_first"] = row.median_ms / base.median_ms if base.median_ms else None
+        record["time_vs_first"] = 1.0 if row is base else row.ratio_to_first
         record["time_vs_first_ci"] = ratio_text(row) or ("1 (row 1)" if row is base and len(rows) > 1 else "")
         record["bound"] = bound(row)
         record["flag"] = flag(row)
@@ -89,9 +90,10 @@ def notes(rows: Sequence[TimingRow], first_model: str, models: int) -> list[str]
              "$XDG_CACHE_HOME/mnv1-bench; --recalibrate measures them afresh)."]  # fmt: skip
     if len(rows) > 1:
         lines.append(f"Configurations were timed in {rows[0].rounds} interleaved rounds. Time ÷ #1 (95% CI): each "
-                     "row's median per call over the first row's, with a bootstrap 95% confidence interval over "
-                     "rounds and samples; faster or slower when the whole interval is below or above 1, else "
-                     "indistinguishable.")  # fmt: skip
+                     "row's time per call over the first row's, paired by round (the geometric mean of each round's "
+                     "ratio of medians, the 10% most extreme rounds at each end left out), with a bootstrap 95% "
+                     "confidence interval over rounds and samples; faster or slower when the whole interval is "
+                     "below or above 1, else indistinguishable.")  # fmt: skip
     if models > 1:
         lines.append(f"Mult-adds ÷ #1: each model over {first_model} (counted); beside Time ÷ #1, how many times "
                      "fewer mult-adds #1 needs against how many times faster it ran (measured).")  # fmt: skip

@@ -69,7 +69,7 @@ class TimingRow:
     load_avg_1m: float | None = None  # the 1-minute load average just before the run's timing began
     busy: bool = False  # other processes used at least stats.BUSY_CORES while this row was timed
     busy_reason: str = ""
-    ratio_to_first: float | None = None  # median / the first row's median (None on the first row)
+    ratio_to_first: float | None = None  # time / the first row's, paired by round (stats.ratio_ci); None on row 1
     ratio_low: float | None = None  # 95% bootstrap confidence interval of that ratio
     ratio_high: float | None = None
     verdict: str = ""  # faster, slower or indistinguishable from the first row ("" on the first row)
@@ -203,7 +203,8 @@ def make_row(
 
 
 def with_ratios(rows: list[TimingRow]) -> list[TimingRow]:
-    """Every row after the first with its median over the first row's, a 95% interval and a verdict."""
+    """Every row after the first with its time over the first row's (paired by round), a 95% interval and a
+    verdict."""
     if not rows:
         return rows
     first = rows[0]

@@ -3,8 +3,8 @@
 Rows report the median, the inter-quartile range, the 90th percentile, the number of samples and the
 coefficient of variation (standard deviation / mean), as pyperf does; a row is flagged unstable for the
 reasons :func:`instability` gives, and busy for the reason :func:`busy_reason` gives. Two rows timed in the same
-interleaved rounds are compared by the ratio of their medians with a bootstrap confidence interval
-(:func:`ratio_ci`) and a verdict (:func:`verdict`).
+interleaved rounds are compared round by round, with a bootstrap confidence interval (:func:`ratio_ci`) and a
+verdict (:func:`verdict`).
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def busy_reason(others_cores: float | None) -> str:
 
 @dataclass(frozen=True)
 class RatioCI:
-    """A row's median over the first row's median, with a bootstrap confidence interval."""
+    """A row's time over the first row's (paired by round, :func:`ratio_ci`), with a bootstrap confidence interval."""
 
     ratio: float
     low: float
@@ -96,10 +96,31 @@ class RatioCI:
     level: float = CI_LEVEL
 
 
-def _pooled_median(rounds: list, picks, rng) -> float:
+TRIM = 0.1  # the share of rounds left out at each end of the sorted per-round ratios (a trimmed mean)
+
+
+def _trimmed_mean(values, trim: float = TRIM):
+    """The mean along the last axis after leaving out the lowest and highest `trim` share of values."""
     import numpy as np
 
-    return float(np.median(np.concatenate([rng.choice(rounds[i], size=len(rounds[i])) for i in picks])))
+    n = values.shape[-1]
+    cut = int(n * trim)
+    return np.sort(values, axis=-1)[..., cut : n - cut].mean(axis=-1)
+
+
+def _resampled_medians(samples, rng, resamples: int):
+    """The median of `samples` drawn with replacement, `resamples` times."""
+    import numpy as np
+
+    return np.median(samples[rng.integers(0, len(samples), size=(resamples, len(samples)))], axis=1)
+
+
+def _log_ratio(first, other):
+    """log(other / first); a clock that read 0 for a sample must not divide by zero."""
+    import numpy as np
+
+    tiny = np.finfo(float).tiny
+    return np.log(np.maximum(other, tiny)) - np.log(np.maximum(first, tiny))
 
 
 def ratio_ci(
@@ -109,27 +130,33 @@ def ratio_ci(
     resamples: int = RESAMPLES,
     seed: int = SEED,
 ) -> RatioCI:
-    """median(other) / median(first), samples grouped by round, with a paired two-level bootstrap interval.
+    """`other`'s time over `first`'s, paired by round, with a bootstrap interval over rounds.
 
-    Each resample draws rounds with replacement, the same rounds for both rows (neighbours and drift hit rows
-    of one round alike), then samples with replacement within each drawn round; the interval is the resampled
-    ratios' percentile interval. Seeded: the same samples give the same interval.
+    In each round the two rows' slices were taken a moment apart, so a neighbour or drift that slows one slows
+    the other: the round's ratio is the median of `other`'s samples in it over the median of `first`'s. The
+    ratio is the geometric mean of the rounds' ratios, after leaving out the most extreme TRIM of rounds at each
+    end. Unlike the ratio of the medians over all samples, it does not jump when bursts of a neighbour split
+    both rows' samples into a fast and a slow mode in slightly different proportions from one run to the next:
+    each round is compared within its own mode. The interval is the percentile interval of the same statistic
+    under a two-level bootstrap: rounds drawn with replacement (the same rounds for both rows), then samples with
+    replacement within each drawn round. Seeded: the same samples always give the same interval.
     """
     import numpy as np
 
     if len(first) != len(other) or not first or not all(len(r) for r in [*first, *other]):
         raise ValueError("both rows need samples in each of the same rounds")
-    a = [np.asarray(r, dtype=float) for r in first]
-    b = [np.asarray(r, dtype=float) for r in other]
+    pairs = [(np.asarray(a, dtype=float), np.asarray(b, dtype=float)) for a, b in zip(first, other, strict=True)]
+    logs = np.array([_log_ratio(np.median(a), np.median(b)) for a, b in pairs])
     rng = np.random.default_rng(seed)
-    ratios = np.empty(resamples)
-    for i in range(resamples):
-        picks = rng.integers(0, len(a), size=len(a))
-        ratios[i] = _pooled_median(b, picks, rng) / _pooled_median(a, picks, rng)
+    # draws[round, k]: that round's log ratio with its samples drawn anew for resample k
+    draws = np.stack(
+        [_log_ratio(_resampled_medians(a, rng, resamples), _resampled_medians(b, rng, resamples)) for a, b in pairs]
+    )
+    picks = rng.integers(0, len(pairs), size=(resamples, len(pairs)))
+    resampled = _trimmed_mean(draws[picks, np.arange(resamples)[:, None]])
     tail = (1 - level) / 2
-    point = float(np.median(np.concatenate(b)) / np.median(np.concatenate(a)))
-    low, high = np.quantile(ratios, [tail, 1 - tail])
-    return RatioCI(point, float(low), float(high), level)
+    low, high = np.exp(np.quantile(resampled, [tail, 1 - tail]))
+    return RatioCI(float(np.exp(_trimmed_mean(logs))), float(low), float(high), level)
 
 
 def verdict(ci: RatioCI) -> str:
