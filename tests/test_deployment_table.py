@@ -45,3 +45,21 @@ def test_without_published_deployment_results_it_says_so():
         assert frame.empty
         assert deployment_markdown(frame, PUBLISHED).startswith("No published deployment results under "
                                                                 "`results/published/`")  # fmt: skip
+
+
+def test_a_noisier_run_published_later_does_not_replace_a_steadier_one():
+    results = pd.DataFrame([
+        _row("steady.jsonl", "2026-01-01", "onnxruntime", "int8", 5.0, 0.99, cv=0.04, unstable=False),
+        _row("noisy.jsonl", "2026-02-01", "onnxruntime", "int8", 9.0, 0.99, cv=0.30, unstable=True),
+        _row("steady.jsonl", "2026-01-01", "openvino", "int8", 6.0, 0.99, cv=0.20, unstable=True),
+        _row("noisy.jsonl", "2026-02-01", "openvino", "int8", 7.0, 0.99, cv=0.12, unstable=True),
+        _row("steady.jsonl", "2026-01-01", "openvino", "fp32", 9.0, 1.0, cv=0.05, unstable=False),
+        _row("newer.jsonl", "2026-03-01", "openvino", "fp32", 8.0, 1.0, cv=0.06, unstable=False, busy=True),
+    ])  # fmt: skip
+    frame = deployment_frame(results).set_index(["backend", "dtype"])
+    assert frame.loc[("onnxruntime", "int8"), "source"] == "steady.jsonl"  # stable beats a newer unstable row
+    assert frame.loc[("openvino", "int8"), "source"] == "noisy.jsonl"  # none stable: the lower CV
+    assert frame.loc[("openvino", "fp32"), "source"] == "newer.jsonl"  # both stable: the newer
+    assert frame.loc[("openvino", "int8"), "flag"] == "UNSTABLE" and frame.loc[("openvino", "fp32"), "flag"] == "BUSY"
+    text = deployment_markdown(frame.reset_index(), PUBLISHED)
+    assert "Stability: 3 rows; 1 flagged UNSTABLE" in text and "1 flagged BUSY" in text

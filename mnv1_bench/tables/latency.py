@@ -47,11 +47,24 @@ def latency_frame(results: pd.DataFrame) -> pd.DataFrame:
     for key in ("iqr_ms", "unstable", "utc", "source"):
         if key not in rows:
             rows[key] = None
-    rows = rows.sort_values(["utc", "source"], na_position="first", kind="stable")
-    latest = rows.groupby(["model", "device", "device_name"], sort=True).tail(1).copy()
+    latest = most_trusted(rows, ["model", "device", "device_name"])
     quartiles = [_quartiles(r) for r in latest.to_dict("records")]
     latest["p25_ms"], latest["p75_ms"] = [q[0] for q in quartiles], [q[1] for q in quartiles]
     return latest[columns].sort_values(["device", "device_name", "mult_adds", "model"]).reset_index(drop=True)
+
+
+def most_trusted(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """One row per `keys`: the newest stable one; where every row is flagged unstable, the one with the lowest
+    CV. A newer run replaces an older one only when it is stable, so a noisy run published later never hides a
+    steadier one."""
+    rows = rows.copy()
+    rows["_stable"] = ~rows["unstable"].fillna(False).astype(bool) if "unstable" in rows else True
+    rows["_cv"] = rows["cv"].astype(float).fillna(float("inf")) if "cv" in rows else float("inf")
+    rows = rows.sort_values(["utc", "source"], na_position="first", kind="stable")
+    stable = rows[rows["_stable"]].groupby(keys, sort=True).tail(1)
+    rest = rows[~rows.set_index(keys).index.isin(stable.set_index(keys).index)]
+    steadiest = rest.sort_values("_cv", kind="stable").groupby(keys, sort=True).head(1)
+    return pd.concat([stable, steadiest]).drop(columns=["_stable", "_cv"])
 
 
 def _quartiles(record: dict) -> tuple[float, float]:
