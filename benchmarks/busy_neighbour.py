@@ -55,7 +55,8 @@ def busy_target() -> bool:
         print(f"busy run {i}: eager {eager['median_ms']:.2f} ms, onnxruntime {ort['median_ms']:.2f} ms; "
               f"onnxruntime/eager {ratio:.3f} [{ort['ratio_low']:.3f}, {ort['ratio_high']:.3f}] {ort['verdict']}; "
               f"{eager['rounds']} rounds; others used {eager['load_others_cores']:.2f} / "
-              f"{ort['load_others_cores']:.2f} cores; busy {eager['busy']} / {ort['busy']}")  # fmt: skip
+              f"{ort['load_others_cores']:.2f} cores; busy {eager['busy']} / {ort['busy']}; machine speed "
+              f"{eager['machine_speed']:.2f}")  # fmt: skip
     spread = max(ratios) / min(ratios) - 1
     all_busy = all(row["busy"] for _, rows in runs for row in rows)
     met = spread <= TOLERANCE and all_busy
@@ -66,6 +67,8 @@ def busy_target() -> bool:
 
 def quiet_target() -> bool:
     runs = [one_run()[1] for _ in range(RUNS)]
+    speeds = ", ".join(f"{rows[0]['machine_speed']:.2f}" for rows in runs)
+    print(f"quiet: machine speed (the reference matmul, fastest seen here = 1.00) in the three runs: {speeds}")
     met = True
     for backend in ("eager", "onnxruntime"):
         medians = [row["median_ms"] for rows in runs for row in rows if row["backend"] == backend]

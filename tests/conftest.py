@@ -22,11 +22,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _load_unknown(monkeypatch):
-    """Timing in tests reads no real load: whatever else runs on the machine neither flags rows BUSY nor adds
-    rounds. Tests of the busy paths patch ``run.cpu_snapshot`` with a fake load source of their own."""
+    """Timing in tests reads no real load: whatever else runs on the machine neither flags rows BUSY or SLOW nor
+    adds rounds. Tests of those paths patch ``run.cpu_snapshot`` or ``run.machine_reference`` with fakes."""
     from mnv1_bench.timing import run
 
     monkeypatch.setattr(run, "cpu_snapshot", lambda: None)
+    monkeypatch.setattr(run, "machine_reference", lambda pairs: None)  # nor the machine's own speed
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -142,8 +142,8 @@ def compare(
         for key in keys:
             if timed[key].unstable:
                 warn(f"{key[0]}: latency unstable ({timed[key].unstable_reason}); rerun with a longer --min-time")
-        if busy := report.busy_warning(list(timed.values())):
-            warn(busy)
+        for line in report.machine_warnings(list(timed.values())):
+            warn(line)
     emit(frame, format, columns, _title(measured[0][0]),
          _notes(frame, measured, timing_notes), wide)  # fmt: skip
 

@@ -161,8 +161,8 @@ def _measure(specs: list[ModelSpec], costs: list[Cost], config: TimingConfig) ->
 
     with progress_bar() as progress:
         run = time_runs(specs, [config], None, progress, costs, checked=True)
-    if busy := report.busy_warning(run.rows):
-        warn(busy)
+    for line in report.machine_warnings(run.rows):
+        warn(line)
     counted = {spec.name: (spec, cost) for spec, cost in zip(specs, run.costs, strict=True)}
     frame = pd.DataFrame([lib.model_row(*counted[r.model], lib.Latency(r.median_ms, r.iqr_ms, r.runs, r.cv, r.unstable))
                           for r in run.rows])  # fmt: skip

@@ -115,6 +115,6 @@ def sweep(
         for key, row in timed.items():
             if row.unstable:
                 warn(f"{key[0]}: latency unstable ({row.unstable_reason}); rerun with a longer --min-time")
-        if busy := report.busy_warning(list(timed.values())):
-            warn(busy)
+        for line in report.machine_warnings(list(timed.values())):
+            warn(line)
     emit(frame, format, columns, "MobileNet width x resolution grid (Figures 4 and 5)", notes, wide)

@@ -70,8 +70,8 @@ def tables(
                  "rerun with a longer --min-time or on a quieter machine")  # fmt: skip
         from mnv1_bench.timing import report
 
-        if busy := report.busy_warning(list(timings.values())):
-            warn(busy)
+        for line in report.machine_warnings(list(timings.values())):
+            warn(line)
     generated = generate(out, results, timings, label, force)
     _summary(generated, out)
 

@@ -147,8 +147,8 @@ def time_models(
         if row.unstable:
             warn(f"{report.row_label(row)}: unstable ({row.unstable_reason}); rerun with a longer --min-time or "
                  "on a quieter machine")  # fmt: skip
-    if busy := report.busy_warning(run.rows):
-        warn(busy)
+    for line in report.machine_warnings(run.rows):
+        warn(line)
     has = {key for row in run.rows for key, value in row.as_dict().items() if value is not None}
     columns = [c for c in _columns(len(specs), len(run.rows)) if c.key not in NUMERICS_KEYS or c.key in has]
     emit(report.compare_frame(run.rows), format, columns, "Latency per call (measured by mnv1-bench)",

@@ -31,10 +31,10 @@ def bound(row: TimingRow) -> str | None:
 
 
 def flag(row: TimingRow) -> str:
-    """UNSTABLE (CV over 10% or samples under 1 ms), BUSY (other processes used the CPU) and OVERSUBSCRIBED
-    (more threads than cores), comma-separated, or ""."""
+    """UNSTABLE (CV over 10% or samples under 1 ms), BUSY (other processes used the CPU), SLOW (the machine
+    itself ran slow: machine_speed) and OVERSUBSCRIBED (more threads than cores), comma-separated, or ""."""
     oversubscribed = row.device == "cpu" and row.threads > available_cores()
-    flags = (("UNSTABLE", row.unstable), ("BUSY", row.busy), ("OVERSUBSCRIBED", oversubscribed))
+    flags = (("UNSTABLE", row.unstable), ("BUSY", row.busy), ("SLOW", row.slow), ("OVERSUBSCRIBED", oversubscribed))
     return ", ".join(name for name, on in flags if on)
 
 
@@ -64,15 +64,25 @@ def compare_frame(rows: Sequence[TimingRow]) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
-def busy_warning(rows: Sequence[TimingRow]) -> str | None:
-    """One line for rows taken on a busy machine: how busy, and what to do; None when no row was busy."""
+def machine_warnings(rows: Sequence[TimingRow]) -> list[str]:
+    """One line for rows taken on a busy machine and one for rows taken while the machine itself ran slow: how
+    busy or how slow, and what to do; none when neither."""
+    lines = []
     busy = [row for row in rows if row.busy]
-    if not busy:
-        return None
-    worst = max(row.load_others_cores or 0.0 for row in busy)
-    return (f"{len(busy)} of {len(rows)} rows were timed while other processes used up to {worst:.2f} cores "
-            "(flagged BUSY): their times may be high; wait for a quieter machine, use fewer --threads, or more "
-            "--rounds (ratios between rows of one run stay comparable: see the 95% intervals)")  # fmt: skip
+    if busy:
+        worst = max(row.load_others_cores or 0.0 for row in busy)
+        lines.append(f"{len(busy)} of {len(rows)} rows were timed while other processes used up to {worst:.2f} "
+                     "cores (flagged BUSY): their times may be high; wait for a quieter machine, use fewer "
+                     "--threads, or more --rounds (ratios between rows of one run stay comparable: see the 95% "
+                     "intervals)")  # fmt: skip
+    slow = [row for row in rows if row.slow]
+    if slow:
+        speed = min(row.machine_speed or 0.0 for row in slow)
+        lines.append(f"{len(slow)} of {len(rows)} rows were timed while this machine ran at {speed:.0%} of the "
+                     "fastest it has shown (a reference matmul timed before every round; flagged SLOW; on a "
+                     "virtual machine the host's other tenants do this unseen by /proc/stat): their times are high "
+                     "and may not repeat, while ratios between rows of one run still hold")  # fmt: skip
+    return lines
 
 
 def row_label(row: TimingRow) -> str:
@@ -83,7 +93,8 @@ def notes(rows: Sequence[TimingRow], first_model: str, models: int) -> list[str]
     """How to read the table, each lighter model's saving beside its speed-up, and how each row was produced."""
     lines = ["Median, IQR (p75 - p25) and p90 of per-call times in ms; Runs = samples; CV = stdev / mean; "
              "Images/s = batch / median. UNSTABLE: CV over 10% or samples under 1 ms. BUSY: other processes "
-             "used at least a quarter of a core while the row was timed.",
+             "used at least a quarter of a core while the row was timed. SLOW: the machine itself ran under 80% "
+             "of the fastest it has shown (a reference matmul timed before every round).",
              "Roofline = max(compute floor, memory floor) / median; compute floor = 2 x mult-adds x batch / "
              "measured peak matmul rate; memory floor = weights + input + each conv/FC output written and read, "
              "over measured copy bandwidth (peaks cached in ~/.cache/mnv1-bench/roofline.json or "

@@ -61,6 +61,7 @@ class Interleaved:
 class RoundsResult:
     slots: list[Interleaved]
     interrupted: bool  # Ctrl-C stopped the rounds: only whole rounds are kept
+    reference_s: tuple[float, ...] = ()  # the reference probe's reading before each whole round (machine_speed)
 
 
 def interleave(
@@ -70,13 +71,15 @@ def interleave(
     probe: LoadProbe = cpu_snapshot,
     step: Step | None = None,
     busy_rounds: int | None = None,
+    reference: Callable[[], float] | None = None,
 ) -> RoundsResult:
     """Warm every slot up, then `rounds` rounds of one slice per slot; Ctrl-C after a whole round keeps the
     whole rounds (``interrupted``), before one it propagates. `rounds` None: :func:`default_rounds`.
 
     `busy_rounds`: while other processes keep the machine busy (BUSY_CORES or more, averaged over the rounds so
     far), the rounds go on up to this many, so that a neighbour's bursts average out instead of landing on a
-    few slices; None: exactly `rounds`.
+    few slices; None: exactly `rounds`. `reference`: a probe of the machine's own speed
+    (:func:`.machine_speed.reference`), read before every round.
     """
     rounds = default_rounds(min_time_s) if rounds is None else rounds
     if rounds < 1:
@@ -86,11 +89,13 @@ def interleave(
     slice_s, slice_runs = min_time_s / rounds, math.ceil(MIN_RUNS / rounds)
     samples: list[list[list[float]]] = [[] for _ in slots]  # slot -> round -> samples
     others: list[list[tuple[float, float]]] = [[] for _ in slots]  # slot -> (CPU-seconds of others, wall seconds)
-    finished, interrupted = 0, False
+    finished, interrupted, readings = 0, False, []
     try:
         for r in range(most):
             if r >= rounds and not _busy(others):
                 break
+            if reference is not None:
+                readings.append(reference())
             for i, (slot, (_, number)) in enumerate(zip(slots, warmups, strict=True)):
                 if step is not None:
                     step(r, i, r * len(slots) + i)
@@ -114,7 +119,7 @@ def interleave(
         load = used / wall if wall > 0 and len(others[i]) >= finished else None
         measurement = Measurement(flat, number, warmup_runs + finished)
         results.append(Interleaved(measurement, tuple(len(chunk) for chunk in kept), load))
-    return RoundsResult(results, interrupted)
+    return RoundsResult(results, interrupted, tuple(readings[:finished]))
 
 
 def _busy(others: list[list[tuple[float, float]]]) -> bool:

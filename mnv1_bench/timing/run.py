@@ -22,7 +22,7 @@ from mnv1_bench.choices import Backend, Device, Dtype
 from mnv1_bench.counting import Cost, count
 from mnv1_bench.environment import cpu_snapshot, load_average, set_threads
 from mnv1_bench.errors import UsageProblem
-from mnv1_bench.timing import backends, exports, numerics, roofline
+from mnv1_bench.timing import backends, exports, machine_speed, numerics, roofline
 from mnv1_bench.timing.clock import Measurement, measure
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.rounds import Interleaved, LoadProbe, Slot, default_rounds, interleave
@@ -69,6 +69,9 @@ class TimingRow:
     load_avg_1m: float | None = None  # the 1-minute load average just before the run's timing began
     busy: bool = False  # other processes used at least stats.BUSY_CORES while this row was timed
     busy_reason: str = ""
+    machine_speed: float | None = None  # fastest reference matmul this host has shown / this run's (machine_speed)
+    machine_drift: float | None = None  # how much that reference moved between rounds: (p90 - p10) / median
+    slow: bool = False  # machine_speed under machine_speed.SLOW_SPEED: the machine itself ran slow
     ratio_to_first: float | None = None  # time / the first row's, paired by round (stats.ratio_ci); None on row 1
     ratio_low: float | None = None  # 95% bootstrap confidence interval of that ratio
     ratio_high: float | None = None
@@ -155,8 +158,10 @@ def make_row(
     extra: dict | None = None,
     interleaved: Interleaved | None = None,
     load_avg_1m: float | None = None,
+    speed: machine_speed.Speed | None = None,
 ) -> TimingRow:
-    """Statistics, roofline floors and the busy flag for one measurement (taken in `interleaved` rounds)."""
+    """Statistics, roofline floors, the busy flag and the machine's speed for one measurement (taken in
+    `interleaved` rounds)."""
     samples_ms = tuple(s * 1e3 for s in result.samples_s)
     stats = summarize(samples_ms)
     reason = instability(stats, result.calls_per_sample)
@@ -198,6 +203,9 @@ def make_row(
         load_avg_1m=load_avg_1m,
         busy=bool(busy),
         busy_reason=busy,
+        machine_speed=speed.speed if speed is not None else None,
+        machine_drift=speed.drift if speed is not None else None,
+        slow=speed is not None and speed.speed < machine_speed.SLOW_SPEED,
         extra=dict(extra or {}),
     )
 
@@ -304,12 +312,22 @@ def _interleaved_rows(pairs, prepared, threads, rounds, probe, report) -> tuple[
                f"{at}: {spec.name} {config.backend} {config.dtype} b{config.batch}")  # fmt: skip
 
     load = load_average()
-    outcome = interleave(slots, min_time_s, rounds, probe or cpu_snapshot, step, BUSY_EXTENSION * rounds)
+    outcome = interleave(slots, min_time_s, rounds, probe or cpu_snapshot, step, BUSY_EXTENSION * rounds,
+                         machine_reference(pairs))  # fmt: skip
+    speed = machine_speed.judge(outcome.reference_s, threads)
     rows = [
-        make_row(spec, config, cost, threads, got.measurement, p.settings, p.extra, got, load)
+        make_row(spec, config, cost, threads, got.measurement, p.settings, p.extra, got, load, speed)
         for (spec, config, cost), p, got in zip(pairs, prepared, outcome.slots, strict=True)
     ]
     return with_ratios(rows), outcome.interrupted
+
+
+def machine_reference(pairs) -> machine_speed.Reference | None:
+    """The probe of the machine's own speed for a run on the CPU; None when a GPU is timed (its speed is not
+    the CPU's). Tests replace it: a real reading would make their rows depend on the machine."""
+    if any(config.device != Device.cpu for _, config, _ in pairs):
+        return None
+    return machine_speed.reference()
 
 
 def _save(rows: list[TimingRow], pairs, results_dir: Path, started) -> Path | None:
