@@ -24,7 +24,8 @@ from mnv1_bench.counting import Cost
 from mnv1_bench.environment import set_threads, software_versions
 from mnv1_bench.registry import ModelSpec
 from mnv1_bench.timing.config import TimingConfig
-from mnv1_bench.timing.run import Progress, TimingRow, time_runs
+from mnv1_bench.timing.rows import TimingRow
+from mnv1_bench.timing.run import Progress, time_runs
 from mnv1_bench.timing.stats import CI_LEVEL, RESAMPLES, SEED
 
 MIN_TIME_FIELD = "pick_min_time_s"  # present on the rows pick saved: it marks them as reusable by pick

@@ -129,7 +129,7 @@ def fake_timing(monkeypatch):
     engine = _FakeEngine()
     monkeypatch.setattr("mnv1_bench.timing.backends.prepare", engine.prepare)
     monkeypatch.setattr("mnv1_bench.timing.backends.stopwatch", engine.stopwatch)
-    monkeypatch.setattr("mnv1_bench.timing.run.roofline.floors_for", lambda *args: _no_floors())
+    monkeypatch.setattr("mnv1_bench.timing.roofline.floors_for", lambda *args: _no_floors())
 
 
 def _no_floors():

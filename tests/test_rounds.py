@@ -9,7 +9,7 @@ import pytest
 
 from mnv1_bench import environment
 from mnv1_bench.environment import CpuSnapshot
-from mnv1_bench.timing import report, rounds, run, stats
+from mnv1_bench.timing import report, rounds, rows, stats
 from mnv1_bench.timing.clock import MIN_RUNS, WallStopwatch
 from mnv1_bench.timing.rounds import Slot, default_rounds, interleave
 
@@ -167,8 +167,8 @@ def test_one_wild_round_moves_the_ratio_little():
     assert stats.ratio_ci(first, other).ratio == pytest.approx(5.05 / 10.05)  # the extreme 10% of rounds left out
 
 
-def row(name: str, samples: tuple[float, ...], mult_adds: int = 1) -> run.TimingRow:
-    return run.TimingRow(
+def row(name: str, samples: tuple[float, ...], mult_adds: int = 1) -> rows.TimingRow:
+    return rows.TimingRow(
         model=name, device="cpu", backend="eager", dtype="fp32", batch=1, threads=1, samples_ms=samples,
         median_ms=sorted(samples)[len(samples) // 2], iqr_ms=0.0, p90_ms=max(samples), runs=len(samples),
         cv=0.0, unstable=False, throughput_per_s=1.0, mult_adds=mult_adds, compute_floor_ms=None,
@@ -179,7 +179,7 @@ def row(name: str, samples: tuple[float, ...], mult_adds: int = 1) -> run.Timing
 def test_with_ratios_marks_every_row_after_the_first():
     base = row("a", (10.0, 10.1, 9.9, 10.0, 10.2, 9.8))
     twice = row("b", (20.0, 20.2, 19.8, 20.0, 20.4, 19.6))
-    out = run.with_ratios([base, twice])
+    out = rows.with_ratios([base, twice])
     assert out[0].ratio_to_first is None and out[0].verdict == ""
     assert out[1].ratio_to_first == pytest.approx(2.0) and out[1].verdict == "slower"
 
@@ -198,7 +198,7 @@ def test_rounds_default_from_min_time():
 def test_ratio_text_gives_three_significant_figures():
     base = row("a", (10.0, 10.1, 9.9, 10.0, 10.2, 9.8))
     third = row("b", (3.0, 3.1, 2.9, 3.0, 3.2, 2.8))
-    (_, out) = run.with_ratios([base, third])
+    (_, out) = rows.with_ratios([base, third])
     low, high = out.ratio_low, out.ratio_high
     assert report.ratio_text(out) == f"{out.ratio_to_first:.3f} [{low:.3f}–{high:.3f}]" and out.verdict == "faster"
     assert report.ratio_text(out).startswith("0.300 [")

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from mnv1_bench.cli import app
 from mnv1_bench.tables import generate as gen
-from mnv1_bench.timing.run import TimingRow
+from mnv1_bench.timing.rows import TimingRow
 
 COMMITTED = Path(__file__).resolve().parents[1] / "tables"
 

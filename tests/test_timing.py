@@ -11,7 +11,7 @@ import torch
 
 from mnv1_bench import environment
 from mnv1_bench.errors import UsageProblem
-from mnv1_bench.timing import clock as sampling, roofline, run, stats
+from mnv1_bench.timing import clock as sampling, roofline, rows, run, stats
 from mnv1_bench.timing.clock import Measurement, WallStopwatch, measure
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.stats import summarize
@@ -153,7 +153,7 @@ def test_make_row_statistics_throughput_and_floors(counted, fake_cache):
     spec, cost = counted("mobilenet-0.25-64")
     config = TimingConfig(batch=4)
     samples = (0.010, 0.015, 0.011, 0.013, 0.011)  # seconds per call: mean 12 ms, stdev 2 ms
-    row = run.make_row(spec, config, cost, 2, Measurement(samples, 1, 3), "test settings")
+    row = rows.make_row(spec, config, cost, 2, Measurement(samples, 1, 3), "test settings")
     assert row.median_ms == pytest.approx(11.0)
     assert row.samples_ms == pytest.approx(tuple(s * 1e3 for s in samples))
     assert row.throughput_per_s == pytest.approx(4 / 0.011)

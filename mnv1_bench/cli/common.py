@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from mnv1_bench.counting import Cost
     from mnv1_bench.registry import ModelSpec
     from mnv1_bench.timing.config import TimingConfig
-    from mnv1_bench.timing.run import Progress, TimingRow
+    from mnv1_bench.timing.rows import TimingRow
+    from mnv1_bench.timing.run import Progress
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Enum)

@@ -17,7 +17,8 @@ from mnv1_bench.formatting import threads_text
 from mnv1_bench.tables.base import Column, PaperTable, fixed
 from mnv1_bench.tables.measure import ModelKey, measure
 from mnv1_bench.timing.config import TimingConfig
-from mnv1_bench.timing.run import TimingRow, time_runs
+from mnv1_bench.timing.rows import TimingRow
+from mnv1_bench.timing.run import time_runs
 
 TIMING_FIELDS = ("median_ms", "iqr_ms", "throughput_per_s", "runs", "unstable", "busy")
 

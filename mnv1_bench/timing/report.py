@@ -13,7 +13,7 @@ import pandas as pd
 
 from mnv1_bench.environment import available_cores
 from mnv1_bench.timing.numerics import NUMERICS_INPUTS
-from mnv1_bench.timing.run import TimingRow
+from mnv1_bench.timing.rows import TimingRow
 
 ONE_OFF = {"compile_s": "compiled", "export_s": "exported to ONNX", "quantize_s": "quantized to int8"}  # one-off
 NUMERICS_NOTE = ("Cosine vs fp32 eager, Max |Δ| logit and Top-1 agree: each row's logits against fp32 PyTorch eager "
