@@ -52,6 +52,7 @@ class Latency:
     utc: str  # when the run that took it started
     reused: bool  # read back from an earlier run (True) or measured by this one (False)
     source: str  # the run file it is saved in ("" when it could not be saved)
+    slow_reason: str = ""  # how slow the machine itself ran while they were taken (SLOW), "" when it did not
 
     @cached_property
     def ci_ms(self) -> tuple[float, float]:
@@ -72,8 +73,8 @@ class Latency:
 
     @property
     def untrusted(self) -> str:
-        """Why the row is not trusted (noisy, busy or both), "" when it is."""
-        return "; ".join(reason for reason in (self.unstable, self.busy_reason) if reason)
+        """Why the row is not trusted (noisy, busy, slow), "" when it is."""
+        return "; ".join(reason for reason in (self.unstable, self.busy_reason, self.slow_reason) if reason)
 
     @classmethod
     def from_record(cls, record: dict, reused: bool, source: str) -> Latency:
@@ -90,7 +91,15 @@ class Latency:
             utc=str(record.get("utc") or ""),
             reused=reused,
             source=source,
+            slow_reason=_slow_reason(record),
         )
+
+
+def _slow_reason(record: dict) -> str:
+    if not (_present(record.get("slow")) and bool(record["slow"])):
+        return ""
+    speed = record.get("machine_speed")
+    return f"the machine ran at {float(speed):.0%} of its fastest" if _present(speed) else "the machine ran slow"
 
 
 def _present(value: object) -> bool:
@@ -165,7 +174,7 @@ def measure(
     progress: Progress | None = None,
 ) -> dict[str, Latency]:
     """Time each model (cheapest first, CHUNK at a time, in interleaved rounds) with a validated `config`; re-take
-    the UNSTABLE or BUSY ones up to `retakes` times; save every row under `results_dir` (None: do not save).
+    the UNSTABLE, BUSY or SLOW ones up to `retakes` times; save every row under `results_dir` (None: do not save).
 
     Returns each model's last row. Ctrl-C propagates; the rows finished before it are saved."""
     report = progress or (lambda done, total, doing: None)

@@ -130,10 +130,11 @@ def candidate_frame(candidates: Sequence[Candidate], budget: Budget, dtype: str)
 
 def _flag(lat: latency_store.Latency | None) -> str:
     """UNSTABLE (too noisy to pick by: a CV over 10% with a median less precise than ±5%, or too few or too short
-    samples) and BUSY, comma-separated, or ""."""
+    samples), BUSY and SLOW, comma-separated, or ""."""
     if lat is None:
         return ""
-    return ", ".join(word for word, on in (("UNSTABLE", lat.unstable), ("BUSY", lat.busy_reason)) if on)
+    flags = (("UNSTABLE", lat.unstable), ("BUSY", lat.busy_reason), ("SLOW", lat.slow_reason))
+    return ", ".join(word for word, on in flags if on)
 
 
 def pareto(frame: pd.DataFrame) -> list[bool]:

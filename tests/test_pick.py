@@ -20,7 +20,7 @@ from mnv1_bench.candidates import cited_top1, default_candidates
 from mnv1_bench.cli import app
 from mnv1_bench.latency_store import median_ci
 from mnv1_bench.registry import resolve
-from mnv1_bench.timing import backends, roofline, run
+from mnv1_bench.timing import backends, machine_speed, roofline, run
 
 FOUR = "mobilenet-0.25-224,mobilenet-0.25-128,mobilenet-0.5-160,mobilenet-1.0-224"
 FAST = ("--min-time", "0.05", "--rounds", "2")
@@ -147,13 +147,27 @@ def test_busy_rows_are_retaken_flagged_and_never_reused(prepared, monkeypatch):
     result = pick("--budget-ms", "5", "--candidates", "mobilenet-0.25-224,mobilenet-0.5-160", "--retakes", "2")
     assert result.exit_code == 0, result.output
     assert sorted(prepared) == ["mobilenet-0.25-224"] * 3 + ["mobilenet-0.5-160"] * 3  # timed, then re-taken twice
-    assert "BUSY" in result.stdout and "2 candidates stayed UNSTABLE or BUSY after 2 re-take(s)" in result.stderr
+    assert "BUSY" in result.stdout and "2 candidates stayed UNSTABLE, BUSY or SLOW after 2 re-take(s)" in result.stderr
     prepared.clear()
     monkeypatch.setattr(run, "cpu_snapshot", Load(0.0))
     rows = rows_of(pick("--budget-ms", "5", "--candidates", "mobilenet-0.25-224,mobilenet-0.5-160", "--format",
                         "json"))  # fmt: skip
     assert sorted(prepared) == ["mobilenet-0.25-224", "mobilenet-0.5-160"]  # measured again, now quiet
     assert {r["flag"] for r in rows.values()} == {""}
+
+
+def test_rows_taken_while_the_machine_ran_slow_are_retaken_flagged_and_never_reused(prepared, monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    machine_speed.judge([0.001], environment.set_threads(None))  # this machine's pace: 1 ms a reference
+    monkeypatch.setattr(run, "machine_reference", lambda pairs: lambda: 0.002)  # the machine at half its pace
+    result = pick("--budget-ms", "5", "--candidates", "mobilenet-0.25-224", "--retakes", "1")
+    assert result.exit_code == 0, result.output
+    assert prepared == ["mobilenet-0.25-224"] * 2 and "SLOW" in result.stdout  # timed, then re-taken once
+    assert "stayed UNSTABLE, BUSY or SLOW after 1 re-take(s)" in result.stderr
+    prepared.clear()
+    monkeypatch.setattr(run, "machine_reference", lambda pairs: lambda: 0.001)
+    rows = rows_of(pick("--budget-ms", "5", "--candidates", "mobilenet-0.25-224", "--format", "json"))
+    assert prepared == ["mobilenet-0.25-224"] and rows["mobilenet-0.25-224"]["flag"] == ""  # not reused: measured
 
 
 def test_count_limits_filter_before_timing(prepared, counted):

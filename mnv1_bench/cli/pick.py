@@ -77,7 +77,7 @@ def pick(
     threads: Threads = None,
     rounds: Annotated[int, typer.Option(help="Interleaved rounds per model.")] = 5,
     min_time: Annotated[float, typer.Option(help="Seconds of timed runs per model, after warm-up.")] = 0.5,
-    retakes: Annotated[int, typer.Option(help="Times an UNSTABLE or BUSY model is timed again at once.")] = 1,
+    retakes: Annotated[int, typer.Option(help="Times an UNSTABLE, BUSY or SLOW model is timed again at once.")] = 1,
     fresh: Annotated[bool, typer.Option("--fresh", help="Measure every candidate again, reusing nothing.")] = False,
     results: Annotated[Path, typer.Option(help="Where measurements are saved, and reused from.")] = Path("results"),
     figure: Annotated[Path | None, typer.Option(help="Write 'Figure 4 on this device' (PNG) here.")] = None,
@@ -177,7 +177,7 @@ def _notes(result: PickResult, setting: str) -> list[str]:
         f"CI; {reused} of {frame['median_ms'].notna().sum()} reused from earlier runs saved here (Timed: reused), "
         "the rest measured now. Fits: within every limit given; Pareto: no candidate is both as fast and as "
         "accurate; UNSTABLE: CV over 10% and a median less precise than ±5% (95% CI), or too few samples; BUSY: "
-        "other processes used the CPU while it was timed.",
+        "other processes used the CPU while it was timed; SLOW: the machine itself ran under 80% of its fastest.",
         "Params = every learnable parameter (Size: those at the timed dtype, MB = 10^6 bytes); mult-adds = conv + "
         "FC multiply-accumulates per image (the paper's convention; FLOPs = 2 x mult-adds); counted by mnv1-bench.",
     ]
@@ -193,7 +193,7 @@ def _notes(result: PickResult, setting: str) -> list[str]:
 def _warn_untrusted(result: PickResult, retakes: int) -> None:
     flagged = result.frame[result.frame["flag"] != ""]
     if not flagged.empty:
-        warn(f"{len(flagged)} candidates stayed UNSTABLE or BUSY after {retakes} re-take(s): "
+        warn(f"{len(flagged)} candidates stayed UNSTABLE, BUSY or SLOW after {retakes} re-take(s): "
              f"{', '.join(flagged['model'])}; their times are shown flagged, and the next pick measures them "
              "again (a quieter machine or a longer --min-time helps)")  # fmt: skip
 
