@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from mnv1_bench.counting import Cost
     from mnv1_bench.registry import ModelSpec
+    from mnv1_bench.tables.measure import ModelKey
     from mnv1_bench.timing.config import TimingConfig
     from mnv1_bench.timing.rows import TimingRow
     from mnv1_bench.timing.run import Progress
@@ -200,11 +201,33 @@ def with_numerics(frame: pd.DataFrame, rows: Sequence[TimingRow]) -> list[Column
 
 def check_calibration(config: TimingConfig, sizes: Iterable[int]) -> None:
     """int8 with --calibration: the folder's images read at every input size (one line, exit 2 if they cannot be)."""
+    if config.dtype == Dtype.int8:
+        read_calibration(config.calibration, sizes)
+
+
+def read_calibration(folder: str | None, sizes: Iterable[int]) -> None:
+    """--calibration's images read at every input size, before anything is built: a folder without images or an
+    image that cannot be read is one line and exit 2. Nothing to read when `folder` is None."""
     from mnv1_bench.timing.calibration import calibration_set
 
-    if config.calibration is not None and config.dtype == Dtype.int8:
+    if folder is not None:
         for size in sorted(set(sizes)):
-            calibration_set(config.calibration, size)
+            calibration_set(folder, size)
+
+
+def timed_keys(keys: list[ModelKey], config: TimingConfig, results_dir: Path | None) -> dict[ModelKey, TimingRow]:
+    """Each (model, classes) timed once with `config` (a progress bar on stderr, rows saved under `results_dir`
+    unless None), then one warning per unstable model and the busy and slow lines."""
+    from mnv1_bench.tables.timed import time_models
+    from mnv1_bench.timing import report
+
+    timed = with_progress(keys, lambda ks, each: time_models(ks, config, results_dir, each), "timing")
+    for (model, _), row in timed.items():
+        if row.unstable:
+            warn(f"{model}: latency unstable ({row.unstable_reason}); rerun with a longer --min-time")
+    for line in report.machine_warnings(list(timed.values())):
+        warn(line)
+    return timed
 
 
 @contextmanager

@@ -10,6 +10,7 @@ import typer
 from mnv1_bench.cli.common import (
     check_calibration,
     output_folder,
+    timed_keys,
     timing_config,
     unique_specs,
     with_input_column,
@@ -42,7 +43,6 @@ from mnv1_bench.cli.render import (
     number,
     printed,
     ratio,
-    warn,
     word,
 )
 
@@ -120,11 +120,10 @@ def compare(
     columns = list(with_input_column(COLUMNS, [spec for spec, _ in measured]))
     timing_notes: list[str] = []
     if config is not None:
-        from mnv1_bench.tables.timed import TIMING_FIELDS, device_label, time_models
+        from mnv1_bench.tables.timed import TIMING_FIELDS, device_label
         from mnv1_bench.timing import report
 
-        timed = with_progress(keys, lambda ks, each: time_models(ks, config, results if save else None, each),
-                              "timing")  # fmt: skip
+        timed = timed_keys(keys, config, results if save else None)
         for field in TIMING_FIELDS:
             frame[field] = [getattr(timed[key], field) for key in keys]
         frame["time_ratio"] = [1.0 if key == keys[0] else timed[key].ratio_to_first for key in keys]
@@ -139,11 +138,6 @@ def compare(
             "slower when the whole interval is below or above 1.",
             *report.how_produced(list(timed.values())),
         ]
-        for key in keys:
-            if timed[key].unstable:
-                warn(f"{key[0]}: latency unstable ({timed[key].unstable_reason}); rerun with a longer --min-time")
-        for line in report.machine_warnings(list(timed.values())):
-            warn(line)
     emit(frame, format, columns, _title(measured[0][0]),
          _notes(frame, measured, timing_notes), wide)  # fmt: skip
 

@@ -12,6 +12,7 @@ from mnv1_bench.cli.common import (
     check_calibration,
     drop_repeats,
     output_folder,
+    timed_keys,
     timing_config,
     with_numerics,
     with_progress,
@@ -29,7 +30,7 @@ from mnv1_bench.cli.options import (
     TimeSave,
     TimeThreads,
 )
-from mnv1_bench.cli.render import CONVENTION, Column, Format, Wide, accuracy, emit, millions, number, warn, word
+from mnv1_bench.cli.render import CONVENTION, Column, Format, Wide, accuracy, emit, millions, number, word
 
 DEFAULT_ALPHAS = "1,0.75,0.5,0.25"
 DEFAULT_RESOLUTIONS = "224,192,160,128"
@@ -100,21 +101,15 @@ def sweep(
         "plot the whole grid, but only printed numbers are cited here.",
     ]
     if config is not None:
-        from mnv1_bench.tables.timed import device_label, time_models, timed_frame
+        from mnv1_bench.tables.timed import device_label, timed_frame
         from mnv1_bench.timing import report
 
         label = device_label(config)
-        timed = with_progress(keys, lambda ks, each: time_models(ks, config, results if save else None, each),
-                              "timing")  # fmt: skip
+        timed = timed_keys(keys, config, results if save else None)
         frame = timed_frame(frame, keys, timed)
         frame["device"], frame["backend"], frame["dtype"] = label, config.backend, config.dtype
         columns += [*TIMED_COLUMNS, *with_numerics(frame, [timed[key] for key in keys])]
         notes.append(f"Latency measured by mnv1-bench on {label}: median and IQR per image, batch 1, {config.dtype}, "
                      f"{config.backend}; the grid is timed in interleaved rounds.")  # fmt: skip
         notes += report.how_produced(list(timed.values()))
-        for key, row in timed.items():
-            if row.unstable:
-                warn(f"{key[0]}: latency unstable ({row.unstable_reason}); rerun with a longer --min-time")
-        for line in report.machine_warnings(list(timed.values())):
-            warn(line)
     emit(frame, format, columns, "MobileNet width x resolution grid (Figures 4 and 5)", notes, wide)

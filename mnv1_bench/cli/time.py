@@ -16,6 +16,7 @@ from mnv1_bench.cli.common import (
     output_folder,
     positive_int_list,
     progress_bar,
+    read_calibration,
     threads_checked,
     unique_specs,
 )
@@ -167,18 +168,14 @@ def _check_deployment_inputs(specs: list[ModelSpec], configs: list[TimingConfig]
                              weights: Path | None) -> None:  # fmt: skip
     """--weights read and fitted to every model, --calibration's images read at each resolution: a bad file is
     one line and exit 2 before anything is built or timed."""
-    from mnv1_bench.timing.calibration import calibration_set
     from mnv1_bench.timing.weights import pinned
 
     for spec in specs:
         pinned(spec, weights)
-    if calibration is None:
-        return
-    if not any(config.dtype == Dtype.int8 for config in configs):
+    if calibration is not None and not any(config.dtype == Dtype.int8 for config in configs):
         warn("--calibration is used by int8 rows only, and none is timed")
         return
-    for size in sorted({spec.input_size for spec in specs}):
-        calibration_set(calibration, size)
+    read_calibration(calibration, [spec.input_size for spec in specs])
 
 
 def _costs(specs: list[ModelSpec], configs: list[TimingConfig]) -> list[Cost]:
