@@ -45,6 +45,8 @@ def deployment_frame(results: pd.DataFrame) -> pd.DataFrame:
     for key in ("numerics_max_abs", "top1_agreement", "size_mb", "cv", "unstable", "busy", "utc", "throughput_per_s"):
         if key not in rows:
             rows[key] = None
+    for flag in ("unstable", "busy"):  # True, False or absent (None, NaN) in the saved rows: absent is not flagged
+        rows[flag] = rows[flag].eq(True)
     latest = most_trusted(rows, ["model", "processor", "backend", "dtype", "batch"])
     eager = rows[(rows["backend"] == "eager") & (rows["dtype"] == "fp32")]
     base = {(r["source"], r["model"], r["batch"]): r["median_ms"] for r in eager.to_dict("records")}
@@ -52,8 +54,8 @@ def deployment_frame(results: pd.DataFrame) -> pd.DataFrame:
                                else None for r in latest.to_dict("records")]  # fmt: skip
     latest["order"] = [(list(MODELS).index(r["model"]), r["processor"], r["batch"], BACKEND_ORDER.get(r["backend"], 9),
                         DTYPE_ORDER.get(r["dtype"], 9)) for r in latest.to_dict("records")]  # fmt: skip
-    latest["flag"] = [", ".join(name for name, on in (("UNSTABLE", r["unstable"]), ("BUSY", r["busy"])) if on is True)
-                      for r in latest.to_dict("records")]  # fmt: skip
+    latest["flag"] = [", ".join(name for name, on in (("UNSTABLE", unstable), ("BUSY", busy)) if on)
+                      for unstable, busy in zip(latest["unstable"], latest["busy"], strict=True)]  # fmt: skip
     return latest.sort_values("order")[COLUMNS].reset_index(drop=True)
 
 
@@ -98,9 +100,9 @@ def deployment_markdown(frame: pd.DataFrame, results_dir: Path) -> str:
         "int8: static post-training quantization of the ONNX export (QDQ, per-channel int8 weights, per-tensor "
         "uint8 activations, calibration set in each row's settings). A dtype missing from a row set was skipped "
         "on that machine (for example bf16 where the CPU has no bf16 instructions).",
-        f"Stability: {len(frame)} rows; {int(frame['unstable'].fillna(False).astype(bool).sum())} flagged UNSTABLE "
+        f"Stability: {len(frame)} rows; {int(frame['unstable'].sum())} flagged UNSTABLE "
         "(CV = stdev / mean over 10%: read their medians as ±10% or more); "
-        f"{int(frame['busy'].fillna(False).astype(bool).sum())} flagged BUSY (other processes used a quarter of a "
+        f"{int(frame['busy'].sum())} flagged BUSY (other processes used a quarter of a "
         "core or more while they were timed). A later published run replaces a row only when it is stable.",
     ]
     table = markdown_table(frame.to_dict("records"), MARKDOWN_COLUMNS)
