@@ -50,11 +50,16 @@ class Interleaved:
 
     def by_round(self) -> list[list[float]]:
         """The samples (seconds per call) split into their rounds."""
-        out, start = [], 0
-        for size in self.round_sizes:
-            out.append(list(self.measurement.samples_s[start : start + size]))
-            start += size
-        return out
+        return split_rounds(self.measurement.samples_s, self.round_sizes)
+
+
+def split_rounds(samples: Sequence[float], round_sizes: Sequence[int]) -> list[list[float]]:
+    """Samples taken in order split into their rounds: `round_sizes` gives the samples of each round."""
+    out, start = [], 0
+    for size in round_sizes:
+        out.append(list(samples[start : start + size]))
+        start += size
+    return out
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from mnv1_bench.counting import Cost
 from mnv1_bench.timing import machine_speed, roofline
 from mnv1_bench.timing.clock import Measurement
 from mnv1_bench.timing.config import TimingConfig
-from mnv1_bench.timing.rounds import Interleaved
+from mnv1_bench.timing.rounds import Interleaved, split_rounds
 from mnv1_bench.timing.stats import busy_reason, instability, ratio_ci, summarize, verdict
 
 if TYPE_CHECKING:
@@ -153,8 +153,5 @@ def with_ratios(rows: list[TimingRow]) -> list[TimingRow]:
 
 
 def _rounds_of(row: TimingRow) -> list[list[float]]:
-    out, start = [], 0
-    for size in row.round_sizes or (len(row.samples_ms),):
-        out.append(list(row.samples_ms[start : start + size]))
-        start += size
-    return out
+    """The row's samples split into their rounds (a row without round sizes: one round)."""
+    return split_rounds(row.samples_ms, row.round_sizes or (len(row.samples_ms),))
