@@ -1,4 +1,5 @@
-"""The one way mnv1-bench writes a file: a temporary file in the same folder, then a rename over the target.
+"""The one way mnv1-bench writes a file: a temporary file in the same folder, then a rename over the target; and
+the one folder its caches live in (:func:`cache_folder`).
 
 A reader (or a run cut short by Ctrl-C or a crash) sees either the old file or the new one, never half of one.
 Results, the roofline cache, tables, figures and the proxy section all go through :func:`write_atomic`.
@@ -29,3 +30,11 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def cache_folder() -> Path:
+    """$XDG_CACHE_HOME/mnv1-bench, or ~/.cache/mnv1-bench where it is unset or relative (the XDG spec ignores a
+    relative path): where the roofline peaks, the machine's speed and the library names are cached, never the
+    current folder."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    return (Path(base) if Path(base).is_absolute() else Path.home() / ".cache") / "mnv1-bench"

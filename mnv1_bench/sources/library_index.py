@@ -8,12 +8,11 @@ library that is not installed has no names, and a cache that cannot be written c
 from __future__ import annotations
 
 import json
-import os
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-from mnv1_bench.files import write_atomic
+from mnv1_bench.files import cache_folder, write_atomic
 from mnv1_bench.sources import timm_nets, torchvision_nets
 from mnv1_bench.sources.spec import shape_text
 
@@ -28,9 +27,7 @@ def _version(package: str) -> str:
 
 
 def cache_path() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    folder = (Path(base) if Path(base).is_absolute() else Path.home() / ".cache") / "mnv1-bench"
-    return folder / f"names-torchvision-{_version('torchvision')}-timm-{_version('timm')}.json"
+    return cache_folder() / f"names-torchvision-{_version('torchvision')}-timm-{_version('timm')}.json"
 
 
 @cache

@@ -12,7 +12,6 @@ run on the same machine may well not repeat them. The **drift** is how much the 
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import time
 import warnings
@@ -22,13 +21,13 @@ from pathlib import Path
 
 from mnv1_bench.environment import device_name, hostname
 from mnv1_bench.errors import Trouble
-from mnv1_bench.files import write_atomic
+from mnv1_bench.files import cache_folder, write_atomic
 from mnv1_bench.timing.stats import quantile
 
 REFERENCE_N = 256  # 2 x 256^3 = 34 MFLOP: well under a millisecond on one core, yet far above the clock's grain
 REFERENCE_CALLS = 5
 SLOW_SPEED = 0.8  # a run whose reference took 1.25x the fastest this host has shown: flagged SLOW
-CACHE_FILE = Path("mnv1-bench") / "machine_speed.json"
+CACHE_FILE = "machine_speed.json"  # in the user's cache folder, see cache_path()
 
 Reference = Callable[[], float]  # one probe: seconds per reference call (the median of REFERENCE_CALLS)
 
@@ -61,8 +60,7 @@ class Speed:
 
 def cache_path() -> Path:
     """$XDG_CACHE_HOME/mnv1-bench/machine_speed.json, or ~/.cache/mnv1-bench/machine_speed.json."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    return (Path(base) if Path(base).is_absolute() else Path.home() / ".cache") / CACHE_FILE
+    return cache_folder() / CACHE_FILE
 
 
 def cache_key(threads: int) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -30,14 +29,14 @@ from typing import TYPE_CHECKING
 from mnv1_bench.choices import BYTES_PER_ELEMENT, Dtype, torch_dtype
 from mnv1_bench.environment import device_name, hostname, set_threads
 from mnv1_bench.errors import Trouble
-from mnv1_bench.files import write_atomic
+from mnv1_bench.files import cache_folder, write_atomic
 from mnv1_bench.timing.clock import device_stopwatch, measure
 from mnv1_bench.timing.config import TimingConfig
 
 if TYPE_CHECKING:
     from mnv1_bench.counting import Cost
 
-CACHE_FILE = Path("mnv1-bench") / "roofline.json"  # under the user's cache folder, see cache_path()
+CACHE_FILE = "roofline.json"  # in the user's cache folder, see cache_path()
 # Peaks outside these bounds are not measurements of any machine (a hand-edited or corrupt cache): FLOP/s from a
 # slow CPU core's fp16 (~1e8) to a GPU's sparse fp8 (~1e16); bytes/s from a slow DIMM to HBM (~5e12).
 PLAUSIBLE = {"matmul_flop_per_s": (1e6, 1e17), "copy_bytes_per_s": (1e6, 1e15)}
@@ -127,8 +126,7 @@ def _matmul(n: int, device: str, dtype) -> Callable[[], object]:
 
 def cache_path() -> Path:
     """$XDG_CACHE_HOME/mnv1-bench/roofline.json, or ~/.cache/mnv1-bench/roofline.json (never the current folder)."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    return (Path(base) if Path(base).is_absolute() else Path.home() / ".cache") / CACHE_FILE
+    return cache_folder() / CACHE_FILE
 
 
 def valid_peaks(entry: object) -> Peaks | None:
