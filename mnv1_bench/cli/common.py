@@ -1,5 +1,6 @@
-"""What several commands share: comma-list options, the batch-1 --time configuration, progress bars on stderr,
-Markdown with formatted columns. Command modules import from here, never from each other."""
+"""What several commands share: comma-list options, names resolved once, numbers and folders checked, progress
+bars on stderr (the timed path of compare, sweep, tables and proxy: :mod:`.timed`). Command modules import from
+here and from :mod:`.timed`, never from each other."""
 
 from __future__ import annotations
 
@@ -10,21 +11,15 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from mnv1_bench.choices import Backend, Device, Dtype
-from mnv1_bench.cli.render import Column, fraction_pct, missing, number, stderr_console, warn, word
+from mnv1_bench.cli.render import Column, stderr_console, warn, word
 from mnv1_bench.errors import UsageProblem
 from mnv1_bench.formatting import threads_text as threads_text  # re-exported: the commands import it from here
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    import pandas as pd
-
     from mnv1_bench.counting import Cost
     from mnv1_bench.registry import ModelSpec
-    from mnv1_bench.tables.measure import ModelKey
-    from mnv1_bench.timing.config import TimingConfig
-    from mnv1_bench.timing.rows import TimingRow
     from mnv1_bench.timing.run import Progress
 
 T = TypeVar("T")
@@ -32,14 +27,6 @@ E = TypeVar("E", bound=Enum)
 MAX_BATCH = 65_536  # images per call; larger is refused before any memory estimate could overflow
 MAX_THREADS = 65_536  # what the option parser takes at all; threads_checked() holds it to the cores here
 THREADS_PER_CORE = 4  # --threads beyond this many per core is refused; beyond one per core, warned and flagged
-
-# How closely a row's logits agree with fp32 eager, and its exported size: rows other than fp32 eager have them.
-NUMERICS_COLUMNS = (
-    Column("numerics_cosine", "Cosine vs fp32 eager", number(5), priority=1),
-    Column("numerics_max_abs", "Max |Δ| logit", lambda v: "-" if missing(v) else f"{float(v):.3g}", priority=1),
-    Column("top1_agreement", "Top-1 agree", fraction_pct, priority=1),
-    Column("size_mb", "Size (MB)", number(2), priority=2),
-)
 
 
 def comma_list(option: str, value: str, parse: Callable[[str], T], wanted: str) -> list[T]:
@@ -163,71 +150,6 @@ def positive_int_list(option: str, value: str) -> list[int]:
         return int(item)
 
     return comma_list(option, value, parse, "positive integers")
-
-
-def timing_config(
-    device: Device,
-    min_time: float,
-    threads: int | None,
-    backend: Backend = Backend.eager,
-    dtype: Dtype = Dtype.fp32,
-    calibration: Path | None = None,
-) -> TimingConfig:
-    """The --time options' batch-1 configuration, validated (one line, exit 2) before anything is built or timed:
-    a backend and dtype that cannot run together here are refused, not skipped, since they are all that was
-    asked for. --calibration is read here too, so that a folder without images fails before any counting."""
-    from mnv1_bench.timing.config import TimingConfig
-    from mnv1_bench.timing.run import validate
-
-    folder = str(calibration) if calibration is not None else None
-    config = TimingConfig(device=device, batch=1, dtype=dtype, backend=backend, min_time_s=min_time,
-                          threads=threads_checked(threads), calibration=folder)  # fmt: skip
-    validate(config)
-    if folder is not None and dtype != Dtype.int8:
-        warn("--calibration is used by int8 only, and --dtype is " + dtype)
-    return config
-
-
-def with_numerics(frame: pd.DataFrame, rows: Sequence[TimingRow]) -> list[Column]:
-    """Add the timed rows' numerics fields to `frame` (one row each, in order); the columns of those any row has."""
-    shown = []
-    for column in NUMERICS_COLUMNS:
-        values = [getattr(row, column.key) for row in rows]
-        if any(value is not None for value in values):
-            frame[column.key] = values
-            shown.append(column)
-    return shown
-
-
-def check_calibration(config: TimingConfig, sizes: Iterable[int]) -> None:
-    """int8 with --calibration: the folder's images read at every input size (one line, exit 2 if they cannot be)."""
-    if config.dtype == Dtype.int8:
-        read_calibration(config.calibration, sizes)
-
-
-def read_calibration(folder: str | None, sizes: Iterable[int]) -> None:
-    """--calibration's images read at every input size, before anything is built: a folder without images or an
-    image that cannot be read is one line and exit 2. Nothing to read when `folder` is None."""
-    from mnv1_bench.timing.calibration import calibration_set
-
-    if folder is not None:
-        for size in sorted(set(sizes)):
-            calibration_set(folder, size)
-
-
-def timed_keys(keys: list[ModelKey], config: TimingConfig, results_dir: Path | None) -> dict[ModelKey, TimingRow]:
-    """Each (model, classes) timed once with `config` (a progress bar on stderr, rows saved under `results_dir`
-    unless None), then one warning per unstable model and the busy and slow lines."""
-    from mnv1_bench.tables.timed import time_models
-    from mnv1_bench.timing import report
-
-    timed = with_progress(keys, lambda ks, each: time_models(ks, config, results_dir, each), "timing")
-    for (model, _), row in timed.items():
-        if row.unstable:
-            warn(f"{model}: latency unstable ({row.unstable_reason}); rerun with a longer --min-time")
-    for line in report.machine_warnings(list(timed.values())):
-        warn(line)
-    return timed
 
 
 @contextmanager

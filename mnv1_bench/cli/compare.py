@@ -7,16 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mnv1_bench.cli.common import (
-    check_calibration,
-    output_folder,
-    timed_keys,
-    timing_config,
-    unique_specs,
-    with_input_column,
-    with_numerics,
-    with_progress,
-)
+from mnv1_bench.cli.common import output_folder, unique_specs, with_input_column, with_progress
 from mnv1_bench.cli.options import (
     Backend,
     Calibration,
@@ -45,6 +36,7 @@ from mnv1_bench.cli.render import (
     ratio,
     word,
 )
+from mnv1_bench.cli.timed import check_calibration, timed_keys, timing_config, with_numerics
 
 BASELINE = "mobilenet"  # 1.0 MobileNet-224, the paper's Table 8 baseline
 

@@ -10,7 +10,6 @@ import typer
 
 from mnv1_bench.cli.common import (
     MAX_BATCH,
-    check_calibration,
     output_folder,
     progress_bar,
     threads_checked,
@@ -27,6 +26,7 @@ from mnv1_bench.cli.render import (
     stderr_console,
     warn,
 )
+from mnv1_bench.cli.timed import check_calibration
 from mnv1_bench.errors import UsageProblem
 
 if TYPE_CHECKING:

@@ -8,15 +8,7 @@ from typing import Annotated
 import typer
 
 from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MAX_RESOLUTION, MIN_RESOLUTION
-from mnv1_bench.cli.common import (
-    check_calibration,
-    drop_repeats,
-    output_folder,
-    timed_keys,
-    timing_config,
-    with_numerics,
-    with_progress,
-)
+from mnv1_bench.cli.common import drop_repeats, output_folder, with_progress
 from mnv1_bench.cli.options import (
     Backend,
     Calibration,
@@ -31,6 +23,7 @@ from mnv1_bench.cli.options import (
     TimeThreads,
 )
 from mnv1_bench.cli.render import CONVENTION, Column, Format, Wide, accuracy, emit, millions, number, word
+from mnv1_bench.cli.timed import check_calibration, timed_keys, timing_config, with_numerics
 
 DEFAULT_ALPHAS = "1,0.75,0.5,0.25"
 DEFAULT_RESOLUTIONS = "224,192,160,128"

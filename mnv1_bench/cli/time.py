@@ -9,14 +9,12 @@ import typer
 
 from mnv1_bench.choices import Backend, Device, Dtype
 from mnv1_bench.cli.common import (
-    NUMERICS_COLUMNS,
     choice_list,
     counted,
     input_shape_option,
     output_folder,
     positive_int_list,
     progress_bar,
-    read_calibration,
     threads_checked,
     unique_specs,
 )
@@ -34,6 +32,7 @@ from mnv1_bench.cli.render import (
     warn,
     word,
 )
+from mnv1_bench.cli.timed import NUMERICS_COLUMNS, read_calibration
 from mnv1_bench.errors import UsageProblem
 
 if TYPE_CHECKING:
