@@ -30,6 +30,26 @@ def _load_unknown(monkeypatch):
     monkeypatch.setattr(run, "machine_reference", lambda pairs: None)  # nor the machine's own speed
 
 
+@pytest.fixture
+def machine_load(monkeypatch):
+    """Call it with a number of cores: from then on, as far as the timing's /proc/stat reading
+    (``run.cpu_snapshot``) can tell, other processes use that many cores all the time."""
+    from mnv1_bench.environment import CpuSnapshot
+    from mnv1_bench.timing import run
+
+    def use(others: float) -> None:
+        now = 0.0
+
+        def snapshot() -> CpuSnapshot:
+            nonlocal now
+            now += 1.0
+            return CpuSnapshot(now, others * now, 0.0)
+
+        monkeypatch.setattr(run, "cpu_snapshot", snapshot)
+
+    return use
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache_folder(tmp_path_factory):
     """The roofline cache of every test lives in a temporary folder, never in the user's ~/.cache."""

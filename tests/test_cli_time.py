@@ -9,9 +9,9 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from mnv1_bench import environment, results
+from mnv1_bench import results
 from mnv1_bench.cli import app
-from mnv1_bench.timing import backends, clock, roofline, rounds, run
+from mnv1_bench.timing import backends, clock, roofline, rounds
 
 runner = CliRunner()
 TINY = "mobilenet-0.25-64"
@@ -108,19 +108,8 @@ def test_unstable_rows_are_flagged_and_warned(monkeypatch):
     assert watch.reads == 3 + 5 and "12.000" in result.stdout
 
 
-class FakeLoad:
-    """A /proc/stat where other processes use `others` cores all the time."""
-
-    def __init__(self, others: float):
-        self.others, self.now = others, 0.0
-
-    def __call__(self) -> environment.CpuSnapshot:
-        self.now += 1.0
-        return environment.CpuSnapshot(self.now, self.others * self.now, 0.0)
-
-
-def test_busy_machine_flags_rows_with_one_warning_line(monkeypatch):
-    monkeypatch.setattr(run, "cpu_snapshot", FakeLoad(1.5))
+def test_busy_machine_flags_rows_with_one_warning_line(machine_load):
+    machine_load(1.5)
     result = invoke(TINY, "--batch", "1,2", *FAST, "--no-save", "--format", "json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
@@ -128,7 +117,7 @@ def test_busy_machine_flags_rows_with_one_warning_line(monkeypatch):
     warnings = [line for line in result.stderr.splitlines() if "BUSY" in line]
     assert len(warnings) == 1 and "2 of 2 rows" in warnings[0] and "wait for a quieter machine" in warnings[0]
 
-    monkeypatch.setattr(run, "cpu_snapshot", FakeLoad(0.0))
+    machine_load(0.0)
     quiet = invoke(TINY, *FAST, "--no-save", "--format", "json")
     assert json.loads(quiet.stdout)[0]["busy"] is False and "BUSY" not in quiet.stderr
 

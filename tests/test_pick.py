@@ -29,23 +29,12 @@ ROW_KEYS = {"model", "top1", "top1_source", "median_ms", "ci_low_ms", "ci_high_m
 PAPER_T6, PAPER_T9, SLIM = "MobileNet paper, Table 6", "MobileNet paper, Table 9", "TF-Slim MobileNet v1 checkpoints"
 
 
-class Load:
-    """A /proc/stat on which other processes use `others` cores all the time."""
-
-    def __init__(self, others: float):
-        self.others, self.now = others, 0.0
-
-    def __call__(self) -> environment.CpuSnapshot:
-        self.now += 1.0
-        return environment.CpuSnapshot(self.now, self.others * self.now, 0.0)
-
-
 @pytest.fixture
-def prepared(tmp_path, monkeypatch, fake_timing, counted):
+def prepared(tmp_path, monkeypatch, fake_timing, counted, machine_load):
     """An empty working folder, the fake engine on a quiet machine, counts from the session cache; returns the
     names the engine prepared, in order (each timing of a model prepares it once)."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(run, "cpu_snapshot", Load(0.0))
+    machine_load(0.0)
     monkeypatch.setattr("mnv1_bench.pick.count_one", lambda spec: counted(spec.name)[1])
     roofline.set_default_cache(roofline.PeakCache(calibrate=lambda d, t, n: roofline.Peaks(5e10, 1e10, d, t, n, "x")))
     names: list[str] = []
@@ -142,14 +131,14 @@ def test_rows_of_another_configuration_or_a_shorter_min_time_are_not_reused(prep
     assert result.exit_code == 0 and prepared == ["mobilenet-0.25-224"]
 
 
-def test_busy_rows_are_retaken_flagged_and_never_reused(prepared, monkeypatch):
-    monkeypatch.setattr(run, "cpu_snapshot", Load(1.5))
+def test_busy_rows_are_retaken_flagged_and_never_reused(prepared, machine_load):
+    machine_load(1.5)
     result = pick("--budget-ms", "5", "--candidates", "mobilenet-0.25-224,mobilenet-0.5-160", "--retakes", "2")
     assert result.exit_code == 0, result.output
     assert sorted(prepared) == ["mobilenet-0.25-224"] * 3 + ["mobilenet-0.5-160"] * 3  # timed, then re-taken twice
     assert "BUSY" in result.stdout and "2 candidates stayed UNSTABLE, BUSY or SLOW after 2 re-take(s)" in result.stderr
     prepared.clear()
-    monkeypatch.setattr(run, "cpu_snapshot", Load(0.0))
+    machine_load(0.0)
     rows = rows_of(pick("--budget-ms", "5", "--candidates", "mobilenet-0.25-224,mobilenet-0.5-160", "--format",
                         "json"))  # fmt: skip
     assert sorted(prepared) == ["mobilenet-0.25-224", "mobilenet-0.5-160"]  # measured again, now quiet
