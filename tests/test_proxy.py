@@ -9,6 +9,7 @@ import statistics
 
 import pandas as pd
 import pytest
+from conftest import fake_latency_ms
 from typer.testing import CliRunner
 
 from mnv1_bench import proxy, registry
@@ -228,3 +229,19 @@ def test_a_table2_that_does_not_add_up_is_not_published(counted):
     assert beyond.table2_invalid(proxy.analyse(frame), table2) == ""
     frame.loc[0, "latency_ms"] = table2.sum_ms * 2.0  # the layers add up to -50% of the whole
     assert "-50.0% of its whole-network time, beyond ±15%" in beyond.table2_invalid(proxy.analyse(frame), table2)
+
+
+def test_proxy_warns_once_per_unstable_model_with_its_reason_and_once_for_a_busy_machine(
+    tmp_path, fake_timing, monkeypatch, machine_load
+):
+    from mnv1_bench.timing import rows
+
+    monkeypatch.setattr(rows, "instability", lambda stats, calls: "CV 21% > 10%" if stats.median_ms > 3 else "")
+    machine_load(1.5)
+    args = ["proxy", "--models", TINY_MODELS, "--min-time", "0.02", "--no-save"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    unstable = [line for line in result.stderr.splitlines() if "latency unstable" in line]
+    slow = [m for m in TINY_MODELS.split(",") if fake_latency_ms(m) > 3]
+    assert unstable == [f"warning: {m}: latency unstable (CV 21% > 10%); rerun with a longer --min-time" for m in slow]
+    assert sum("flagged BUSY" in line for line in result.stderr.splitlines()) == 1

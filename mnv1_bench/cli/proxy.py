@@ -26,7 +26,7 @@ from mnv1_bench.cli.render import (
     stderr_console,
     warn,
 )
-from mnv1_bench.cli.timed import check_calibration
+from mnv1_bench.cli.timed import check_calibration, warn_about
 from mnv1_bench.errors import UsageProblem
 
 if TYPE_CHECKING:
@@ -94,9 +94,6 @@ def proxy(
     costs = _count(specs, config)
     table2 = _table2(config) if models is None and (backend, dtype) == beyond.PUBLISHED_SETTING else None
     frame, interrupted = _measure(specs, costs, config)
-    for row in frame.itertuples():
-        if row.unstable:
-            warn(f"{row.model}: latency unstable (CV over 10%); the machine may be busy")
     env = _environment(config)
     if interrupted:  # what was measured is shown, as `time` does; a partial fit is neither drawn nor saved
         emit(frame, format, beyond.MODEL_COLUMNS, f"Measured latency ({_setting(env)}), interrupted", (), wide)
@@ -156,13 +153,11 @@ def _measure(specs: list[ModelSpec], costs: list[Cost], config: TimingConfig) ->
     import pandas as pd
 
     from mnv1_bench import proxy as lib
-    from mnv1_bench.timing import report
     from mnv1_bench.timing.run import time_runs
 
     with progress_bar() as progress:
         run = time_runs(specs, [config], None, progress, costs, checked=True)
-    for line in report.machine_warnings(run.rows):
-        warn(line)
+    warn_about(run.rows)
     counted = {spec.name: (spec, cost) for spec, cost in zip(specs, run.costs, strict=True)}
     frame = pd.DataFrame([lib.model_row(*counted[r.model], lib.Latency(r.median_ms, r.iqr_ms, r.runs, r.cv, r.unstable))
                           for r in run.rows])  # fmt: skip

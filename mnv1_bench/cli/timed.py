@@ -83,12 +83,18 @@ def timed_keys(keys: list[ModelKey], config: TimingConfig, results_dir: Path | N
     """Each (model, classes) timed once with `config` (a progress bar on stderr, rows saved under `results_dir`
     unless None), then one warning per unstable model and the busy and slow lines."""
     from mnv1_bench.tables.timed import time_models
-    from mnv1_bench.timing import report
 
     timed = with_progress(keys, lambda ks, each: time_models(ks, config, results_dir, each), "timing")
-    for (model, _), row in timed.items():
-        if row.unstable:
-            warn(f"{model}: latency unstable ({row.unstable_reason}); rerun with a longer --min-time")
-    for line in report.machine_warnings(list(timed.values())):
-        warn(line)
+    warn_about(list(timed.values()))
     return timed
+
+
+def warn_about(rows: Sequence[TimingRow]) -> None:
+    """One warning per unstable row, saying why and what to do, then the busy and slow lines."""
+    from mnv1_bench.timing import report
+
+    for row in rows:
+        if row.unstable:
+            warn(f"{row.model}: latency unstable ({row.unstable_reason}); rerun with a longer --min-time")
+    for line in report.machine_warnings(rows):
+        warn(line)
