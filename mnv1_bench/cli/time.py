@@ -32,7 +32,7 @@ from mnv1_bench.cli.render import (
     warn,
     word,
 )
-from mnv1_bench.cli.timed import NUMERICS_COLUMNS, read_calibration
+from mnv1_bench.cli.timed import NUMERICS_COLUMNS, read_calibration, warn_about
 from mnv1_bench.errors import UsageProblem
 
 if TYPE_CHECKING:
@@ -143,12 +143,7 @@ def time_models(
         roofline.recalibrate_default()
     with progress_bar() as progress:
         run = time_runs(specs, configs, results_dir, progress, costs, checked=True, rounds=rounds, weights=weights)
-    for row in run.rows:
-        if row.unstable:
-            warn(f"{report.row_label(row)}: unstable ({row.unstable_reason}); rerun with a longer --min-time or "
-                 "on a quieter machine")  # fmt: skip
-    for line in report.machine_warnings(run.rows):
-        warn(line)
+    warn_about(run.rows)
     has = {key for row in run.rows for key, value in row.as_dict().items() if value is not None}
     columns = [c for c in _columns(len(specs), len(run.rows)) if c.key not in NUMERICS_KEYS or c.key in has]
     emit(report.compare_frame(run.rows), format, columns, "Latency per call (measured by mnv1-bench)",
