@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from mnv1_bench.environment import CpuSnapshot, cpu_snapshot, others_cores
 from mnv1_bench.timing.clock import MIN_RUNS, Measurement, Stopwatch, sample, warm_up
-from mnv1_bench.timing.stats import BUSY_CORES
+from mnv1_bench.timing.stats import busy_reason
 
 MIN_ROUNDS = 5  # enough rounds for the bootstrap to see drift between them
 SLICE_S = 0.1  # a slice's length by default: far shorter than a neighbour's bursts, long enough for several calls
@@ -81,9 +81,9 @@ def interleave(
     """Warm every slot up, then `rounds` rounds of one slice per slot; Ctrl-C after a whole round keeps the
     whole rounds (``interrupted``), before one it propagates. `rounds` None: :func:`default_rounds`.
 
-    `busy_rounds`: while other processes keep the machine busy (BUSY_CORES or more, averaged over the rounds so
-    far), the rounds go on up to this many, so that a neighbour's bursts average out instead of landing on a
-    few slices; None: exactly `rounds`. `reference`: a probe of the machine's own speed
+    `busy_rounds`: while other processes keep the machine busy (:data:`.stats.BUSY_CORES` or more, averaged
+    over the rounds so far), the rounds go on up to this many, so that a neighbour's bursts average out instead
+    of landing on a few slices; None: exactly `rounds`. `reference`: a probe of the machine's own speed
     (:func:`.machine_speed.reference`), read before every round.
     """
     rounds = default_rounds(min_time_s) if rounds is None else rounds
@@ -120,15 +120,19 @@ def interleave(
     for i, (warmup_runs, number) in enumerate(warmups):
         kept = samples[i][:finished]
         flat = tuple(s for chunk in kept for s in chunk)
-        used, wall = sum(o for o, _ in others[i][:finished]), sum(w for _, w in others[i][:finished])
-        load = used / wall if wall > 0 and len(others[i]) >= finished else None
+        load = _cores_used(others[i][:finished]) if len(others[i]) >= finished else None
         measurement = Measurement(flat, number, warmup_runs + finished)
         results.append(Interleaved(measurement, tuple(len(chunk) for chunk in kept), load))
     return RoundsResult(results, interrupted, tuple(readings[:finished]))
 
 
+def _cores_used(slices: Sequence[tuple[float, float]]) -> float | None:
+    """Cores other processes used on average over (CPU-seconds of others, wall seconds) slices; None: no wall time."""
+    used, wall = sum(o for o, _ in slices), sum(w for _, w in slices)
+    return used / wall if wall > 0 else None
+
+
 def _busy(others: list[list[tuple[float, float]]]) -> bool:
-    """Whether other processes used BUSY_CORES or more on average over every slice so far."""
-    used = sum(o for slot in others for o, _ in slot)
-    wall = sum(w for slot in others for _, w in slot)
-    return wall > 0 and used / wall >= BUSY_CORES
+    """Whether other processes used enough CPU to flag a row busy (:func:`.stats.busy_reason`), on average over
+    every slice so far."""
+    return bool(busy_reason(_cores_used([each for slot in others for each in slot])))
