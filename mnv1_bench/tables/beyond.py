@@ -63,9 +63,8 @@ def spread(frame: pd.DataFrame) -> str:
     """How noisy the latencies were: the median CV over the models, how many were flagged unstable and how many
     were timed while the machine was busy (:func:`mnv1_bench.tables.published.of_section` reads these counts
     back)."""
-    busy = f"; {int(frame['busy'].sum())} taken while the machine was busy" if "busy" in frame else ""
-    return (f"Spread of the measurements: median CV {frame['cv'].median():.1%} over {len(frame)} models; "
-            f"{int(frame['unstable'].sum())} flagged unstable (CV over 10%){busy}.")  # fmt: skip
+    stated = published.of_frame(frame).stated(busy_counted="busy" in frame)
+    return f"Spread of the measurements: median CV {frame['cv'].median():.1%} {stated}"
 
 
 PUBLISHED_SETTING = ("eager", "fp32")  # the setting of the published sections: Table 2 is fp32 eager PyTorch

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 # The sentence a proxy section (tables/beyond.spread) or a *_timed table (tables/timed.timed_table) states its
-# stability in: the counts are read back from it.
+# stability in (Stability.stated writes it): the counts are read back from it.
 SPREAD = re.compile(r"over (\d+) models; (\d+) flagged unstable[^;.]*(?:; (\d+) taken while the machine was busy)?")
 
 
@@ -28,6 +28,12 @@ class Stability:
 
     def text(self) -> str:
         return f"{self.unstable} unstable and {self.busy} busy rows of {self.rows}"
+
+    def stated(self, busy_counted: bool = True) -> str:
+        """How a section states this stability, in the words :func:`of_section` reads back (SPREAD); without
+        `busy_counted` the busy clause is left out, as in a section written before busy rows were counted."""
+        busy = f"; {self.busy} taken while the machine was busy" if busy_counted else ""
+        return f"over {self.rows} models; {self.unstable} flagged unstable (CV over 10%){busy}."
 
 
 @dataclass(frozen=True)

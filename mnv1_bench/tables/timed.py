@@ -14,6 +14,7 @@ import pandas as pd
 
 from mnv1_bench.environment import device_name, set_threads
 from mnv1_bench.formatting import threads_text
+from mnv1_bench.tables import published
 from mnv1_bench.tables.base import Column, PaperTable, fixed
 from mnv1_bench.tables.measure import ModelKey, measure
 from mnv1_bench.timing.config import TimingConfig
@@ -71,8 +72,7 @@ def timed_table(table: PaperTable, timings: dict[ModelKey, TimingRow], device: s
         "eager PyTorch, batch norm folded), after warm-up. It depends on the machine; the count table "
         f"{table.stem}.md does not.",
         # published.of_section reads these counts back: a later run replaces this table only if as stable
-        f"Stability: over {len(timed)} models; {len(unstable)} flagged unstable (CV over 10%); "
-        f"{sum(r.busy for r in timed)} taken while the machine was busy.",
+        "Stability: " + published.Stability(len(timed), len(unstable), sum(r.busy for r in timed)).stated(),
     ) + ((f"Unstable timings (rerun on a quieter machine): {', '.join(unstable)}.",) if unstable else ())
     return replace(table, frame=frame, columns=columns, notes=table.notes + notes)
 
