@@ -4,9 +4,10 @@ Eval and inference mode, warm-up, device sync around every sample, min-time fill
 configuration of one run timed in interleaved rounds while the machine's load and speed are read
 (:mod:`.rounds`, :mod:`.machine_speed`); each configuration's samples turned into a row with its statistics,
 flags, roofline floors and ratio to the first row (:mod:`.rows`); numerics (:mod:`.numerics`). Threads are set
-explicitly (``torch.set_num_threads``) and recorded: unlike ``torch.utils.benchmark.Timer``, which defaults to
-one thread, the default is every core this process may run on. A configuration is validated once, by
-:func:`validate` (or by :func:`time_runs`, which validates all of them before timing any).
+explicitly (``torch.set_num_threads``) and recorded: ``torch.utils.benchmark.Timer`` silently uses one thread,
+while the default here is every core this process may run on but one
+(:func:`mnv1_bench.environment.default_threads`). A configuration is validated once, by :func:`validate` (or by
+:func:`time_runs`, which validates all of them before timing any).
 """
 
 from __future__ import annotations
