@@ -1,5 +1,5 @@
 """The one way mnv1-bench writes a file: a temporary file in the same folder, then a rename over the target; and
-the one folder its caches live in (:func:`cache_folder`).
+the one folder its caches live in (:func:`cache_folder`), with how a JSON cache is read and written.
 
 A reader (or a run cut short by Ctrl-C or a crash) sees either the old file or the new one, never half of one.
 Results, the roofline cache, tables, figures and the proxy section all go through :func:`write_atomic`.
@@ -7,6 +7,7 @@ Results, the roofline cache, tables, figures and the proxy section all go throug
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -38,3 +39,18 @@ def cache_folder() -> Path:
     current folder."""
     base = os.environ.get("XDG_CACHE_HOME", "")
     return (Path(base) if Path(base).is_absolute() else Path.home() / ".cache") / "mnv1-bench"
+
+
+def read_cache(path: Path) -> dict:
+    """A JSON cache's entries: {} when the file is missing, unreadable, not JSON or not an object (a cache is a
+    hint, never a reason to fail)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_cache(path: Path, entries: dict) -> None:
+    """Write a JSON cache's entries atomically; OSError when it cannot be written (the caller says what that costs)."""
+    write_atomic(path, json.dumps(entries, indent=2, sort_keys=True) + "\n")

@@ -11,7 +11,6 @@ run on the same machine may well not repeat them. The **drift** is how much the 
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 import warnings
@@ -21,7 +20,7 @@ from pathlib import Path
 
 from mnv1_bench.environment import device_name, hostname
 from mnv1_bench.errors import Trouble
-from mnv1_bench.files import cache_folder, write_atomic
+from mnv1_bench.files import cache_folder, read_cache, write_cache
 from mnv1_bench.timing.stats import quantile
 
 REFERENCE_N = 256  # 2 x 256^3 = 34 MFLOP: well under a millisecond on one core, yet far above the clock's grain
@@ -75,7 +74,7 @@ def judge(reference_s: Sequence[float], threads: int, path: Path | None = None) 
         return None
     path = cache_path() if path is None else path
     median = statistics.median(readings)
-    cached = _load(path)
+    cached = read_cache(path)
     key = cache_key(threads)
     best = cached.get(key)
     if not isinstance(best, int | float) or isinstance(best, bool) or not best > 0 or median < best:
@@ -85,17 +84,9 @@ def judge(reference_s: Sequence[float], threads: int, path: Path | None = None) 
     return Speed(speed=min(1.0, best / median), drift=(high - low) / median, reference_ms=median * 1e3)
 
 
-def _load(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def _save(path: Path, entries: dict) -> None:
     try:
-        write_atomic(path, json.dumps(entries, indent=2, sort_keys=True) + "\n")
+        write_cache(path, entries)
     except OSError as error:
         warnings.warn(Trouble(f"the machine-speed cache {path} cannot be written ({error.strerror or error}); "
                               "this run's speed is judged against itself"), stacklevel=2)  # fmt: skip

@@ -17,7 +17,6 @@ Per row (all per call of ``batch`` images):
 
 from __future__ import annotations
 
-import json
 import math
 import warnings
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from typing import TYPE_CHECKING
 from mnv1_bench.choices import BYTES_PER_ELEMENT, Dtype, torch_dtype
 from mnv1_bench.environment import device_name, hostname, set_threads
 from mnv1_bench.errors import Trouble
-from mnv1_bench.files import cache_folder, write_atomic
+from mnv1_bench.files import cache_folder, read_cache, write_cache
 from mnv1_bench.timing.clock import device_stopwatch, measure
 from mnv1_bench.timing.config import TimingConfig
 
@@ -160,11 +159,7 @@ class PeakCache:
         return f"{hostname()}|{device}|{device_name(device)}|{dtype}|threads={threads}"
 
     def load(self) -> dict[str, object]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        return read_cache(self.path)
 
     def get(self, device: str, dtype: str, threads: int) -> Peaks:
         """The peaks measured in this process, else the cached ones if valid, else measured ones."""
@@ -187,7 +182,7 @@ class PeakCache:
         self.measured[key] = peaks
         entries[key] = asdict(peaks)
         try:
-            write_atomic(self.path, json.dumps(entries, indent=2, sort_keys=True) + "\n")
+            write_cache(self.path, entries)
         except OSError as error:
             if not self.warned:
                 self.warned = True
