@@ -12,7 +12,7 @@ import torch
 
 from mnv1_bench.counting import count
 from mnv1_bench.environment import available_cores
-from mnv1_bench.registry import resolve
+from mnv1_bench.models.registry import resolve
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.run import time_spec
 

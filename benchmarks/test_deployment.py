@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from mnv1_bench.environment import available_cores, set_threads
-from mnv1_bench.registry import resolve
+from mnv1_bench.models.registry import resolve
 from mnv1_bench.timing import backends, exports, numerics
 from mnv1_bench.timing.clock import Stopwatch, synced_wall_stopwatch
 from mnv1_bench.timing.config import TimingConfig

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mnv1_bench.counting import count
-from mnv1_bench.registry import resolve
+from mnv1_bench.models.registry import resolve
 from mnv1_bench.timing.clock import WallStopwatch, measure
 
 # Targets: generous bounds that catch a regression by an order of magnitude, not noise on a shared machine.

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 import torch
 
-from mnv1_bench.registry import ModelSpec
+from mnv1_bench.models.registry import ModelSpec
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -72,7 +72,8 @@ def counted():
 def session_counts(monkeypatch):
     """Commands that count with counting.count directly (flops) read the session's count cache for every registry
     model instead of building and counting it on each run; a model built from options is counted as usual."""
-    from mnv1_bench import counting, registry
+    from mnv1_bench import counting
+    from mnv1_bench.models import registry
     from mnv1_bench.tables.measure import cost_of
 
     resolve, real_count = registry.resolve, counting.count

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from mnv1_bench import paper, paper_applications
-from mnv1_bench.registry import ModelNameError, resolve
+from mnv1_bench import paper
+from mnv1_bench.models.registry import ModelNameError, resolve
+from mnv1_bench.paper import applications as paper_applications
 from mnv1_bench.tables.applications import application_table
 from mnv1_bench.tables.measure import measure
 
@@ -169,8 +170,8 @@ def test_detector_counts_exactly(name):
 def test_a_repeated_module_counts_its_mult_adds_per_run_and_its_parameters_once():
     from torch import nn
 
-    from mnv1_bench.archs.detection import repeated
     from mnv1_bench.counting import count
+    from mnv1_bench.models.archs.detection import repeated
 
     def net(times: int) -> nn.Module:
         return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), repeated(nn.Sequential(nn.Conv2d(8, 4, 1)), times))

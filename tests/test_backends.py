@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from mnv1_bench.errors import UsageProblem
-from mnv1_bench.registry import resolve
+from mnv1_bench.models.registry import resolve
 from mnv1_bench.timing import backends, pytorch
 from mnv1_bench.timing.clock import CudaEventStopwatch
 from mnv1_bench.timing.config import TimingConfig

@@ -9,8 +9,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from mnv1_bench import registry
 from mnv1_bench.cli import app
+from mnv1_bench.models import registry
 
 runner = CliRunner()
 

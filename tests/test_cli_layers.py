@@ -126,7 +126,7 @@ def test_layers_on_cuda_json():
 
 def test_layers_that_do_not_add_up_to_the_network_are_marked_invalid(monkeypatch):
     """A busy machine's per-layer sum far from the whole-network time: the tables say INVALID, JSON says so."""
-    monkeypatch.setattr("mnv1_bench.layer_timing.agreement_pct", lambda part, whole: -91.7)
+    monkeypatch.setattr("mnv1_bench.layers.timing.agreement_pct", lambda part, whole: -91.7)
     table = invoke(TINY, *QUICK)
     assert table.exit_code == 0, table.output
     assert "INVALID mobilenet-0.25-64: measured time per conv/FC layer" in table.stdout

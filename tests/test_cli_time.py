@@ -9,8 +9,8 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from mnv1_bench import results
 from mnv1_bench.cli import app
+from mnv1_bench.store import runs as results
 from mnv1_bench.timing import backends, clock, roofline, rounds
 
 runner = CliRunner()

@@ -130,7 +130,7 @@ def test_unknown_model_is_one_line_and_exit_2():
 
 
 def test_time_adds_latency_and_saves_rows_with_provenance(fake_timing, tmp_path):
-    from mnv1_bench.results import load_results
+    from mnv1_bench.store.runs import load_results
 
     args = ["compare", "mobilenet-0.25-128", "--baseline", "mobilenet-0.25-224", "--time", "--min-time", "0.01",
             "--results", str(tmp_path), "--format", "json"]  # fmt: skip

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from mnv1_bench.archs import alexnet, squeezenet
+from mnv1_bench.models.archs import alexnet, squeezenet
 
 # Exact integers: MobileNet from Table 1 by hand (TF-Slim's docstring gives the same body figures),
 # the others from their papers' layer tables by hand, or torchvision's documented parameter counts.

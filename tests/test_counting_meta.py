@@ -12,8 +12,8 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from mnv1_bench import registry
 from mnv1_bench.counting import count
+from mnv1_bench.models import registry
 
 FVCORE_MULT_ADD_OPS = {"conv", "linear", "addmm", "matmul", "mm", "bmm", "einsum"}
 

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from mnv1_bench.cli import app
 from mnv1_bench.errors import UsageProblem
-from mnv1_bench.registry import resolve
+from mnv1_bench.models.registry import resolve
 from mnv1_bench.timing import backends, calibration, numerics, openvino_runtime, weights
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.exports import in_batches
@@ -33,7 +33,7 @@ runner = CliRunner()
 CHILD = """
 import json, sys, tempfile
 tempfile.tempdir = sys.argv[1]
-from mnv1_bench.registry import resolve
+from mnv1_bench.models.registry import resolve
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.run import time_runs
 pairs = [("eager", "fp32"), ("openvino", "fp32"), ("onnxruntime", "int8"), ("openvino", "int8")]
@@ -189,7 +189,7 @@ def test_bad_calibration_and_weights_are_one_line_and_exit_2(fake_timing, tmp_pa
 
 SIGTERM_CHILD = """
 import os, signal, sys, time
-from mnv1_bench.registry import resolve
+from mnv1_bench.models.registry import resolve
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.run import time_runs
 configs = [TimingConfig(backend="openvino", batch=b, threads=1, min_time_s=0.02) for b in (1, 2)]

@@ -274,7 +274,7 @@ def test_torch_flop_counter_agrees(counted, name):
 # ---------------------------------------------------------------- the package's formulas against Table 3
 def test_formulas_reproduce_table3():
     """Table 3 of the MobileNet paper (one 3x3 layer, M = N = 512, D_F = 14), printed in millions."""
-    from mnv1_bench import formulas as f
+    from mnv1_bench.paper import formulas as f
 
     conv_mult_adds, conv_params, conv_out_size = f.conv_mult_adds, f.conv_params, f.conv_out_size
     depthwise_separable_mult_adds, depthwise_separable_params = (

@@ -13,7 +13,7 @@ import pytest
 from mnv1_bench.counting import Cost, LayerCost
 from mnv1_bench.environment import available_cores
 from mnv1_bench.files import write_atomic
-from mnv1_bench.results import load_results
+from mnv1_bench.store.runs import load_results
 from mnv1_bench.timing.clock import measure
 from mnv1_bench.timing.roofline import Peaks, bytes_moved, floors
 from mnv1_bench.timing.stats import Stats, instability, summarize

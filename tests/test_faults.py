@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mnv1_bench import cli, environment, results
+from mnv1_bench import cli, environment
 from mnv1_bench.cli import app
+from mnv1_bench.store import runs as results
 from mnv1_bench.timing import exports, onnx_runtime, roofline, rounds, run
 
 TINY = "mobilenet-0.25-64"

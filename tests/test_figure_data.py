@@ -8,9 +8,9 @@ import statistics
 import pytest
 from matplotlib.figure import Figure
 
-from mnv1_bench import figures
-from mnv1_bench.results import load_results
-from mnv1_bench.sweep import grid_frame
+from mnv1_bench.choose.sweep import grid_frame
+from mnv1_bench.store.runs import load_results
+from mnv1_bench.tables import figures
 from mnv1_bench.tables.latency import latency_frame
 from mnv1_bench.tables.measure import cost_of
 

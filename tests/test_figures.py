@@ -10,10 +10,9 @@ import pytest
 from conftest import fake_latency_ms
 from typer.testing import CliRunner
 
-from mnv1_bench import figures
+from mnv1_bench.choose.sweep import grid_frame
 from mnv1_bench.cli import app
-from mnv1_bench.sweep import grid_frame
-from mnv1_bench.tables import all_tables
+from mnv1_bench.tables import all_tables, figures
 from mnv1_bench.tables.index import NOT_MEASURED, Figure, index_markdown
 from mnv1_bench.tables.latency import FIGURE, index_lines, latency_frame
 from mnv1_bench.tables.measure import cost_of
@@ -53,7 +52,7 @@ def write_results(folder: Path, rows: list[dict], name: str = "time-20260101T000
 
 
 def test_latency_frame_keeps_the_latest_batch1_fp32_eager_row_per_model_and_device(tmp_path):
-    from mnv1_bench.results import load_results
+    from mnv1_bench.store.runs import load_results
 
     write_results(tmp_path, [
         _result("mobilenet-1.0-224", median_ms=30.0),
@@ -80,7 +79,7 @@ def test_latency_frame_keeps_the_latest_batch1_fp32_eager_row_per_model_and_devi
 
 
 def test_error_bars_are_the_quartiles_of_the_saved_samples(tmp_path):
-    from mnv1_bench.results import load_results
+    from mnv1_bench.store.runs import load_results
 
     # Quartiles by hand (linear interpolation between ranks): sorted 1.0 1.9 2.0 2.4 3.0 -> p25 = 1.9, p75 = 2.4,
     # not the median -/+ IQR / 2 (1.75 and 2.25) that a symmetric bar would draw.
@@ -94,7 +93,7 @@ def test_error_bars_are_the_quartiles_of_the_saved_samples(tmp_path):
 
 
 def test_no_results_means_no_latency_figure(tmp_path):
-    from mnv1_bench.results import load_results
+    from mnv1_bench.store.runs import load_results
 
     points = latency_frame(load_results(tmp_path))
     assert points.empty

@@ -10,11 +10,11 @@ import pytest
 import torch
 from torch import nn
 
-from mnv1_bench import layer_frames as lf, layer_timing as lt
 from mnv1_bench.counting import count
+from mnv1_bench.counting.frames import is_table2_model
 from mnv1_bench.errors import UsageProblem
-from mnv1_bench.registry import resolve
-from mnv1_bench.report import is_table2_model
+from mnv1_bench.layers import frames as lf, timing as lt
+from mnv1_bench.models.registry import resolve
 from mnv1_bench.timing.config import TimingConfig
 
 TINY = "mobilenet-0.25-64"

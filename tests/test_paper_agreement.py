@@ -41,7 +41,7 @@ def test_stanford_dogs_rows(counted, row):
 
 
 def test_table2_shares(counted):
-    from mnv1_bench.report import by_type_frame
+    from mnv1_bench.counting.frames import by_type_frame
 
     _, cost = counted("mobilenet")
     shares = by_type_frame(cost).set_index("type")

@@ -15,11 +15,12 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from mnv1_bench import environment, latency_store
-from mnv1_bench.candidates import cited_top1, default_candidates
+from mnv1_bench import environment
+from mnv1_bench.choose import latencies as latency_store
+from mnv1_bench.choose.candidates import cited_top1, default_candidates
+from mnv1_bench.choose.latencies import median_ci
 from mnv1_bench.cli import app
-from mnv1_bench.latency_store import median_ci
-from mnv1_bench.registry import resolve
+from mnv1_bench.models.registry import resolve
 from mnv1_bench.timing import backends, machine_speed, roofline, run
 
 FOUR = "mobilenet-0.25-224,mobilenet-0.25-128,mobilenet-0.5-160,mobilenet-1.0-224"
@@ -35,7 +36,7 @@ def prepared(tmp_path, monkeypatch, fake_timing, counted, machine_load):
     names the engine prepared, in order (each timing of a model prepares it once)."""
     monkeypatch.chdir(tmp_path)
     machine_load(0.0)
-    monkeypatch.setattr("mnv1_bench.pick.count_one", lambda spec: counted(spec.name)[1])
+    monkeypatch.setattr("mnv1_bench.choose.pick.count_one", lambda spec: counted(spec.name)[1])
     roofline.set_default_cache(roofline.PeakCache(calibrate=lambda d, t, n: roofline.Peaks(5e10, 1e10, d, t, n, "x")))
     names: list[str] = []
     fake_prepare = backends.prepare
@@ -108,7 +109,9 @@ def test_a_repeat_reuses_the_saved_rows_without_timing_and_fresh_times_again(pre
     assert len(list(Path("results").glob("time-*.jsonl"))) == 1
     prepared.clear()
     recounted: list[str] = []
-    monkeypatch.setattr("mnv1_bench.pick.count_one", lambda spec: recounted.append(spec.name) or counted(spec.name)[1])
+    monkeypatch.setattr(
+        "mnv1_bench.choose.pick.count_one", lambda spec: recounted.append(spec.name) or counted(spec.name)[1]
+    )
     again = rows_of(pick("--budget-ms", "5", "--candidates", FOUR, "--format", "json"))
     assert prepared == [] and recounted == []  # neither the engine nor the counter was called
     assert {m: r["params"] for m, r in again.items()} == {m: r["params"] for m, r in first.items()}

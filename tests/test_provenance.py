@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from mnv1_bench import environment, results
+from mnv1_bench import environment
 from mnv1_bench.errors import Trouble
+from mnv1_bench.store import runs as results
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -12,8 +12,9 @@ import pytest
 from conftest import fake_latency_ms
 from typer.testing import CliRunner
 
-from mnv1_bench import proxy, registry
+from mnv1_bench.choose import proxy
 from mnv1_bench.cli import app
+from mnv1_bench.models import registry
 from mnv1_bench.tables import beyond
 from mnv1_bench.timing import roofline
 
@@ -172,7 +173,7 @@ def test_proxy_cli_on_cuda(tmp_path, fake_peaks):
 
 
 def test_a_device_section_is_self_contained_markdown_with_its_provenance(counted):
-    from mnv1_bench.layer_timing import time_layers
+    from mnv1_bench.layers.timing import time_layers
     from mnv1_bench.timing.config import TimingConfig
 
     spec, cost = counted("mobilenet-0.25-64")
@@ -218,7 +219,7 @@ def test_interrupting_proxy_prints_what_was_measured_and_saves_nothing(tmp_path,
 
 
 def test_a_table2_that_does_not_add_up_is_not_published(counted):
-    from mnv1_bench.layer_timing import time_layers
+    from mnv1_bench.layers.timing import time_layers
     from mnv1_bench.timing.config import TimingConfig
 
     spec, cost = counted("mobilenet-0.25-64")

@@ -10,7 +10,7 @@ import torch
 from typer.testing import CliRunner
 
 from mnv1_bench.cli import app
-from mnv1_bench.quant_error import fake_quant_activation, fake_quant_weight, sqnr_db
+from mnv1_bench.layers.quant_error import fake_quant_activation, fake_quant_weight, sqnr_db
 
 TINY = "mobilenet-0.25-64"
 runner = CliRunner()

@@ -8,10 +8,11 @@ import re
 import pytest
 import torch
 
-from mnv1_bench import paper, registry
-from mnv1_bench.archs.mobilenet import MobileNetConfig
-from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MIN_RESOLUTION
-from mnv1_bench.registry import ModelNameError, grid_names, resolve
+from mnv1_bench import paper
+from mnv1_bench.models import registry
+from mnv1_bench.models.archs.mobilenet import MobileNetConfig
+from mnv1_bench.models.archs.mobilenet_range import MAX_ALPHA, MIN_RESOLUTION
+from mnv1_bench.models.registry import ModelNameError, grid_names, resolve
 
 
 @pytest.mark.parametrize(

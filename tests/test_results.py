@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from mnv1_bench import results
 from mnv1_bench.errors import SaveFailed, Trouble, UsageProblem
+from mnv1_bench.store import runs as results
 
 WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 ROW = {"model": "mobilenet-1.0-224", "device": "cpu", "backend": "eager", "dtype": "fp32", "batch": 1, "median_ms": 2.5,
@@ -24,7 +24,7 @@ WRITER = textwrap.dedent("""
     import sys, time
     from datetime import datetime, timezone
     from pathlib import Path
-    from mnv1_bench import results
+    from mnv1_bench.store import runs as results
     folder, tag = Path(sys.argv[1]), sys.argv[2]
     when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)  # both processes: the same second
     run = results.RunFile(results.run_path(folder, when=when, host="box"), {"writer": tag})

@@ -12,9 +12,9 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from mnv1_bench import registry
 from mnv1_bench.cli import app
-from mnv1_bench.registry import ModelNameError, resolve
+from mnv1_bench.models import registry
+from mnv1_bench.models.registry import ModelNameError, resolve
 from mnv1_bench.timing import roofline
 
 
@@ -287,6 +287,6 @@ def test_models_lists_every_source_without_importing_torch():
 def test_listed_sizes_are_the_built_ones(module, name):
     import importlib
 
-    arch = importlib.import_module(f"mnv1_bench.archs.{module}")
+    arch = importlib.import_module(f"mnv1_bench.models.archs.{module}")
     net = registry.REFERENCE_NETS.get(name) or registry.APPLICATION_NETS[name]
     assert net.input_size == arch.INPUT_SIZE

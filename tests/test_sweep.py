@@ -7,8 +7,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from mnv1_bench import registry
 from mnv1_bench.cli import app
+from mnv1_bench.models import registry
 
 # Transcribed from the paper (Tables 6, 7 and 9): the grid models with a printed ImageNet top-1.
 PRINTED_TOP1 = {

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mnv1_bench import paper, paper_applications
+from mnv1_bench import paper
 from mnv1_bench.cli import app
+from mnv1_bench.paper import applications as paper_applications
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "tables"

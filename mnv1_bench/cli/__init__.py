@@ -12,9 +12,9 @@ from contextlib import contextmanager
 import typer
 from typer.core import TyperGroup
 
-from mnv1_bench import results
 from mnv1_bench.cli.render import terminal_size_checked
 from mnv1_bench.errors import SaveFailed, Trouble, UsageProblem
+from mnv1_bench.store import runs as results
 
 SAVE_FAILED_EXIT = 1  # the command ran, but a result it measured could not be saved (docs/conventions.md)
 OS_ERROR_EXIT = 1  # an output file could not be written; what was there before is left as it was

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from mnv1_bench.counting import Cost
-    from mnv1_bench.registry import ModelSpec
+    from mnv1_bench.models.registry import ModelSpec
     from mnv1_bench.timing.run import Progress
 
 T = TypeVar("T")
@@ -52,7 +52,7 @@ def unique_specs(
 ) -> list[ModelSpec]:
     """Each name resolved (all of them, before anything is built), for `shape` (C, H, W) where given, else at
     each network's own input; networks named twice kept once and said."""
-    from mnv1_bench.registry import resolve
+    from mnv1_bench.models.registry import resolve
 
     resolved = [resolve(name, num_classes, shape) for name in names]
     by_name: dict[str, ModelSpec] = {}
@@ -63,7 +63,7 @@ def unique_specs(
 
 def input_shape_option(res: int | None, input_shape: str | None) -> tuple[int, int, int] | None:
     """--res or --input-shape as one image's (C, H, W); None when neither is given. Both: refused."""
-    from mnv1_bench.sources.spec import parse_shape, square
+    from mnv1_bench.models.sources.spec import parse_shape, square
 
     if res is not None and input_shape is not None:
         raise UsageProblem("give --res or --input-shape, not both")
@@ -121,7 +121,7 @@ def threads_checked(threads: int | None) -> int | None:
 
 def output_folder(option: str, folder: Path) -> Path:
     """`folder`, checked (one line, exit 2) to be a folder that exists or can be made, and writable."""
-    from mnv1_bench.results import check_folder
+    from mnv1_bench.store.runs import check_folder
 
     check_folder(option, folder)
     return folder

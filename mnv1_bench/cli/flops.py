@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MAX_RESOLUTION, MIN_RESOLUTION
 from mnv1_bench.cli.common import counted, input_shape_option, unique_specs, whole_number, with_input_column
 from mnv1_bench.cli.options import InputShape
 from mnv1_bench.cli.render import (
@@ -25,10 +24,11 @@ from mnv1_bench.cli.render import (
     yes_no,
 )
 from mnv1_bench.errors import UsageProblem
+from mnv1_bench.models.archs.mobilenet_range import MAX_ALPHA, MAX_RESOLUTION, MIN_RESOLUTION
 
 if TYPE_CHECKING:
     from mnv1_bench.counting import Cost
-    from mnv1_bench.registry import ModelSpec
+    from mnv1_bench.models.registry import ModelSpec
 
 
 class BlockChoice(str, Enum):
@@ -116,7 +116,7 @@ def flops(
     size unless --res, --input-shape or NAME@RES say otherwise. Examples: mnv1-bench flops --alpha 0.75 --res 160;
     mnv1-bench flops torchvision:resnet50 --res 160; mnv1-bench flops my_net.py:build --input-shape 1,28,28
     """
-    from mnv1_bench import report
+    from mnv1_bench.counting import frames as report
 
     if per_layer and by_type and format is not Format.table:
         raise UsageProblem(f"--format {format.value} prints one table: choose --per-layer or --by-type")
@@ -136,7 +136,7 @@ def flops(
 def _specs(models, alpha, res, input_shape, block, shallow: bool, classes: int) -> list[ModelSpec]:
     """The named models (at --res or --input-shape where given), or one MobileNet built from the numbers given
     (never from a formatted name)."""
-    from mnv1_bench import registry
+    from mnv1_bench.models import registry
 
     if models and (any(v is not None for v in (alpha, block)) or shallow):
         raise UsageProblem(
@@ -155,7 +155,7 @@ def _specs(models, alpha, res, input_shape, block, shallow: bool, classes: int) 
 
 def _details(spec: ModelSpec, cost: Cost, per_layer: bool, by_type: bool, format: Format, wide: bool) -> None:
     """The per-layer table and the split by layer type (the paper's Table 2), as asked."""
-    from mnv1_bench import report
+    from mnv1_bench.counting import frames as report
 
     if per_layer:
         frame = report.layers_frame(cost)
@@ -178,7 +178,8 @@ def _progress(specs):
 
 
 def _notes(summary) -> list[str]:
-    from mnv1_bench import paper, report
+    from mnv1_bench import paper
+    from mnv1_bench.counting import frames as report
     from mnv1_bench.formatting import DELTA_TEXT
 
     notes = [

@@ -24,7 +24,7 @@ from mnv1_bench.cli.render import Column, Format, Wide, emit, millions, number, 
 from mnv1_bench.errors import UsageProblem
 
 if TYPE_CHECKING:
-    from mnv1_bench.layer_timing import LayerRun, LayerTiming
+    from mnv1_bench.layers.timing import LayerRun, LayerTiming
     from mnv1_bench.timing.stats import Stats
 
 
@@ -116,8 +116,8 @@ def layers(
     --dtype int8 shows each layer's signal-to-quantization-noise ratio against fp32 instead (simulated static
     int8, as the onnxruntime and openvino backends run it): mnv1-bench layers mobilenet --dtype int8
     """
-    from mnv1_bench.layer_timing import time_layers_and_whole
-    from mnv1_bench.report import is_table2_model
+    from mnv1_bench.counting.frames import is_table2_model
+    from mnv1_bench.layers.timing import time_layers_and_whole
     from mnv1_bench.timing.config import TimingConfig
     from mnv1_bench.timing.memory import check_fits
     from mnv1_bench.timing.run import validate
@@ -146,7 +146,7 @@ def layers(
 
 def _render(run: LayerRun, input_text: str, with_paper: bool, format: Format, wide: bool) -> None:
     """The per-layer table and the by-type table (Table 2 with measured time), in the format asked."""
-    from mnv1_bench.layer_frames import by_type_frame, layers_frame
+    from mnv1_bench.layers.frames import by_type_frame, layers_frame
 
     timing, whole = run.timing, run.whole
     per_layer = layers_frame(timing)
@@ -168,8 +168,8 @@ def _render(run: LayerRun, input_text: str, with_paper: bool, format: Format, wi
 def _quantization_noise(model: str, calibration: Path | None, weights: Path | None, format: Format,
                         wide: bool) -> None:  # fmt: skip
     """Each conv/FC layer's SQNR against fp32 in simulated int8, and the lowest and median per layer type."""
-    from mnv1_bench.quant_error import by_type, quant_error
-    from mnv1_bench.registry import resolve
+    from mnv1_bench.layers.quant_error import by_type, quant_error
+    from mnv1_bench.models.registry import resolve
     from mnv1_bench.timing.calibration import calibration_set
     from mnv1_bench.timing.weights import pinned, weights_text
 
@@ -205,7 +205,7 @@ def _quantization_noise(model: str, calibration: Path | None, weights: Path | No
 
 def summary(timing: LayerTiming, whole: Stats) -> dict:
     """The run's setting and the whole-network comparison, for JSON output."""
-    from mnv1_bench import layer_timing
+    from mnv1_bench.layers import timing as layer_timing
 
     return {
         "model": timing.model, "device": timing.device, "dtype": timing.dtype, "batch": timing.batch,
@@ -220,7 +220,7 @@ def summary(timing: LayerTiming, whole: Stats) -> dict:
 
 def totals_lines(timing: LayerTiming, whole: Stats) -> list[str]:
     """The whole-network time beside the per-layer sum, so a reader sees that they agree (or not)."""
-    from mnv1_bench import layer_timing
+    from mnv1_bench.layers import timing as layer_timing
 
     agreement = layer_timing.agreement_pct(timing.sum_ms, whole.median_ms)
     return [
@@ -234,8 +234,8 @@ def totals_lines(timing: LayerTiming, whole: Stats) -> list[str]:
 
 
 def notes_for(timing: LayerTiming, with_paper: bool) -> list[str]:
-    from mnv1_bench import layer_timing
-    from mnv1_bench.report import TABLE2_SOURCE
+    from mnv1_bench.counting.frames import TABLE2_SOURCE
+    from mnv1_bench.layers import timing as layer_timing
 
     notes = [
         f"Measured by mnv1-bench: {timing.settings}; {threads_text(timing.threads)}; torch {timing.torch_version}.",

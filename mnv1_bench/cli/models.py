@@ -26,7 +26,7 @@ def models(
     Sources: the paper's networks, torchvision:NAME, timm:NAME, your own FILE.py:FACTORY or MODULE:FACTORY, and
     NAME@RES for another input size. Example: mnv1-bench models --search resnet
     """
-    from mnv1_bench import catalog
+    from mnv1_bench.models import catalog
 
     if search is None:
         entries = catalog.listing()

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from mnv1_bench.archs.mobilenet_range import MAX_RESOLUTION, MIN_RESOLUTION
 from mnv1_bench.choices import Backend, Device, Dtype
 from mnv1_bench.cli.common import MAX_THREADS, whole_number
+from mnv1_bench.models.archs.mobilenet_range import MAX_RESOLUTION, MIN_RESOLUTION
 
 __all__ = [
     "Backend", "Calibration", "Device", "Dtype", "InputShape", "ModelRes", "Threads", "TimeBackend", "TimeDevice",

@@ -28,8 +28,8 @@ from mnv1_bench.cli.render import (
 from mnv1_bench.errors import UsageProblem
 
 if TYPE_CHECKING:
-    from mnv1_bench.pick import PickResult
-    from mnv1_bench.registry import ModelSpec
+    from mnv1_bench.choose.pick import PickResult
+    from mnv1_bench.models.registry import ModelSpec
     from mnv1_bench.timing.config import TimingConfig
 
 FIGURE_NAME = "figure4_on_this_device.png"  # what --out writes, beside pick.md and pick.json
@@ -92,7 +92,7 @@ def pick(
     is measured here, saved under RESULTS and reused while machine, software and settings match (--fresh: measure
     again). Exit 0 also when nothing fits (the output says so). Example: mnv1-bench pick --budget-ms 10
     """
-    from mnv1_bench.pick import Budget, pick as choose
+    from mnv1_bench.choose.pick import Budget, pick as choose
 
     budget = Budget(budget_ms, max_params, max_mult_adds, max_size_mb)
     budget.check()
@@ -129,8 +129,8 @@ def _config(device, backend, dtype, batch: int, threads: int | None, min_time: f
 
 def _specs(candidates: str | None) -> list[ModelSpec]:
     """Every candidate resolved before anything is built (an unknown name is one line, exit 2), each once."""
-    from mnv1_bench.candidates import candidate_names
-    from mnv1_bench.registry import resolve
+    from mnv1_bench.choose.candidates import candidate_names
+    from mnv1_bench.models.registry import resolve
 
     specs = {}
     for name in candidate_names(candidates):
@@ -147,7 +147,7 @@ def _setting(config: TimingConfig) -> str:
 
 def summary(result: PickResult) -> list[str]:
     """The rationale, the runner-up on each side of the budget and the headroom, one line each."""
-    from mnv1_bench.pick import describe, rationale
+    from mnv1_bench.choose.pick import describe, rationale
 
     lines = [rationale(result)]
     p = result.picked
@@ -200,9 +200,9 @@ def _warn_untrusted(result: PickResult, retakes: int) -> None:
 
 def _write(result: PickResult, setting: str, figure: Path | None, out: Path | None) -> None:
     """The figure (and, with --out, the table as Markdown and JSON), each written atomically."""
-    from mnv1_bench.figures import pick_figure
     from mnv1_bench.files import write_atomic
     from mnv1_bench.formatting import markdown_table
+    from mnv1_bench.tables.figures import pick_figure
 
     written = []
     for path in [p for p in (figure, out / FIGURE_NAME if out else None) if p is not None]:

@@ -32,10 +32,10 @@ from mnv1_bench.errors import UsageProblem
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mnv1_bench.choose.proxy import ProxyResult
     from mnv1_bench.counting import Cost
-    from mnv1_bench.layer_timing import LayerTiming
-    from mnv1_bench.proxy import ProxyResult
-    from mnv1_bench.registry import ModelSpec
+    from mnv1_bench.layers.timing import LayerTiming
+    from mnv1_bench.models.registry import ModelSpec
     from mnv1_bench.timing.config import TimingConfig
 
 
@@ -76,7 +76,7 @@ def proxy(
     publish to OUT/proxy_DEVICE.png and OUT/beyond_the_paper.md; other settings write
     OUT/proxy_DEVICE_BACKEND_DTYPE.png only. Example: mnv1-bench proxy --device cpu --backend onnxruntime --dtype int8
     """
-    from mnv1_bench import proxy as lib
+    from mnv1_bench.choose import proxy as lib
     from mnv1_bench.tables import beyond
     from mnv1_bench.timing.config import TimingConfig
     from mnv1_bench.timing.run import validate
@@ -107,7 +107,7 @@ def proxy(
 
 
 def _render(result: ProxyResult, frame: pd.DataFrame, env: dict, format: Format, wide: bool) -> None:
-    from mnv1_bench import proxy as lib
+    from mnv1_bench.choose import proxy as lib
     from mnv1_bench.tables import beyond
 
     if format is Format.json:
@@ -124,8 +124,8 @@ def _render(result: ProxyResult, frame: pd.DataFrame, env: dict, format: Format,
 
 def _specs(models: str | None) -> list[ModelSpec]:
     """The grid, or the --models named: all resolved before any timing, networks named twice dropped and said."""
-    from mnv1_bench import proxy as lib
-    from mnv1_bench.registry import resolve
+    from mnv1_bench.choose import proxy as lib
+    from mnv1_bench.models.registry import resolve
 
     names = lib.proxy_models() if models is None else [n.strip() for n in models.split(",") if n.strip()]
     different = list(dict.fromkeys(resolve(name).name for name in names))
@@ -152,7 +152,7 @@ def _measure(specs: list[ModelSpec], costs: list[Cost], config: TimingConfig) ->
     Ctrl-C cut the run short (before any model finished, it propagates)."""
     import pandas as pd
 
-    from mnv1_bench import proxy as lib
+    from mnv1_bench.choose import proxy as lib
     from mnv1_bench.timing.run import time_runs
 
     with progress_bar() as progress:
@@ -168,8 +168,8 @@ def _measure(specs: list[ModelSpec], costs: list[Cost], config: TimingConfig) ->
 def _table2(config: TimingConfig) -> LayerTiming:
     """Per-layer times of 1.0 MobileNet-224 in the same setting: the measured Table 2."""
     from mnv1_bench.counting import count
-    from mnv1_bench.layer_timing import time_layers
-    from mnv1_bench.registry import resolve
+    from mnv1_bench.layers.timing import time_layers
+    from mnv1_bench.models.registry import resolve
 
     spec = resolve("mobilenet")
     with stderr_console().status("timing 1.0 MobileNet-224's layers"):
@@ -177,8 +177,8 @@ def _table2(config: TimingConfig) -> LayerTiming:
 
 
 def _environment(config: TimingConfig) -> dict:
-    from mnv1_bench import results
     from mnv1_bench.environment import device_name, set_threads
+    from mnv1_bench.store import runs as results
 
     env = results.environment(set_threads(config.threads))
     return env | {"device": config.device, "device_name": device_name(config.device), "batch": config.batch,
@@ -209,7 +209,7 @@ def _notes(env: dict) -> list[str]:
 
 def _save(result: ProxyResult, table2: LayerTiming | None, env: dict, out: Path, device: str, force: bool) -> None:
     """Write the figure and the device's section, unless what is published there is more stable (then say so)."""
-    from mnv1_bench import proxy as lib
+    from mnv1_bench.choose import proxy as lib
     from mnv1_bench.tables import beyond
 
     if (env["backend"], env["dtype"]) != beyond.PUBLISHED_SETTING:

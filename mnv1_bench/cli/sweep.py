@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from mnv1_bench.archs.mobilenet_range import MAX_ALPHA, MAX_RESOLUTION, MIN_RESOLUTION
 from mnv1_bench.cli.common import drop_repeats, output_folder, with_progress
 from mnv1_bench.cli.options import (
     Backend,
@@ -24,6 +23,7 @@ from mnv1_bench.cli.options import (
 )
 from mnv1_bench.cli.render import CONVENTION, Column, Format, Wide, accuracy, emit, millions, number, word
 from mnv1_bench.cli.timed import check_calibration, timed_keys, timing_config, with_numerics
+from mnv1_bench.models.archs.mobilenet_range import MAX_ALPHA, MAX_RESOLUTION, MIN_RESOLUTION
 
 DEFAULT_ALPHAS = "1,0.75,0.5,0.25"
 DEFAULT_RESOLUTIONS = "224,192,160,128"
@@ -73,7 +73,7 @@ def sweep(
     what the paper's parameter figures count) are measured; ImageNet top-1 is cited from the paper where it
     prints one (Tables 6, 7 and 9), empty otherwise. Example: mnv1-bench sweep --alphas 1,0.5 --resolutions 224,128
     """
-    from mnv1_bench.sweep import grid_frame, grid_keys, parse_alphas, parse_resolutions
+    from mnv1_bench.choose.sweep import grid_frame, grid_keys, parse_alphas, parse_resolutions
     from mnv1_bench.tables.measure import cost_of, measure_all
 
     alpha_values, resolution_values = parse_alphas(alphas), parse_resolutions(resolutions)

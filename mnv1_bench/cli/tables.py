@@ -11,7 +11,7 @@ from mnv1_bench.cli.common import key_name, output_folder, with_progress
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeThreads
 from mnv1_bench.cli.render import Format, emit, warn, word
 from mnv1_bench.cli.timed import timing_config
-from mnv1_bench.results import RESULTS_DIR
+from mnv1_bench.store.runs import RESULTS_DIR
 
 SUMMARY_COLUMNS = (
     word("table", "Table"),

@@ -37,7 +37,7 @@ from mnv1_bench.errors import UsageProblem
 
 if TYPE_CHECKING:
     from mnv1_bench.counting import Cost
-    from mnv1_bench.registry import ModelSpec
+    from mnv1_bench.models.registry import ModelSpec
     from mnv1_bench.timing.config import TimingConfig
 
 COLUMNS = (

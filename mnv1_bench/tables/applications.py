@@ -11,9 +11,10 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from mnv1_bench import paper, paper_applications as apps
+from mnv1_bench import paper
 from mnv1_bench.counting import Cost
-from mnv1_bench.registry import ModelSpec
+from mnv1_bench.models.registry import ModelSpec
+from mnv1_bench.paper import applications as apps
 from mnv1_bench.tables.base import (
     Column,
     PaperTable,

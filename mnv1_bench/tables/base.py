@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from mnv1_bench.counting.frames import diff_pct as diff_pct
+
 # The shared rendering vocabulary, re-exported so each table module imports it from one place.
 from mnv1_bench.formatting import (
     DELTA_TEXT as DELTA_TEXT,
@@ -27,7 +29,6 @@ from mnv1_bench.formatting import (
     word as word,
     yes_no as yes_no,
 )
-from mnv1_bench.report import diff_pct as diff_pct
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from mnv1_bench import layer_frames, layer_timing, proxy, report
 from mnv1_bench.choices import Device
+from mnv1_bench.choose import proxy
+from mnv1_bench.choose.proxy import ProxyResult
+from mnv1_bench.counting import frames as report
 from mnv1_bench.files import write_atomic
 from mnv1_bench.formatting import Column, fixed, markdown_table, millions, ratio, records, threads_text, word
-from mnv1_bench.layer_timing import LayerTiming
-from mnv1_bench.proxy import ProxyResult
+from mnv1_bench.layers import frames as layer_frames, timing as layer_timing
+from mnv1_bench.layers.timing import LayerTiming
 from mnv1_bench.tables import published
 
 SECTIONS_FILE = "beyond_the_paper.md"

@@ -2,7 +2,7 @@
 
 Table 1 is printed as the paper has it (errata included) with the measured per-layer mult-adds and parameters
 of the network built from it; Table 2 puts the measured shares beside the printed ones; Table 3 is computed
-from the closed-form costs in :mod:`mnv1_bench.formulas`.
+from the closed-form costs in :mod:`mnv1_bench.paper.formulas`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from mnv1_bench import formulas, paper, report
-from mnv1_bench.counting import Cost, LayerCost
+from mnv1_bench import paper
+from mnv1_bench.counting import Cost, LayerCost, frames as report
 from mnv1_bench.formatting import MULT_ADDS_CONVENTION as CONVENTION
+from mnv1_bench.paper import formulas
 from mnv1_bench.tables.base import (
     DELTA_TEXT,
     Column,
@@ -271,7 +272,7 @@ def table3() -> PaperTable:
     s = paper.TABLE3_SETTING
     source = (
         f"Figures printed in Table 3 of {paper.CITATION}, beside the closed-form counts of "
-        f"`mnv1_bench.formulas` (the paper's equations 1 to 5) for one layer with D_K = {s['kernel']}, "
+        f"`mnv1_bench.paper.formulas` (the paper's equations 1 to 5) for one layer with D_K = {s['kernel']}, "
         f"M = N = {s['channels']}, D_F = {s['size']}; each row adds to the one before. {CONVENTION}; params "
         f"are weights (no bias, no batch norm). {DELTA_TEXT}. Agrees = within one unit of the paper's last "
         "printed digit."

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from mnv1_bench import paper
 from mnv1_bench.counting import Cost
 from mnv1_bench.formatting import ratio as ratio_text
-from mnv1_bench.registry import ModelSpec
+from mnv1_bench.models.registry import ModelSpec
 
 Measure = Callable[[str, int], tuple[ModelSpec, Cost]]
 QUANTITY_WORDS = {"params": "params", "mult_adds": "mult-adds"}

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mnv1_bench import paper, report
-from mnv1_bench.counting import Cost
-from mnv1_bench.registry import ModelSpec
+from mnv1_bench import paper
+from mnv1_bench.counting import Cost, frames as report
+from mnv1_bench.models.registry import ModelSpec
 from mnv1_bench.tables.claims import QUANTITY_WORDS, times, verdict
 
 FIELDS = (

@@ -13,7 +13,7 @@ import pandas as pd
 
 from mnv1_bench import paper
 from mnv1_bench.counting import Cost
-from mnv1_bench.registry import ModelSpec
+from mnv1_bench.models.registry import ModelSpec
 from mnv1_bench.tables import claims
 from mnv1_bench.tables.base import (
     DELTA_TEXT,

@@ -13,10 +13,9 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mnv1_bench import figures
-from mnv1_bench.results import load_results
-from mnv1_bench.sweep import grid_frame, grid_keys
-from mnv1_bench.tables import all_tables, applications, published, required_models
+from mnv1_bench.choose.sweep import grid_frame, grid_keys
+from mnv1_bench.store.runs import load_results
+from mnv1_bench.tables import all_tables, applications, figures, published, required_models
 from mnv1_bench.tables.base import PaperTable
 from mnv1_bench.tables.comparisons import COMPARED_TABLES
 from mnv1_bench.tables.deployment import (

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mnv1_bench import paper, paper_applications
+from mnv1_bench import paper
+from mnv1_bench.paper import applications as paper_applications
 from mnv1_bench.tables.base import PaperTable
 
 BEYOND_FILE = "beyond_the_paper.md"

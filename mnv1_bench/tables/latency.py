@@ -1,7 +1,7 @@
 """Measured latency for the figure the paper does not have: latency vs mult-adds, per device.
 
 The rows come from published timing results (``results/published/time-*.jsonl``: a run's file saved under
-``results/`` is published by moving it there; see :mod:`mnv1_bench.results`): batch 1,
+``results/`` is published by moving it there; see :mod:`mnv1_bench.store.runs`): batch 1,
 fp32, eager PyTorch, one row per model and device (the most recent). Which models: the width x resolution
 grid, the standard-conv MobileNet and the reference networks.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mnv1_bench.registry import REFERENCE_NETS, grid_names
+from mnv1_bench.models.registry import REFERENCE_NETS, grid_names
 from mnv1_bench.timing.stats import quantile
 
 FIGURE = "latency_vs_mult_adds.png"

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from functools import cache
 
 from mnv1_bench.counting import Cost, count
-from mnv1_bench.registry import ModelSpec, resolve
+from mnv1_bench.models.registry import ModelSpec, resolve
 
 ModelKey = tuple[str, int]  # (registry name, number of classes)
 

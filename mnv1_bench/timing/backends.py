@@ -21,7 +21,7 @@ from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.pytorch import Prepared
 
 if TYPE_CHECKING:
-    from mnv1_bench.registry import ModelSpec
+    from mnv1_bench.models.registry import ModelSpec
 
 Prepare = Callable[["ModelSpec", TimingConfig, int], Prepared]  # (spec, config, threads) -> the call to time
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import torch
     from torch import nn
 
-    from mnv1_bench.registry import ModelSpec
+    from mnv1_bench.models.registry import ModelSpec
 
 TEMP_PREFIX = "mnv1-bench-onnx-"
 

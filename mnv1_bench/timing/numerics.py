@@ -22,7 +22,7 @@ from mnv1_bench.timing.exports import in_batches
 if TYPE_CHECKING:
     import numpy as np
 
-    from mnv1_bench.registry import ModelSpec
+    from mnv1_bench.models.registry import ModelSpec
     from mnv1_bench.timing.pytorch import Prepared
 
 NUMERICS_INPUTS = 16

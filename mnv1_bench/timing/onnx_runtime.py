@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import numpy as np
     import torch
 
-    from mnv1_bench.registry import ModelSpec
+    from mnv1_bench.models.registry import ModelSpec
 
 
 def onnxruntime_backend(spec: ModelSpec, config: TimingConfig, threads: int) -> Prepared:

@@ -21,7 +21,7 @@ from mnv1_bench.timing.pytorch import Prepared, example_input
 if TYPE_CHECKING:
     import numpy as np
 
-    from mnv1_bench.registry import ModelSpec
+    from mnv1_bench.models.registry import ModelSpec
 
 INT8_PRECISIONS = frozenset({"i8", "u8"})
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import torch
     from torch import nn
 
-    from mnv1_bench.registry import ModelSpec
+    from mnv1_bench.models.registry import ModelSpec
 
 
 @dataclass

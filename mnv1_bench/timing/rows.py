@@ -20,7 +20,7 @@ from mnv1_bench.timing.rounds import Interleaved, split_rounds
 from mnv1_bench.timing.stats import busy_reason, instability, ratio_ci, summarize, verdict
 
 if TYPE_CHECKING:
-    from mnv1_bench.registry import ModelSpec
+    from mnv1_bench.models.registry import ModelSpec
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mnv1_bench import results
 from mnv1_bench.choices import Backend, Device, Dtype
 from mnv1_bench.counting import Cost, count
 from mnv1_bench.environment import cpu_snapshot, load_average, set_threads
 from mnv1_bench.errors import UsageProblem
+from mnv1_bench.store import runs as results
 from mnv1_bench.timing import backends, exports, machine_speed, numerics
 from mnv1_bench.timing.clock import measure
 from mnv1_bench.timing.config import TimingConfig
@@ -31,7 +31,7 @@ from mnv1_bench.timing.rows import TimingRow, make_row, with_ratios
 from mnv1_bench.timing.weights import pinned, weights_text
 
 if TYPE_CHECKING:
-    from mnv1_bench.registry import ModelSpec
+    from mnv1_bench.models.registry import ModelSpec
 
 Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what runs next) -> None
 

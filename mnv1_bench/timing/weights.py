@@ -18,7 +18,7 @@ from mnv1_bench.errors import UsageProblem
 if TYPE_CHECKING:
     from torch import nn
 
-    from mnv1_bench.registry import ModelSpec
+    from mnv1_bench.models.registry import ModelSpec
 
 WEIGHT_SEED = 0
 

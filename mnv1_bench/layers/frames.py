@@ -2,7 +2,7 @@
 
 Units: time in milliseconds (median over runs); mult-adds per image, paper convention (conv + FC
 multiply-accumulates; FLOPs = 2 x mult-adds); bytes per forward pass at the run's batch (see
-:mod:`mnv1_bench.layer_timing`); GFLOP/s and FLOPs/byte for the whole batch.
+:mod:`mnv1_bench.layers.timing`); GFLOP/s and FLOPs/byte for the whole batch.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import math
 
 import pandas as pd
 
-from mnv1_bench import report
-from mnv1_bench.layer_timing import LayerTiming
+from mnv1_bench.counting import frames as report
+from mnv1_bench.layers.timing import LayerTiming
 
 
 def _gflops_per_s(mult_adds: float, batch: int, time_ms: float) -> float:

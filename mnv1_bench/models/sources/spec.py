@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from mnv1_bench import paper
-from mnv1_bench.archs.mobilenet_range import MAX_RESOLUTION, resolution_problem
 from mnv1_bench.errors import ModelNameError, UsageProblem
+from mnv1_bench.models.archs.mobilenet_range import MAX_RESOLUTION, resolution_problem
 
 if TYPE_CHECKING:
     from torch import nn
 
-    from mnv1_bench.archs.mobilenet import MobileNetConfig
+    from mnv1_bench.models.archs.mobilenet import MobileNetConfig
 
 Shape = tuple[int, int, int]  # one image: (channels, height, width)
 Source = Literal["paper", "torchvision", "timm", "user"]

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mnv1_bench import paper, slim_checkpoints
+from mnv1_bench import paper
 from mnv1_bench.errors import UsageProblem
-from mnv1_bench.registry import TORCHVISION_PREFIX, ModelSpec, grid_names
+from mnv1_bench.models.registry import TORCHVISION_PREFIX, ModelSpec, grid_names
+from mnv1_bench.paper import slim_checkpoints
 
 # The paper's other networks: Conv and Shallow MobileNet (Tables 4, 5) and the reference networks (Tables 8, 9;
 # inception-v3's only printed accuracy is Stanford Dogs', so it is timed and listed without one).

@@ -60,7 +60,7 @@ def _finish(fig, path: Path) -> Path:
 def accuracy_figure(grid: pd.DataFrame, x: str, path: Path) -> Path:
     """Figure 4 (x="mult_adds") or 5 (x="weights"): cited ImageNet top-1 against a measured count, log x.
 
-    ``grid`` is :func:`mnv1_bench.sweep.grid_frame`'s output; models without a printed accuracy are left out.
+    ``grid`` is :func:`mnv1_bench.choose.sweep.grid_frame`'s output; models without a printed accuracy are left out.
     """
     plt = _pyplot()
     number, what, unit = (
@@ -118,7 +118,7 @@ def latency_figure(timed: pd.DataFrame, path: Path) -> Path:
 def pick_figure(frame: pd.DataFrame, budget_ms: float | None, setting: str, path: Path) -> Path:
     """ "Figure 4 on this device": cited ImageNet top-1 against measured median latency per call (log x), the
     accuracy-vs-latency Pareto frontier as a line, the budget as a vertical line, the pick circled. ``frame`` is
-    :func:`mnv1_bench.pick.candidate_frame`'s (after choosing); candidates without a cited accuracy or a measured
+    :func:`mnv1_bench.choose.pick.candidate_frame`'s (after choosing); candidates without a cited accuracy or a measured
     latency cannot be placed and are counted in the title. ``setting`` names the device and configuration."""
     plt = _pyplot()
     points = frame.dropna(subset=["top1", "median_ms"])

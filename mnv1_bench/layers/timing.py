@@ -47,7 +47,7 @@ from mnv1_bench.timing.run import time_spec
 from mnv1_bench.timing.stats import Stats, instability, summarize
 
 if TYPE_CHECKING:
-    from mnv1_bench.registry import ModelSpec
+    from mnv1_bench.models.registry import ModelSpec
 
 ATTRIBUTION = (
     "each conv/FC layer's time runs from its start to the start of the next conv/FC layer, so it includes "

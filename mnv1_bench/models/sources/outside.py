@@ -7,8 +7,8 @@ import difflib
 from functools import partial
 
 from mnv1_bench.errors import ModelNameError
-from mnv1_bench.sources import timm_nets, torchvision_nets, user_code
-from mnv1_bench.sources.spec import ModelSpec, Shape, shape_text, suffix
+from mnv1_bench.models.sources import timm_nets, torchvision_nets, user_code
+from mnv1_bench.models.sources.spec import ModelSpec, Shape, shape_text, suffix
 
 USER_DEFAULT_SHAPE: Shape = (3, 224, 224)  # what a user's network is fed unless --res or --input-shape say
 

@@ -13,8 +13,8 @@ from importlib import metadata
 from pathlib import Path
 
 from mnv1_bench.files import cache_folder, write_atomic
-from mnv1_bench.sources import timm_nets, torchvision_nets
-from mnv1_bench.sources.spec import shape_text
+from mnv1_bench.models.sources import timm_nets, torchvision_nets
+from mnv1_bench.models.sources.spec import shape_text
 
 Index = dict[str, dict[str, str]]  # library prefix -> {model name: its own input, e.g. "224x224"}
 

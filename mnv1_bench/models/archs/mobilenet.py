@@ -13,7 +13,7 @@ from typing import Literal
 
 from torch import nn
 
-from mnv1_bench.archs.mobilenet_range import format_alpha
+from mnv1_bench.models.archs.mobilenet_range import format_alpha
 
 Block = Literal["separable", "standard"]
 

@@ -19,29 +19,29 @@ from functools import partial
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from mnv1_bench.archs import detector_table as detectors
-from mnv1_bench.archs.mobilenet_range import alpha_problem, format_alpha, resolution_problem
 from mnv1_bench.errors import ModelNameError as ModelNameError
-from mnv1_bench.sources import library_index, outside, timm_nets, torchvision_nets, user_code
-from mnv1_bench.sources.spec import ModelSpec as ModelSpec, Shape, shape_text, split_suffix, square
+from mnv1_bench.models.archs import detector_table as detectors
+from mnv1_bench.models.archs.mobilenet_range import alpha_problem, format_alpha, resolution_problem
+from mnv1_bench.models.sources import library_index, outside, timm_nets, torchvision_nets, user_code
+from mnv1_bench.models.sources.spec import ModelSpec as ModelSpec, Shape, shape_text, split_suffix, square
 
 if TYPE_CHECKING:
     from torch import nn
 
-    from mnv1_bench.archs.mobilenet import Block, MobileNetConfig
+    from mnv1_bench.models.archs.mobilenet import Block, MobileNetConfig
 
 
 def _arch(module: str, builder: str) -> Callable[[int], nn.Module]:
     """A builder of one of the paper's networks, imported (with torch) only when a network is built."""
 
     def build(num_classes: int) -> nn.Module:
-        return getattr(import_module(f"mnv1_bench.archs.{module}"), builder)(num_classes)
+        return getattr(import_module(f"mnv1_bench.models.archs.{module}"), builder)(num_classes)
 
     return build
 
 
 def _detector(detector: detectors.Detector) -> Callable[[int], nn.Module]:
-    return lambda _classes: import_module("mnv1_bench.archs.detectors").builder(detector)()
+    return lambda _classes: import_module("mnv1_bench.models.archs.detectors").builder(detector)()
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def mobilenet(
     num_classes: int = 1000,
 ) -> ModelSpec:
     """MobileNet v1 from its knobs as numbers; raises ModelNameError (one line) for values out of range."""
-    from mnv1_bench.archs.mobilenet import MobileNetConfig
+    from mnv1_bench.models.archs.mobilenet import MobileNetConfig
 
     return mobilenet_spec(MobileNetConfig(alpha, resolution, block, shallow, num_classes))
 
@@ -127,7 +127,7 @@ def mobilenet_spec(config: MobileNetConfig) -> ModelSpec:
 
 
 def _build_mobilenet(config: MobileNetConfig) -> nn.Module:
-    from mnv1_bench.archs.mobilenet import build_mobilenet
+    from mnv1_bench.models.archs.mobilenet import build_mobilenet
 
     return build_mobilenet(config)
 

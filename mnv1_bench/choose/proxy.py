@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mnv1_bench import registry
 from mnv1_bench.counting import Cost, count
 from mnv1_bench.files import write_atomic
-from mnv1_bench.registry import ModelSpec
+from mnv1_bench.models import registry
+from mnv1_bench.models.registry import ModelSpec
 
 GRID = "MobileNet grid"
 CONV_MOBILENET = "Conv MobileNet"

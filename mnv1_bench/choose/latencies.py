@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from mnv1_bench import results
 from mnv1_bench.counting import Cost
 from mnv1_bench.environment import set_threads, software_versions
-from mnv1_bench.registry import ModelSpec
+from mnv1_bench.models.registry import ModelSpec
+from mnv1_bench.store import runs as results
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.rows import TimingRow
 from mnv1_bench.timing.run import Progress, time_runs

@@ -10,7 +10,7 @@ import pandas as pd
 from mnv1_bench import paper
 from mnv1_bench.counting import Cost
 from mnv1_bench.formatting import CONVENTION as CONVENTION
-from mnv1_bench.registry import ModelSpec
+from mnv1_bench.models.registry import ModelSpec
 
 
 def diff_pct(measured: float, published: float | str | None) -> float | None:

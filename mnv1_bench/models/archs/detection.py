@@ -4,7 +4,7 @@ The heads are rows, as the TensorFlow Object Detection API configures them for C
 al. 2017, "Speed/accuracy trade-offs for modern convolutional object detectors", whose models the MobileNet
 paper's Table 13 reports): 90 classes plus background, SSD's extra feature layers and box predictors, Faster
 R-CNN's region proposal network (RPN) and its box classifier over 300 proposals. The feature extractors'
-splits (which layers feed which head) are in :mod:`mnv1_bench.archs.detectors`.
+splits (which layers feed which head) are in :mod:`mnv1_bench.models.archs.detectors`.
 
 Counted networks, not runnable detectors: anchor decoding, non-maximum suppression and crop_and_resize cost no
 mult-adds in the paper's convention. A proposal's crop is stood in for by one adaptive max pool of the feature
@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mnv1_bench.archs.detector_table import COCO_CLASSES
+from mnv1_bench.models.archs.detector_table import COCO_CLASSES
 
 BOX_CODE = 4  # (dy, dx, dh, dw) per box
 

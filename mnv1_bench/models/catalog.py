@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mnv1_bench.archs.mobilenet_range import ALPHA_DECIMALS, MAX_ALPHA, MAX_RESOLUTION, MIN_RESOLUTION
-from mnv1_bench.registry import APPLICATION_NETS, MOBILENET_NAMES, REFERENCE_NETS
-from mnv1_bench.sources.library_index import index
+from mnv1_bench.models.archs.mobilenet_range import ALPHA_DECIMALS, MAX_ALPHA, MAX_RESOLUTION, MIN_RESOLUTION
+from mnv1_bench.models.registry import APPLICATION_NETS, MOBILENET_NAMES, REFERENCE_NETS
+from mnv1_bench.models.sources.library_index import index
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from mnv1_bench.archs.mobilenet_range import alpha_problem, format_alpha, resolution_problem
 from mnv1_bench.counting import Cost
 from mnv1_bench.errors import UsageProblem
-from mnv1_bench.registry import PAPER_ALPHAS, PAPER_RESOLUTIONS, ModelSpec, grid
+from mnv1_bench.models.archs.mobilenet_range import alpha_problem, format_alpha, resolution_problem
+from mnv1_bench.models.registry import PAPER_ALPHAS, PAPER_RESOLUTIONS, ModelSpec, grid
 
 
 def parse_alphas(text: str) -> tuple[float, ...]:

@@ -1,7 +1,8 @@
 """The most accurate network that fits a budget on this device: the paper's Figure 4 turned into an answer.
 
-Candidates carry an ImageNet top-1 cited from a named source (:mod:`mnv1_bench.candidates`) and a latency measured
-here (:mod:`mnv1_bench.latency_store`: timed with the interleaved engine, saved, reused while nothing changed).
+Candidates carry an ImageNet top-1 cited from a named source (:mod:`mnv1_bench.choose.candidates`) and a latency
+measured here (:mod:`mnv1_bench.choose.latencies`: timed with the interleaved engine, saved, reused while nothing
+changed).
 A candidate fits when its median latency per call is at most the budget and its counts are within the count
 limits; the pick is the most accurate candidate with a cited accuracy that fits. Nothing here prints.
 """
@@ -15,13 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from mnv1_bench import latency_store
-from mnv1_bench.candidates import Cited, cited_top1
 from mnv1_bench.choices import BYTES_PER_ELEMENT, Dtype
+from mnv1_bench.choose import latencies as latency_store
+from mnv1_bench.choose.candidates import Cited, cited_top1
 from mnv1_bench.counting import Cost
 from mnv1_bench.errors import UsageProblem
 from mnv1_bench.formatting import missing
-from mnv1_bench.registry import ModelSpec
+from mnv1_bench.models.registry import ModelSpec
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.run import Progress
 

@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 from torch import nn
 
-from mnv1_bench.archs import inception_v2, vgg
-from mnv1_bench.archs.detection import (
+from mnv1_bench.models.archs import inception_v2, vgg
+from mnv1_bench.models.archs.detection import (
     SSD,
     SSD300_ANCHORS,
     SSD300_EXTRAS,
@@ -27,8 +27,8 @@ from mnv1_bench.archs.detection import (
     SSDHead,
     Tapped,
 )
-from mnv1_bench.archs.detector_table import COCO_CLASSES, DETECTORS, NAMES, Detector, description
-from mnv1_bench.archs.mobilenet import MobileNetConfig, build_mobilenet
+from mnv1_bench.models.archs.detector_table import COCO_CLASSES, DETECTORS, NAMES, Detector, description
+from mnv1_bench.models.archs.mobilenet import MobileNetConfig, build_mobilenet
 
 MOBILENET_RPN_BLOCK = 11  # Conv 11 (stride 16); Conv 12 and 13 form the box classifier
 VGG_CROP = 7  # fc6 takes 7x7x512 RoI features (Faster R-CNN's RoI pooling)
