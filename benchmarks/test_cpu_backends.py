@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from mnv1_bench.counting import count
+from mnv1_bench.counting import count_module
 from mnv1_bench.environment import available_cores
 from mnv1_bench.models.registry import resolve
 from mnv1_bench.timing.config import TimingConfig
@@ -29,7 +29,7 @@ def test_fastest_backend_within_target_of_plain_onnxruntime(benchmark, plain_ses
     benchmark.pedantic(run_plain, rounds=200, warmup_rounds=20)
     plain_ms = benchmark.stats.stats.median * 1e3
 
-    cost = count(model, spec.input_shape)
+    cost = count_module(model, spec.input_shape)
     rows = {
         backend: time_spec(spec, TimingConfig(backend=backend, threads=threads, min_time_s=MIN_TIME_S), cost)
         for backend in ("eager", "compile", "onnxruntime")

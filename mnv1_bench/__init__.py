@@ -2,11 +2,14 @@
 
 Python API (the CLI uses the same function)::
 
-    from mnv1_bench import count
-    cost = count(model, (1, 3, 224, 224))  # an nn.Module, or a function that builds one
+    from mnv1_bench import count, count_module
+    from mnv1_bench.models.registry import resolve
+    cost = count(resolve("mobilenet-0.75-160"))  # any name the CLI accepts, e.g. "torchvision:resnet50"
+    cost = count_module(model, (1, 3, 224, 224))  # an nn.Module, or a function that builds one
     cost.mult_adds, cost.params, cost.weights, cost.layers
 
-Importing the package is cheap: ``count`` and its dataclasses (``Cost``, ``LayerCost``) load torch on first use.
+Importing the package is cheap: ``count``, ``count_module`` and their dataclasses (``Cost``, ``LayerCost``) load
+torch on first use.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mnv1_bench.counting import Cost, LayerCost, count
+    from mnv1_bench.counting import Cost, LayerCost, count, count_module
 
-__all__ = ["Cost", "LayerCost", "count"]
+__all__ = ["Cost", "LayerCost", "count", "count_module"]
 
 
 def __getattr__(name: str) -> Any:

@@ -11,8 +11,6 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from tabulate import tabulate
-
 from mnv1_bench import paper
 
 DELTA_TEXT = (
@@ -89,8 +87,8 @@ def fraction_pct(v: object) -> str:
 
 
 def printed(v: object) -> str:
-    """A cited figure as the paper prints it (no added digits): 569, 4.2, 1.32."""
-    return "-" if missing(v) else f"{float(v):g}"
+    """A cited figure (a :class:`mnv1_bench.paper.Printed`) as the paper prints it: 569, 4.2, 1.32."""
+    return "-" if missing(v) else str(v)
 
 
 def ratio(significant: int = 3) -> Callable[[object], str]:
@@ -106,14 +104,12 @@ def ratio(significant: int = 3) -> Callable[[object], str]:
     return fmt
 
 
-def printed_delta(measured: float, printed: str | float) -> str:
-    """measured - printed, in the printed unit (e.g. millions), with one digit more than the paper prints, and
+def printed_delta(measured: float, printed: paper.Printed) -> str:
+    """measured - printed, both in the printed unit (e.g. millions), with one digit more than the paper prints, and
     more where needed so the shown difference is on the same side of one unit of the last printed digit as the
-    agreement verdict (:func:`mnv1_bench.paper.agrees`): 4,867.3 vs "4866" -> "+1.3", never "0.0" beside "no"."""
-    printed = printed if isinstance(printed, str) else f"{printed:g}"
-    unit = paper.printed_unit(printed)
-    difference = measured - float(printed)
-    agrees = paper.agrees(measured, printed)
+    agreement verdict (:meth:`mnv1_bench.paper.Printed.agrees`): 4,867.3 vs "4866" -> "+1.3", never "0.0" beside
+    "no"."""
+    unit, difference, agrees = printed.resolution, printed.delta(measured), printed.agrees(measured)
     digits = max(0, -round(math.log10(unit))) + 1
     while digits < 9 and (abs(round(difference, digits)) < unit) != agrees:
         digits += 1
@@ -122,8 +118,9 @@ def printed_delta(measured: float, printed: str | float) -> str:
 
 
 def delta(measured_key: str, printed_key: str, scale: float = 1e6) -> Callable[[dict], str]:
-    """A row's measured count (``measured_key``, in units) minus its printed figure (``printed_key``, in
-    millions when ``scale`` is 1e6), shown by :func:`printed_delta`; "-" where the paper prints nothing."""
+    """A row's measured count (``measured_key``, in units) minus its printed figure (``printed_key``, a
+    :class:`mnv1_bench.paper.Printed` in millions when ``scale`` is 1e6), shown by :func:`printed_delta`; "-" where
+    the paper prints nothing."""
 
     def value(record: dict) -> str:
         measured, printed = record.get(measured_key), record.get(printed_key)
@@ -178,6 +175,8 @@ def cells(records: Iterable[dict], columns: Sequence[Column]) -> list[list[str]]
 
 def markdown_table(records: Iterable[dict], columns: Sequence[Column]) -> str:
     """A pipe table of the formatted values, numbers right-aligned, headers as declared (they may repeat)."""
+    from tabulate import tabulate
+
     # disable_numparse: tabulate would otherwise re-read "+0.72" or "4.20" as numbers and reformat them.
     return tabulate(
         cells(records, columns),

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import zlib
-from dataclasses import replace
 
 import pytest
 import torch
-
-from mnv1_bench.models.registry import ModelSpec
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -66,28 +63,6 @@ def counted():
     from mnv1_bench.tables.measure import measure
 
     return measure
-
-
-@pytest.fixture
-def session_counts(monkeypatch):
-    """Commands that count with counting.count directly (flops) read the session's count cache for every registry
-    model instead of building and counting it on each run; a model built from options is counted as usual."""
-    from mnv1_bench import counting
-    from mnv1_bench.models import registry
-    from mnv1_bench.tables.measure import cost_of
-
-    resolve, real_count = registry.resolve, counting.count
-
-    def resolved(name, *args, **kwargs):
-        spec = resolve(name, *args, **kwargs)
-        return replace(spec, build=lambda: spec)  # the spec stands in for its module
-
-    def cached(model, input_shape):
-        built = model() if callable(model) and not isinstance(model, torch.nn.Module) else model
-        return cost_of(built) if isinstance(built, ModelSpec) else real_count(built, input_shape)
-
-    monkeypatch.setattr(registry, "resolve", resolved)
-    monkeypatch.setattr(counting, "count", cached)
 
 
 # The stand-in's latencies (median, ms) are unrelated to mult-adds, so that a latency or time-ratio column computed

@@ -170,13 +170,13 @@ def test_detector_counts_exactly(name):
 def test_a_repeated_module_counts_its_mult_adds_per_run_and_its_parameters_once():
     from torch import nn
 
-    from mnv1_bench.counting import count
+    from mnv1_bench.counting import count_module
     from mnv1_bench.models.archs.detection import repeated
 
     def net(times: int) -> nn.Module:
         return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), repeated(nn.Sequential(nn.Conv2d(8, 4, 1)), times))
 
-    once, five = count(net(1), (1, 3, 6, 6)), count(net(5), (1, 3, 6, 6))
+    once, five = count_module(net(1), (1, 3, 6, 6)), count_module(net(5), (1, 3, 6, 6))
     assert once.mult_adds == 36 * (8 * 27 + 4 * 8) and five.mult_adds == 36 * (8 * 27 + 5 * 4 * 8)
     assert five.params == once.params == (8 * 27 + 8) + (4 * 8 + 4)
     assert [layer.repeats for layer in five.layers] == [1, 5]
@@ -219,7 +219,8 @@ def test_table13_agrees_but_for_the_ssd_vgg_parameters():
     assert "unexplained" in vgg["note"]
     # The printed Faster R-CNN figures need 14x14 crops: with 7x7 ones MobileNet's second stage shrinks fourfold.
     crops = expected("faster-rcnn300-mobilenet")[0] - total(mobilenet(300, first=12, size=14, batch=300)[0])[0]
-    assert not paper.agrees((crops + total(mobilenet(300, first=12, size=7, batch=300)[0])[0]) / 1e9, "25.2")
+    crops_7x7 = (crops + total(mobilenet(300, first=12, size=7, batch=300)[0])[0]) / 1e9
+    assert not paper.Printed("25.2", paper.BILLION_MULT_ADDS).agrees(crops_7x7)
 
 
 def test_table12_head_and_the_width_025_rows():
@@ -232,7 +233,8 @@ def test_table12_head_and_the_width_025_rows():
         floor8 = rows[f"0.25 MobileNet-{res}"]["mult_adds"]
         s = up(res, 2)  # a floor of 16 channels widens the first conv, dw and 1x1 conv from 8 to 16
         floor16 = floor8 + s * s * (27 * 8 + 9 * 8 + 16 * 16 - 8 * 16)
-        assert not paper.agrees(floor8 / 1e6, printed) and paper.agrees(floor16 / 1e6, printed)
+        figure = paper.Printed(printed, paper.MILLION_MULT_ADDS)
+        assert not figure.agrees(floor8 / 1e6) and figure.agrees(floor16 / 1e6)
     assert rows["Baseline"]["agrees"] is None and "75 million" in rows["Baseline"]["note"]
 
 

@@ -114,7 +114,7 @@ def test_the_name_printed_for_an_alpha_parses_back_to_the_network_counted(alpha)
     assert row["label"] == expected.label and "e" not in row["model"].removeprefix("mobilenet-")
 
 
-def test_a_paper_figure_is_compared_only_with_the_network_it_describes(session_counts):
+def test_a_paper_figure_is_compared_only_with_the_network_it_describes():
     """Inception V3's 23.2M params are Table 10's 120-class (Stanford Dogs) figure: the 1000-class network
     counted by default is not compared with it; its 5000M mult-adds are a 1000-class figure and are."""
     result = invoke("flops", "inception-v3")
@@ -130,7 +130,7 @@ def test_a_paper_figure_is_compared_only_with_the_network_it_describes(session_c
     assert dogs["weights_diff_pct"] == pytest.approx(100 * (dogs["weights"] / 1e6 - 23.2) / 23.2)
 
 
-def test_table_10_mobilenet_params_at_120_classes_mult_adds_at_1000(session_counts):
+def test_table_10_mobilenet_params_at_120_classes_mult_adds_at_1000():
     (dogs,) = json.loads(invoke("flops", "mobilenet", "--classes", "120", "--format", "json").stdout)
     assert (dogs["paper_row"], dogs["paper_params_m"]) == ("Table 10: 1.0 MobileNet-224 (mult-adds: 1000 classes)", 3.3)
     assert dogs["paper_mult_adds_m"] is None and dogs["agrees_with_paper"] is True  # 3.308M weights vs 3.3

@@ -47,9 +47,7 @@ def invoke(args: list[str], columns: str | None = str(WIDTH)):
 
 
 @pytest.mark.parametrize("name", COMMANDS)
-def test_every_table_fits_120_columns_and_no_cell_is_cut(name, fake_timing, fake_peaks, request):
-    if name.startswith("flops"):
-        request.getfixturevalue("session_counts")  # the other commands share the tables' count cache
+def test_every_table_fits_120_columns_and_no_cell_is_cut(name, fake_timing, fake_peaks):
     result = invoke(COMMANDS[name])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
@@ -59,7 +57,7 @@ def test_every_table_fits_120_columns_and_no_cell_is_cut(name, fake_timing, fake
     assert "…" not in result.stdout
 
 
-def test_a_column_left_out_is_named_and_wide_shows_it(session_counts):
+def test_a_column_left_out_is_named_and_wide_shows_it():
     args = COMMANDS["flops four models"]
     narrow = invoke(args)
     assert "fvcore all-ops" not in narrow.stdout.split("Left out")[0]
@@ -71,14 +69,14 @@ def test_a_column_left_out_is_named_and_wide_shows_it(session_counts):
     assert "4,873.6" in wide.stdout  # Conv MobileNet's fvcore all-ops total, whole
 
 
-def test_piped_output_without_columns_is_120_wide(session_counts):
+def test_piped_output_without_columns_is_120_wide():
     result = invoke(COMMANDS["flops four models"], columns=None)
     assert result.exit_code == 0, result.output
     assert max(len(line) for line in result.stdout.splitlines()) <= WIDTH
     assert "Left out to fit 120 columns" in result.stdout
 
 
-def test_markdown_prints_the_tables_formatted_columns(session_counts):
+def test_markdown_prints_the_tables_formatted_columns():
     result = invoke(["flops", "conv-mobilenet", "--format", "md"])
     assert result.exit_code == 0, result.output
     header, rule, row = [line for line in result.stdout.splitlines() if line.startswith("|")]
@@ -121,7 +119,7 @@ def test_ratios_keep_three_significant_figures():
         "0.100x", "0.140x", "0.0410x", "2.78x", "27.2x", "1.00x"]  # fmt: skip
 
 
-def test_flops_shows_the_difference_in_the_printed_unit(session_counts):
+def test_flops_shows_the_difference_in_the_printed_unit():
     result = invoke(["flops", "conv-mobilenet", "--format", "md"])
     header, _, row = [line for line in result.stdout.splitlines() if line.startswith("|")]
     cells = dict(zip([c.strip() for c in header.split("|")], [c.strip() for c in row.split("|")], strict=True))

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from mnv1_bench.counting import count
+from mnv1_bench.counting import count_module
 from mnv1_bench.models import registry
 
 FVCORE_MULT_ADD_OPS = {"conv", "linear", "addmm", "matmul", "mm", "bmm", "einsum"}
@@ -72,7 +72,7 @@ def fvcore_on_real_tensors(model: nn.Module, input_shape: tuple[int, ...]) -> di
 
 def meta_count(name: str) -> dict:
     spec = registry.resolve(name)
-    cost = count(spec.build, spec.input_shape)
+    cost = count_module(spec.build, spec.input_shape)
     return {
         "mult_adds": cost.mult_adds,
         "fvcore_total": cost.fvcore_total,
@@ -90,10 +90,10 @@ def test_meta_count_equals_fvcore_on_real_tensors(name):
 
 
 def test_the_builder_runs_on_the_meta_device(monkeypatch):
-    """No weights are allocated: the network count() builds lives on the meta device."""
+    """No weights are allocated: the network count_module() builds lives on the meta device."""
     built = []
     spec = registry.resolve("mobilenet")
-    count(lambda: built.append(spec.build()) or built[-1], spec.input_shape)
+    count_module(lambda: built.append(spec.build()) or built[-1], spec.input_shape)
     assert built and all(p.is_meta for p in built[0].parameters())
 
 
@@ -102,7 +102,7 @@ def test_a_module_with_real_weights_is_counted_on_fake_tensors():
     spec = registry.resolve("mobilenet")
     model, seen = spec.build(), []
     model.register_forward_hook(lambda m, i, o: seen.append(type(o).__name__))
-    assert count(model, spec.input_shape).mult_adds == count(spec.build, spec.input_shape).mult_adds
+    assert count_module(model, spec.input_shape).mult_adds == count_module(spec.build, spec.input_shape).mult_adds
     assert seen == ["FakeTensor"]
 
 
@@ -114,7 +114,7 @@ def test_a_builder_that_needs_real_values_is_built_for_real_without_initialising
             self.convs = nn.Sequential(nn.Conv2d(3, widths[0], 3), nn.Conv2d(widths[0], widths[1], 1))
 
     model = WidthsFromTensors()
-    cost = count(lambda: WidthsFromTensors().convs, (1, 3, 10, 10))
+    cost = count_module(lambda: WidthsFromTensors().convs, (1, 3, 10, 10))
     assert cost.mult_adds == 8 * 8 * 8 * 27 + 8 * 8 * 16 * 8
     assert cost.params == sum(p.numel() for p in model.parameters())
 
@@ -122,8 +122,8 @@ def test_a_builder_that_needs_real_values_is_built_for_real_without_initialising
 def test_flops_at_4000_pixels_is_shapes_only():
     """The cost at any resolution comes from shapes alone: MobileNet's at 4000 x 4000 in the paper's Table 1 form."""
     spec = registry.mobilenet(1.0, 224)
-    big = count(spec.build, (1, 3, 4000, 4000))
-    small = count(spec.build, spec.input_shape)
+    big = count_module(spec.build, (1, 3, 4000, 4000))
+    small = count_module(spec.build, spec.input_shape)
     fc = 1024 * 1000
     assert (big.mult_adds - fc) * 112 * 112 == (small.mult_adds - fc) * 2000 * 2000
 
@@ -172,7 +172,7 @@ def test_multihead_attention_agrees_with_torch_flop_counter(batch_first):
     model = Cross().eval()
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         model(torch.zeros(2, 10, 64))
-    cost = count(model, (2, 10, 64))
+    cost = count_module(model, (2, 10, 64))
     assert 2 * cost.mult_adds == counter.get_total_flops()
     by_hand = 2 * (10 * 64 * 64 + 7 * 32 * 64 + 7 * 48 * 64 + 2 * 10 * 7 * 64 + 10 * 64 * 64)
     assert cost.mult_adds == by_hand
@@ -207,20 +207,21 @@ def test_an_op_no_formula_knows_is_named_as_unknown():
         def forward(self, x):
             return torch.sort(x, dim=-1).values.cumprod(dim=-1)
 
-    cost = count(Sorts(), (1, 4))
+    cost = count_module(Sorts(), (1, 4))
     assert cost.unknown_ops == {"sort": 1, "cumprod": 1}
 
 
-def test_the_package_api_is_count_and_importing_the_package_loads_no_torch():
+def test_the_package_api_is_count_and_count_module_and_importing_the_package_loads_no_torch():
     import subprocess
     import sys
 
-    probe = "import sys, mnv1_bench; print('torch' in sys.modules); from mnv1_bench import count, Cost; print(count)"
+    probe = "import sys, mnv1_bench; print('torch' in sys.modules); print(mnv1_bench.count_module)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     first, second = done.stdout.splitlines()
-    assert first == "False" and "function count" in second
+    assert first == "False" and "function count_module" in second
     import mnv1_bench
+    from mnv1_bench.counting import count
 
-    assert mnv1_bench.count is count
+    assert mnv1_bench.count is count and mnv1_bench.count_module is count_module
     with pytest.raises(AttributeError):
         mnv1_bench.no_such_name  # noqa: B018

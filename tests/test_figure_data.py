@@ -9,10 +9,10 @@ import pytest
 from matplotlib.figure import Figure
 
 from mnv1_bench.choose.sweep import grid_frame
+from mnv1_bench.counting import count
 from mnv1_bench.store.runs import load_results
 from mnv1_bench.tables import figures
 from mnv1_bench.tables.latency import latency_frame
-from mnv1_bench.tables.measure import cost_of
 
 # Cited ImageNet top-1 (%) of the paper's Tables 6, 7 and 9, typed in: the only grid models with a printed accuracy.
 PRINTED_TOP1 = {
@@ -48,7 +48,7 @@ def scatter_points(ax) -> dict[str, list[tuple[float, float]]]:
 
 @pytest.fixture(scope="module")
 def grid():
-    return grid_frame(cost_of)
+    return grid_frame(count)
 
 
 @pytest.mark.parametrize(("x", "number"), [("mult_adds", 4), ("weights", 5)])

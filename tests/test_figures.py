@@ -12,17 +12,17 @@ from typer.testing import CliRunner
 
 from mnv1_bench.choose.sweep import grid_frame
 from mnv1_bench.cli import app
+from mnv1_bench.counting import count
 from mnv1_bench.tables import all_tables, figures
 from mnv1_bench.tables.index import NOT_MEASURED, Figure, index_markdown
 from mnv1_bench.tables.latency import FIGURE, index_lines, latency_frame
-from mnv1_bench.tables.measure import cost_of
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
 def grid() -> pd.DataFrame:
-    return grid_frame(cost_of)
+    return grid_frame(count)
 
 
 def test_accuracy_figures_are_stable_pngs_without_software_metadata(grid, tmp_path):

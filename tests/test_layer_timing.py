@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from mnv1_bench.counting import count
+from mnv1_bench.counting import count_module
 from mnv1_bench.counting.frames import is_table2_model
 from mnv1_bench.errors import UsageProblem
 from mnv1_bench.layers import frames as lf, timing as lt
@@ -74,7 +74,7 @@ def ticking_net(clock: FakeClock) -> nn.Module:
 def test_ops_after_a_layer_count_with_it_and_layers_add_up_to_the_pass():
     clock = FakeClock()
     net = ticking_net(clock)
-    cost = count(net, (1, 3, 8, 8))
+    cost = count_module(net, (1, 3, 8, 8))
     samples, totals = lt.time_model_layers(net.eval(), torch.zeros(1, 3, 8, 8), cost, runs=4, warmup=2, clock=clock)
     by_name = {layer.name: s for layer, s in zip(cost.layers, samples, strict=True)}
     assert by_name["conv1"] == pytest.approx((3.0 + 5.0,) * 4)  # head span + its BN-like op, in ms
@@ -93,7 +93,7 @@ def test_a_slow_op_after_a_conv_is_charged_to_that_conv_on_the_real_clock():
     net = nn.Sequential(
         OrderedDict(conv1=nn.Conv2d(3, 4, 3), sleep=Sleep(), conv2=nn.Conv2d(4, 4, 1), flatten=nn.Flatten(1))
     )
-    cost = count(net, (1, 3, 8, 8))
+    cost = count_module(net, (1, 3, 8, 8))
     samples, totals = lt.time_model_layers(net.eval(), torch.zeros(1, 3, 8, 8), cost, runs=3, warmup=1)
     conv1, conv2 = (min(s) for s in samples)
     assert conv1 >= 20.0 > conv2
@@ -153,7 +153,7 @@ def test_agreement_and_bad_settings():
     assert is_table2_model(resolve("mobilenet")) and not is_table2_model(resolve("mobilenet", 120))
     assert not is_table2_model(resolve("mobilenet-1.0-192"))
     net = nn.Sequential(nn.Conv2d(3, 4, 3))
-    cost = count(net, (1, 3, 8, 8))
+    cost = count_module(net, (1, 3, 8, 8))
     with pytest.raises(UsageProblem):
         lt.time_model_layers(net, torch.zeros(1, 3, 8, 8), cost, runs=0)
 

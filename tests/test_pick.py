@@ -22,6 +22,7 @@ from mnv1_bench.choose.latencies import median_ci
 from mnv1_bench.cli import app
 from mnv1_bench.models.registry import resolve
 from mnv1_bench.timing import backends, machine_speed, roofline, run
+from mnv1_bench.timing.flags import Flag
 
 FOUR = "mobilenet-0.25-224,mobilenet-0.25-128,mobilenet-0.5-160,mobilenet-1.0-224"
 FAST = ("--min-time", "0.05", "--rounds", "2")
@@ -36,7 +37,7 @@ def prepared(tmp_path, monkeypatch, fake_timing, counted, machine_load):
     names the engine prepared, in order (each timing of a model prepares it once)."""
     monkeypatch.chdir(tmp_path)
     machine_load(0.0)
-    monkeypatch.setattr("mnv1_bench.choose.pick.count_one", lambda spec: counted(spec.name)[1])
+    monkeypatch.setattr("mnv1_bench.choose.pick.count", lambda spec: counted(spec.name)[1])
     roofline.set_default_cache(roofline.PeakCache(calibrate=lambda d, t, n: roofline.Peaks(5e10, 1e10, d, t, n, "x")))
     names: list[str] = []
     fake_prepare = backends.prepare
@@ -110,7 +111,7 @@ def test_a_repeat_reuses_the_saved_rows_without_timing_and_fresh_times_again(pre
     prepared.clear()
     recounted: list[str] = []
     monkeypatch.setattr(
-        "mnv1_bench.choose.pick.count_one", lambda spec: recounted.append(spec.name) or counted(spec.name)[1]
+        "mnv1_bench.choose.pick.count", lambda spec: recounted.append(spec.name) or counted(spec.name)[1]
     )
     again = rows_of(pick("--budget-ms", "5", "--candidates", FOUR, "--format", "json"))
     assert prepared == [] and recounted == []  # neither the engine nor the counter was called
@@ -260,23 +261,25 @@ def test_an_extended_set_times_only_the_added_candidate(prepared):
     assert measured == {"mobilenet-0.25-224": "reused", "mobilenet-0.5-160": "reused", "mobilenet-0.25-128": "now"}
 
 
-def _latency(samples: tuple[float, ...], unstable_reason: str, busy_reason: str = "") -> latency_store.Latency:
+def _latency(samples: tuple[float, ...], *marks: Flag) -> latency_store.Latency:
     return latency_store.Latency(
         model="m", median_ms=sorted(samples)[len(samples) // 2], samples_ms=samples, round_sizes=(len(samples),),
-        mult_adds=1, params=1, weights=1, unstable_reason=unstable_reason, busy_reason=busy_reason, utc="",
-        reused=False, source="",
+        mult_adds=1, params=1, weights=1, flags=marks, utc="", reused=False, source="",
     )  # fmt: skip
+
+
+SPREAD_40, SPREAD_60 = Flag("spread", 0.4, 0.1), Flag("spread", 0.6, 0.1)
 
 
 def test_a_spread_row_with_a_precise_median_is_trusted_and_an_imprecise_one_is_not():
     # 200 samples: most at 10 ms, every fifth 20 ms (CV about 40%), so the median stays at 10 ms in every resample
-    precise = _latency(tuple(20.0 if i % 5 == 0 else 10.0 + 0.01 * (i % 7) for i in range(200)), "CV 40% > 10%")
+    precise = _latency(tuple(20.0 if i % 5 == 0 else 10.0 + 0.01 * (i % 7) for i in range(200)), SPREAD_40)
     assert precise.precise() and precise.untrusted == ""
     # 6 samples spread from 5 to 30 ms: the median's interval is far wider than ±5%
-    loose = _latency((5.0, 30.0, 8.0, 25.0, 12.0, 20.0), "CV 60% > 10%")
+    loose = _latency((5.0, 30.0, 8.0, 25.0, 12.0, 20.0), SPREAD_60)
     assert not loose.precise() and loose.untrusted == "CV 60% > 10%"
     # too few samples, or a busy machine, are never excused by a precise median
-    few = _latency(precise.samples_ms, "CV 40% > 10%; only 4 samples")
+    few = _latency(precise.samples_ms, SPREAD_40, Flag("few_samples", 4, 5))
     assert few.untrusted == "CV 40% > 10%; only 4 samples"
-    busy = _latency(precise.samples_ms, "CV 40% > 10%", "other processes used 1.00 cores while timing")
+    busy = _latency(precise.samples_ms, SPREAD_40, Flag("busy", 1.0, 0.25))
     assert busy.untrusted == "other processes used 1.00 cores while timing"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from mnv1_bench import environment
+from mnv1_bench.environment import available_cores
 from mnv1_bench.errors import Trouble
 from mnv1_bench.store import runs as results
 
@@ -95,3 +96,11 @@ def test_load_results_reads_every_run(tmp_path):
 def test_load_results_of_an_empty_folder(tmp_path):
     frame = results.load_results(tmp_path / "missing")
     assert frame.empty and {"model", "median_ms", "hostname", "git_commit"} <= set(frame.columns)
+
+
+def test_available_cores_without_an_affinity_mask(monkeypatch):
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert available_cores() == 3
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert available_cores() == 1

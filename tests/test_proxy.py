@@ -235,9 +235,10 @@ def test_a_table2_that_does_not_add_up_is_not_published(counted):
 def test_proxy_warns_once_per_unstable_model_with_its_reason_and_once_for_a_busy_machine(
     tmp_path, fake_timing, monkeypatch, machine_load
 ):
-    from mnv1_bench.timing import rows
+    from mnv1_bench.timing import flags
 
-    monkeypatch.setattr(rows, "instability", lambda stats, calls: "CV 21% > 10%" if stats.median_ms > 3 else "")
+    spread = flags.Flag("spread", 0.21, flags.UNSTABLE_CV)
+    monkeypatch.setattr(flags, "unstable", lambda stats, calls: (spread,) if stats.median_ms > 3 else ())
     machine_load(1.5)
     args = ["proxy", "--models", TINY_MODELS, "--min-time", "0.02", "--no-save"]
     result = CliRunner().invoke(app, args)

@@ -174,4 +174,4 @@ def test_torchvision_models_build_with_their_input_size():
     [(568.74, "569", True), (290.68, "290", True), (4.232, "4.2", True), (818.9, "1700", False), (724.4, "720", False)],
 )
 def test_agreement_at_printed_precision(measured, printed, ok):
-    assert paper.agrees(measured, printed) is ok
+    assert paper.Printed(printed, paper.MILLION_MULT_ADDS).agrees(measured) is ok

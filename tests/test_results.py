@@ -15,6 +15,7 @@ import pytest
 
 from mnv1_bench.errors import SaveFailed, Trouble, UsageProblem
 from mnv1_bench.store import runs as results
+from mnv1_bench.store.runs import load_results
 
 WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 ROW = {"model": "mobilenet-1.0-224", "device": "cpu", "backend": "eager", "dtype": "fp32", "batch": 1, "median_ms": 2.5,
@@ -65,7 +66,7 @@ def test_each_row_is_on_disk_as_soon_as_it_is_added(tmp_path):
     run = results.RunFile(tmp_path / "time-x.jsonl", {"host": "h"})
     assert not run.path.exists()  # nothing is created before the first row
     run.add(ROW)
-    assert lines(run.path) == [{**ROW, "host": "h"}]
+    assert lines(run.path) == [{"schema": results.SCHEMA_VERSION, **ROW, "host": "h"}]  # the schema leads
     run.add({**ROW, "batch": 2})
     assert [r["batch"] for r in lines(run.path)] == [1, 2] and run.saved == 2
 
@@ -84,7 +85,7 @@ def test_a_full_disk_is_a_warning_the_half_row_is_cut_off_and_the_count_is_true(
         assert run.add({**ROW, "batch": 2}) is False
     monkeypatch.undo()
     assert run.add({**ROW, "batch": 3}) is False  # no half-saved run: after a failure, rows stay in memory
-    assert lines(run.path) == [ROW] and run.saved == 1 and run.error == "No space left on device"
+    assert lines(run.path) == [{"schema": 2, **ROW}] and run.saved == 1 and run.error == "No space left on device"
 
 
 def test_a_read_only_folder_is_a_warning_with_nothing_saved(tmp_path, monkeypatch):
@@ -152,3 +153,22 @@ def test_a_corrupt_results_file_does_not_stop_tables_from_drawing_the_latency_fi
     with pytest.warns(Trouble):
         points = latency_frame(results.load_results(tmp_path))
     assert list(points["median_ms"]) == [2.5]
+
+
+def test_load_results_skips_unreadable_lines_and_keeps_reading(tmp_path):
+    lines = ["not json", json.dumps([1, 2]), json.dumps({"model": "x"}), json.dumps({"model": "a", "median_ms": 1.0}),
+             "{broken", json.dumps({"model": "b", "median_ms": 2.0})]  # fmt: skip
+    (tmp_path / "time-1-a.jsonl").write_text("\n".join(lines) + "\n")
+    (tmp_path / "time-2-b.jsonl").write_text(json.dumps({"model": "c", "median_ms": 3.0}) + "\n")
+    (tmp_path / "other.jsonl").write_text(json.dumps({"model": "z", "median_ms": 9.0}) + "\n")
+    (tmp_path / "time-0-dir.jsonl").mkdir()  # unreadable as a file: skipped, the others still read
+    frame = load_results(Path(tmp_path))
+    assert list(frame["model"]) == ["a", "b", "c"]
+    assert list(frame["source"]) == ["time-1-a.jsonl", "time-1-a.jsonl", "time-2-b.jsonl"]
+
+
+def test_load_results_of_nothing_has_the_columns_readers_expect(tmp_path):
+    frame = load_results(tmp_path)
+    assert frame.empty
+    assert list(frame.columns[:6]) == ["model", "device", "backend", "dtype", "batch", "median_ms"]
+    assert {"hostname", "git_commit", "utc"} <= set(frame.columns)

@@ -9,7 +9,7 @@ import pytest
 from mnv1_bench.counting import Cost, LayerCost
 from mnv1_bench.timing import roofline
 from mnv1_bench.timing.config import TimingConfig
-from mnv1_bench.timing.roofline import Floors, PeakCache, Peaks
+from mnv1_bench.timing.roofline import Floors, PeakCache, Peaks, bytes_moved, floors
 
 # conv 3x3 3->8 on 8x8 (stride 1) then FC 8*8*8 -> 10: numbers small enough to check by hand.
 CONV = LayerCost(1, "conv", "Conv 3x3", 1, (3, 8, 8), (8, 8, 8), 8 * 8 * 8 * 3 * 9, 8 * 3 * 9, 8 * 3 * 9)
@@ -198,3 +198,23 @@ def test_the_cache_lives_in_the_users_cache_folder(monkeypatch, xdg, expected):
 
     monkeypatch.setenv("XDG_CACHE_HOME", xdg)
     assert roofline.cache_path() == Path(expected).expanduser()  # the XDG spec ignores a relative path
+
+
+def layer(out_shape: tuple[int, ...], in_shape: tuple[int, ...] = (3, 4, 4)) -> LayerCost:
+    return LayerCost(1, "l", "Conv 3x3", 1, in_shape, out_shape, mult_adds=10, params=5, weights=5)
+
+
+def cost(layers: tuple[LayerCost, ...], weights: int = 7, mult_adds: int = 1000) -> Cost:
+    return Cost(mult_adds, mult_adds, weights, weights, layers, {}, {}, {})
+
+
+def test_bytes_moved_counts_weights_input_and_each_output_twice():
+    assert bytes_moved(cost((layer((2, 2, 2)), layer((5,)))), batch=3, dtype="fp32") == (7 + 3 * (48 + 2 * 13)) * 4
+    assert bytes_moved(cost(()), batch=3, dtype="fp32") == 7 * 4  # no layers: weights only, no input
+
+
+def test_floors_with_no_median_have_no_fraction():
+    peaks = Peaks(matmul_flop_per_s=1e9, copy_bytes_per_s=1e8, device="cpu", dtype="fp32", threads=1, device_name="x")
+    result = floors(cost(()), 1, "fp32", peaks, median_ms=0.0)
+    assert result.fraction is None and result.compute_ms == pytest.approx(2e-3)
+    assert floors(cost(()), 1, "fp32", peaks, median_ms=0.004).fraction == pytest.approx(0.5)

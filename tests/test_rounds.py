@@ -9,7 +9,7 @@ import pytest
 
 from mnv1_bench import environment
 from mnv1_bench.environment import CpuSnapshot
-from mnv1_bench.timing import report, rounds, rows, stats
+from mnv1_bench.timing import flags, report, rounds, rows, stats
 from mnv1_bench.timing.clock import MIN_RUNS, WallStopwatch
 from mnv1_bench.timing.rounds import Slot, default_rounds, interleave
 
@@ -78,9 +78,9 @@ def test_busy_neighbour_is_measured_and_flagged():
     (q,) = interleave([quiet.slot("a", 0.002)], 0.05, 5, quiet.probe).slots
     (b,) = interleave([busy.slot("a", 0.002)], 0.05, 5, busy.probe).slots
     assert q.others_cores == pytest.approx(0.05) and b.others_cores == pytest.approx(1.0)
-    assert stats.busy_reason(q.others_cores) == ""
-    assert stats.busy_reason(b.others_cores) == "other processes used 1.00 cores while timing"
-    assert stats.busy_reason(None) == ""  # nothing could be read: not claimed busy
+    assert flags.busy(q.others_cores) is None
+    assert flags.busy(b.others_cores) == flags.Flag("busy", pytest.approx(1.0), flags.BUSY_CORES)
+    assert flags.busy(None) is None  # nothing could be read: not claimed busy
 
 
 def test_no_load_source_means_unknown_load():
@@ -170,9 +170,7 @@ def test_one_wild_round_moves_the_ratio_little():
 def row(name: str, samples: tuple[float, ...], mult_adds: int = 1) -> rows.TimingRow:
     return rows.TimingRow(
         model=name, device="cpu", backend="eager", dtype="fp32", batch=1, threads=1, samples_ms=samples,
-        median_ms=sorted(samples)[len(samples) // 2], iqr_ms=0.0, p90_ms=max(samples), runs=len(samples),
-        cv=0.0, unstable=False, throughput_per_s=1.0, mult_adds=mult_adds, compute_floor_ms=None,
-        memory_floor_ms=None, roofline_fraction=None, settings="", rounds=2, round_sizes=(3, 3),
+        mult_adds=mult_adds, compute_floor_ms=None, memory_floor_ms=None, settings="", round_sizes=(3, 3),
     )  # fmt: skip
 
 
@@ -180,8 +178,8 @@ def test_with_ratios_marks_every_row_after_the_first():
     base = row("a", (10.0, 10.1, 9.9, 10.0, 10.2, 9.8))
     twice = row("b", (20.0, 20.2, 19.8, 20.0, 20.4, 19.6))
     out = rows.with_ratios([base, twice])
-    assert out[0].ratio_to_first is None and out[0].verdict == ""
-    assert out[1].ratio_to_first == pytest.approx(2.0) and out[1].verdict == "slower"
+    assert out[0].ratio is None and out[0].verdict == ""
+    assert out[1].ratio.ratio == pytest.approx(2.0) and out[1].verdict == "slower"
 
 
 @pytest.mark.parametrize(("min_time_s", "rounds"), [(0.05, 5), (0.5, 5), (0.74, 7), (1.0, 10), (2.0, 20), (10.0, 100)])
@@ -199,8 +197,8 @@ def test_ratio_text_gives_three_significant_figures():
     base = row("a", (10.0, 10.1, 9.9, 10.0, 10.2, 9.8))
     third = row("b", (3.0, 3.1, 2.9, 3.0, 3.2, 2.8))
     (_, out) = rows.with_ratios([base, third])
-    low, high = out.ratio_low, out.ratio_high
-    assert report.ratio_text(out) == f"{out.ratio_to_first:.3f} [{low:.3f}–{high:.3f}]" and out.verdict == "faster"
+    low, high = out.ratio.low, out.ratio.high
+    assert report.ratio_text(out) == f"{out.ratio.ratio:.3f} [{low:.3f}–{high:.3f}]" and out.verdict == "faster"
     assert report.ratio_text(out).startswith("0.300 [")
 
 

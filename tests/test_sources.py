@@ -63,7 +63,7 @@ def test_the_resnet50_formula_is_torchvisions_figure():
     assert round(resnet50_mult_adds(224) / 1e9, 2) == 4.09  # torchvision's docs: "GFLOPS 4.09" (multiply-adds)
 
 
-def test_res_applies_to_a_named_model(session_counts):
+def test_res_applies_to_a_named_model():
     result = invoke("flops", "torchvision:resnet50", "--res", "160", "--format", "json")
     assert result.exit_code == 0, result.output
     (row,) = json.loads(result.stdout)

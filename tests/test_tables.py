@@ -154,7 +154,7 @@ def test_mobilenet_rows_of_tables_4_to_10_agree(generated):
             if row["label"] == "Conv MobileNet":
                 assert row["agrees"] == "False" and row["params_agree"] == "True"
                 body = int(row["mult_adds"]) - 1024 * 1000  # without the FC layer
-                assert paper.agrees(body / 1e6, row["paper_mult_adds_m"])
+                assert paper.Printed(row["paper_mult_adds_m"], paper.MILLION_MULT_ADDS).agrees(body / 1e6)
             else:
                 assert row["agrees"] == "True", (number, row["label"])
 
@@ -229,7 +229,7 @@ def test_delta_is_shown_in_the_unit_that_decides_agreement():
             checks = (("Δ mult-adds (M)", record["paper_mult_adds_m"], record["mult_adds_agree"]),
                       ("Δ params (M)", record["paper_params_m"], record["params_agree"]))  # fmt: skip
             for header, printed, agreed in checks:
-                assert (abs(float(row[header])) < paper.printed_unit(printed)) == agreed, (number, row, header)
+                assert (abs(float(row[header])) < printed.resolution) == agreed, (number, row, header)
 
 
 def test_claims_have_three_states():
@@ -242,10 +242,10 @@ def test_claims_have_three_states():
     squeezenet = checked[(9, "Squeezenet", "mult_adds")]  # '22×': 10.7x in mult-adds, a smaller advantage
     assert squeezenet["state"] == claims.NOT_BORNE_OUT and "smaller" in claims.sentence(squeezenet)
     assert checked[(8, "VGG 16", "params")]["state"] == claims.BORNE_OUT  # '32 times': 32.9x
-    at_least = paper.Claim(8, "GoogleNet", "1.0 MobileNet-224", "mult_adds", "2.5", "more than 2.5 times",
-                           at_least=True)  # fmt: skip
+    at_least = paper.Claim(8, "GoogleNet", "1.0 MobileNet-224", "mult_adds", paper.Printed("2.5", paper.TIMES),
+                           "more than 2.5 times", at_least=True)  # fmt: skip
     assert claims.state(at_least, 40.0) == claims.BORNE_OUT  # any larger ratio bears a "more than" claim out
     assert claims.state(at_least, 2.4) == claims.NOT_BORNE_OUT
-    about = paper.Claim(9, "AlexNet", "0.50 MobileNet-160", "params", "45", "45× smaller")
+    about = paper.Claim(9, "AlexNet", "0.50 MobileNet-160", "params", paper.Printed("45", paper.TIMES), "45× smaller")
     assert [claims.state(about, r) for r in (44.5, 45.9, 46.0, 43.9)] == [
         claims.BORNE_OUT, claims.BORNE_OUT, claims.EXCEEDED, claims.NOT_BORNE_OUT]  # fmt: skip

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from mnv1_bench.cli import app
 from mnv1_bench.tables import generate as gen
+from mnv1_bench.timing.flags import Flag
 from mnv1_bench.timing.rows import TimingRow
 
 COMMITTED = Path(__file__).resolve().parents[1] / "tables"
@@ -49,10 +50,10 @@ def test_a_successful_run_moves_every_file_into_place(tmp_path):
 
 def _timed_row(model: str, unstable: bool = False, busy: bool = False) -> TimingRow:
     samples = (10.0, 10.2, 9.8, 10.1, 9.9)
+    marks = (Flag("spread", 0.2, 0.1),) * unstable + (Flag("busy", 1.0, 0.25),) * busy
     return TimingRow(
         model=model, device="cpu", backend="eager", dtype="fp32", batch=1, threads=1, samples_ms=samples,
-        median_ms=10.0, iqr_ms=0.2, p90_ms=10.2, runs=5, cv=0.02, unstable=unstable, throughput_per_s=100.0,
-        mult_adds=1, compute_floor_ms=None, memory_floor_ms=None, roofline_fraction=None, settings="", busy=busy,
+        mult_adds=1, compute_floor_ms=None, memory_floor_ms=None, settings="", flags=marks,
     )  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import replace
 
 import numpy as np
@@ -11,7 +12,7 @@ import torch
 
 from mnv1_bench import environment
 from mnv1_bench.errors import UsageProblem
-from mnv1_bench.timing import clock as sampling, roofline, rows, run, stats
+from mnv1_bench.timing import clock as sampling, roofline, rows, run
 from mnv1_bench.timing.clock import Measurement, WallStopwatch, measure
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.stats import summarize
@@ -139,16 +140,6 @@ def test_summary_of_one_sample_and_of_none():
         summarize([])
 
 
-def test_instability_reasons():
-    steady = summarize([10.0, 10.1, 9.9, 10.0, 10.05])
-    assert stats.instability(steady, calls_per_sample=1) == ""
-    noisy = summarize([10.0, 14.0, 7.0, 10.0, 13.0])
-    assert "CV" in stats.instability(noisy, 1)
-    tiny = summarize([0.2, 0.2, 0.2, 0.2, 0.2])
-    assert "under 1 ms" in stats.instability(tiny, 1)
-    assert stats.instability(tiny, 5) == ""  # five calls per sample: 1 ms per clock reading
-
-
 def test_make_row_statistics_throughput_and_floors(counted, fake_cache):
     spec, cost = counted("mobilenet-0.25-64")
     config = TimingConfig(batch=4)
@@ -164,6 +155,20 @@ def test_make_row_statistics_throughput_and_floors(counted, fake_cache):
     assert row.unstable and row.cv == pytest.approx(2 / 12)
     data = row.as_dict()
     assert "samples_ms" not in data and data["median_ms"] == row.median_ms and data["settings"] == "test settings"
+
+
+def test_oversubscribed_is_decided_when_the_row_is_made_not_where_it_is_shown(counted, fake_cache, monkeypatch):
+    from mnv1_bench.timing import report
+
+    spec, cost = counted("mobilenet-0.25-64")
+    samples = (0.010, 0.0101, 0.0099, 0.010, 0.0100)
+    monkeypatch.setattr(rows, "available_cores", lambda: 2)
+    crowded = rows.make_row(spec, TimingConfig(), cost, 3, Measurement(samples, 1, 3), "")
+    fitting = rows.make_row(spec, TimingConfig(), cost, 2, Measurement(samples, 1, 3), "")
+    assert [(f.kind, f.value, f.limit) for f in crowded.flags] == [("oversubscribed", 3, 2)] and fitting.flags == ()
+    monkeypatch.setattr(rows, "available_cores", lambda: 64)  # drawn later on a bigger host: the row still says so
+    assert report.flag(crowded) == "OVERSUBSCRIBED" and report.flag(fitting) == ""
+    assert crowded.record()["flags"] == [{"kind": "oversubscribed", "value": 3, "limit": 2}]
 
 
 @pytest.mark.parametrize(
@@ -213,3 +218,16 @@ def test_time_spec_eager_cpu_end_to_end(counted, fake_cache):
     assert row.mult_adds == cost.mult_adds
     assert "BN folded into 27 convs" in row.settings  # 27 conv layers in Table 1, each followed by BN
     assert row.roofline_fraction is not None and row.roofline_fraction > 0
+
+
+def test_summary_of_two_samples_and_of_zeros():
+    stats = summarize([1.0, 3.0])
+    assert (stats.median_ms, stats.iqr_ms, stats.p90_ms) == pytest.approx((2.0, 1.0, 2.8))
+    assert stats.stdev_ms == pytest.approx(math.sqrt(2)) and stats.mean_ms == 2.0
+    assert stats.cv == pytest.approx(math.sqrt(2) / 2)
+    small = summarize([0.5, 0.7])  # a mean under 1 ms still has a CV
+    assert small.cv == pytest.approx(statistics.stdev([0.5, 0.7]) / 0.6)
+    zeros = summarize([0.0, 0.0, 0.0])
+    assert (zeros.cv, zeros.stdev_ms) == (0.0, 0.0)
+    with pytest.raises(ValueError, match="^no samples to summarize$"):
+        summarize(())

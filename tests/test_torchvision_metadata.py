@@ -21,7 +21,7 @@ from functools import partial
 import pytest
 import torchvision.models as tvm
 
-from mnv1_bench.counting import count
+from mnv1_bench.counting import count_module
 
 CLASSIFIERS = sorted(tvm.list_models(module=tvm))
 FAST = ["resnet18", "mobilenet_v3_small", "vit_b_32", "swin_t", "efficientnet_b0", "squeezenet1_1"]
@@ -38,7 +38,7 @@ def native(name: str) -> tuple[tvm.Weights, int, dict]:
 @pytest.mark.parametrize("name", [n if n in FAST else pytest.param(n, marks=pytest.mark.slow) for n in CLASSIFIERS])
 def test_agrees_with_torchvision_metadata(name):
     weights, crop, extra = native(name)
-    cost = count(partial(tvm.get_model, name, weights=None, **extra), (1, 3, crop, crop))
+    cost = count_module(partial(tvm.get_model, name, weights=None, **extra), (1, 3, crop, crop))
     assert (f"{cost.mult_adds / 1e9:.3f}", cost.params) == (f"{weights.meta['_ops']:.3f}", weights.meta["num_params"])
     assert cost.unknown_ops == {}
 

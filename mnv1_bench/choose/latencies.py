@@ -24,6 +24,7 @@ from mnv1_bench.environment import set_threads, software_versions
 from mnv1_bench.models.registry import ModelSpec
 from mnv1_bench.store import runs as results
 from mnv1_bench.timing.config import TimingConfig
+from mnv1_bench.timing.flags import Flag, of_record
 from mnv1_bench.timing.rows import TimingRow
 from mnv1_bench.timing.run import Progress, time_runs
 from mnv1_bench.timing.stats import CI_LEVEL, RESAMPLES, SEED
@@ -47,12 +48,10 @@ class Latency:
     mult_adds: int  # per image, the paper's convention (conv + FC multiply-accumulates)
     params: int  # every learnable parameter
     weights: int  # conv and FC weights only (the paper's parameter convention)
-    unstable_reason: str  # why the samples are too noisy to trust (CV, clock granularity), "" when they are not
-    busy_reason: str  # how busy the machine was while they were taken, "" when it was quiet
+    flags: tuple[Flag, ...]  # UNSTABLE, BUSY, SLOW, ... as decided when the row was made (timing.flags)
     utc: str  # when the run that took it started
     reused: bool  # read back from an earlier run (True) or measured by this one (False)
     source: str  # the run file it is saved in ("" when it could not be saved)
-    slow_reason: str = ""  # how slow the machine itself ran while they were taken (SLOW), "" when it did not
 
     @cached_property
     def ci_ms(self) -> tuple[float, float]:
@@ -65,16 +64,20 @@ class Latency:
         return low >= self.median_ms * (1 - PRECISE) and high <= self.median_ms * (1 + PRECISE)
 
     @property
-    def unstable(self) -> str:
-        """Why the samples are too noisy to pick by, "" when they are not: UNSTABLE only by its spread (CV) is
-        excused when the median is precise all the same (:data:`PRECISE`); too few or too short samples never."""
-        spread_only = self.unstable_reason.startswith("CV") and ";" not in self.unstable_reason
-        return "" if spread_only and self.precise() else self.unstable_reason
+    def distrusted(self) -> tuple[Flag, ...]:
+        """The flags that keep the row from being picked by: every UNSTABLE, BUSY and SLOW flag, except that a
+        spread (CV) alone is excused when the median is precise all the same (:data:`PRECISE`); too few or too
+        short samples never are."""
+        kept = tuple(flag for flag in self.flags if flag.label in ("UNSTABLE", "BUSY", "SLOW"))
+        unstable = {flag.kind for flag in kept if flag.label == "UNSTABLE"}
+        if unstable == {"spread"} and self.precise():
+            kept = tuple(flag for flag in kept if flag.kind != "spread")
+        return kept
 
     @property
     def untrusted(self) -> str:
-        """Why the row is not trusted (noisy, busy, slow), "" when it is."""
-        return "; ".join(reason for reason in (self.unstable, self.busy_reason, self.slow_reason) if reason)
+        """Why the row is not trusted (noisy, busy, slow), in words; "" when it is trusted."""
+        return "; ".join(flag.text() for flag in self.distrusted)
 
     @classmethod
     def from_record(cls, record: dict, reused: bool, source: str) -> Latency:
@@ -86,20 +89,11 @@ class Latency:
             mult_adds=int(record["mult_adds"]),
             params=int(record["params"]),
             weights=int(record["weights"]),
-            unstable_reason=str(record["unstable_reason"]) if _present(record.get("unstable_reason")) else "",
-            busy_reason=str(record["busy_reason"]) if _present(record.get("busy_reason")) else "",
+            flags=of_record(record),
             utc=str(record.get("utc") or ""),
             reused=reused,
             source=source,
-            slow_reason=_slow_reason(record),
         )
-
-
-def _slow_reason(record: dict) -> str:
-    if not (_present(record.get("slow")) and bool(record["slow"])):
-        return ""
-    speed = record.get("machine_speed")
-    return f"the machine ran at {float(speed):.0%} of its fastest" if _present(speed) else "the machine ran slow"
 
 
 def _present(value: object) -> bool:
@@ -210,7 +204,7 @@ def measure(
 def _keep(row: TimingRow, spec: ModelSpec, cost: Cost, config: TimingConfig, run_file, attempt: int) -> Latency:
     """The row as saved (with what reuse needs), appended to the run file at once."""
     record = {
-        **results.row_record(row),
+        **row.record(),
         "classes": spec.num_classes,
         "params": cost.params,
         "weights": cost.weights,

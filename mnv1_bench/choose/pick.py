@@ -19,11 +19,12 @@ import pandas as pd
 from mnv1_bench.choices import BYTES_PER_ELEMENT, Dtype
 from mnv1_bench.choose import latencies as latency_store
 from mnv1_bench.choose.candidates import Cited, cited_top1
-from mnv1_bench.counting import Cost
+from mnv1_bench.counting import Cost, count
 from mnv1_bench.errors import UsageProblem
 from mnv1_bench.formatting import missing
 from mnv1_bench.models.registry import ModelSpec
 from mnv1_bench.timing.config import TimingConfig
+from mnv1_bench.timing.flags import labels
 from mnv1_bench.timing.run import Progress
 
 Counter = Callable[[ModelSpec], Cost]  # builds and counts one network
@@ -132,10 +133,7 @@ def candidate_frame(candidates: Sequence[Candidate], budget: Budget, dtype: str)
 def _flag(lat: latency_store.Latency | None) -> str:
     """UNSTABLE (too noisy to pick by: a CV over 10% with a median less precise than ±5%, or too few or too short
     samples), BUSY and SLOW, comma-separated, or ""."""
-    if lat is None:
-        return ""
-    flags = (("UNSTABLE", lat.unstable), ("BUSY", lat.busy_reason), ("SLOW", lat.slow_reason))
-    return ", ".join(word for word, on in flags if on)
+    return ", ".join(labels(lat.distrusted)) if lat is not None else ""
 
 
 def pareto(frame: pd.DataFrame) -> list[bool]:
@@ -196,20 +194,6 @@ def describe(row: dict) -> str:
             f"{row['mult_adds'] / 1e6:.1f}M mult-adds")  # fmt: skip
 
 
-def count_one(spec: ModelSpec) -> Cost:
-    """Build and count one network on one thread (counting needs shapes, not speed), giving the setting back."""
-    import torch
-
-    from mnv1_bench.counting import count
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return count(spec.build(), spec.input_shape)
-    finally:
-        torch.set_num_threads(threads)
-
-
 def pick(
     specs: Sequence[ModelSpec],
     budget: Budget,
@@ -224,11 +208,12 @@ def pick(
 ) -> PickResult:
     """Reuse what was measured here before (unless `fresh`), count and time the rest, and choose.
 
-    `config` has passed :func:`mnv1_bench.timing.run.validate`; `counter` (default :func:`count_one`) counts a
-    network that has no reusable row. Candidates over a count limit are not timed."""
+    `config` has passed :func:`mnv1_bench.timing.run.validate`; `counter` (default
+    :func:`mnv1_bench.counting.count`) counts a network that has no reusable row. Candidates over a count limit are
+    not timed."""
     from mnv1_bench.timing.memory import check_fits
 
-    report, counter = progress or (lambda done, total, doing: None), counter or count_one
+    report, counter = progress or (lambda done, total, doing: None), counter or count
     names = [spec.name for spec in specs]
     stored = {} if fresh or results_dir is None else latency_store.reusable(results_dir, config, names, rounds)
     counts: dict[str, tuple[int, int, int]] = {}

@@ -75,7 +75,7 @@ def measure_models(
         if on_model is not None:
             on_model(name)
         spec = registry.resolve(name)
-        cost = count(spec.build, spec.input_shape)
+        cost = count(spec)
         rows.append(model_row(spec, cost, measure(spec, cost)))
     return pd.DataFrame(rows)
 

@@ -59,15 +59,15 @@ def grid_keys(
 
 
 def grid_frame(
-    cost_of: Callable[[ModelSpec], Cost],
+    count: Callable[[ModelSpec], Cost],
     alphas: tuple[float, ...] = PAPER_ALPHAS,
     resolutions: tuple[int, ...] = PAPER_RESOLUTIONS,
 ) -> pd.DataFrame:
-    """One row per model: exact mult-adds, weights (the paper's params) and all params, measured by ``cost_of``;
+    """One row per model: exact mult-adds, weights (the paper's params) and all params, measured by ``count``;
     the paper's ImageNet top-1 (percent, cited) and the table it is printed in, where it prints one."""
     rows = []
     for spec in grid(alphas, resolutions):
-        cost, printed, alpha = cost_of(spec), spec.paper_row(), spec.mobilenet.alpha
+        cost, printed, alpha = count(spec), spec.paper_row(), spec.mobilenet.alpha
         rows.append({
             "model": spec.name,
             "label": spec.label,

@@ -18,7 +18,6 @@ from mnv1_bench.formatting import threads_text as threads_text  # re-exported: t
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from mnv1_bench.counting import Cost
     from mnv1_bench.models.registry import ModelSpec
     from mnv1_bench.timing.run import Progress
 
@@ -70,14 +69,6 @@ def input_shape_option(res: int | None, input_shape: str | None) -> tuple[int, i
     if input_shape is not None:
         return parse_shape(input_shape)
     return None if res is None else square(res)
-
-
-def counted(spec: ModelSpec) -> Cost:
-    """The spec built and counted; a network from outside the tool that fails to build or run is one line."""
-    from mnv1_bench.counting import count
-
-    with spec.running():
-        return count(spec.build, spec.input_shape)  # built and run on the meta device: shapes only
 
 
 def with_input_column(columns: Sequence[Column], specs: Sequence[ModelSpec]) -> tuple[Column, ...]:

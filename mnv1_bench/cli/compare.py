@@ -95,6 +95,7 @@ def compare(
     figures; ratios are model / baseline, measured and from the paper's own figures.
     Example: mnv1-bench compare vgg16 googlenet
     """
+    from mnv1_bench.counting.frames import printed_values
     from mnv1_bench.tables.compare import compare_frame
     from mnv1_bench.tables.measure import measure_all
 
@@ -118,7 +119,7 @@ def compare(
         timed = timed_keys(keys, config, results if save else None)
         for field in TIMING_FIELDS:
             frame[field] = [getattr(timed[key], field) for key in keys]
-        frame["time_ratio"] = [1.0 if key == keys[0] else timed[key].ratio_to_first for key in keys]
+        frame["time_ratio"] = [1.0 if key == keys[0] else timed[key].as_dict()["ratio_to_first"] for key in keys]
         frame["time_ratio_ci"] = [report.ratio_text(timed[key]) for key in keys]
         frame["verdict"] = [timed[key].verdict for key in keys]
         frame["device"], frame["backend"], frame["dtype"] = device_label(config), config.backend, config.dtype
@@ -130,7 +131,8 @@ def compare(
             "slower when the whole interval is below or above 1.",
             *report.how_produced(list(timed.values())),
         ]
-    emit(frame, format, columns, _title(measured[0][0]),
+    shown = printed_values(frame) if format in (Format.json, Format.csv) else frame
+    emit(shown, format, columns, _title(measured[0][0]),
          _notes(frame, measured, timing_notes), wide)  # fmt: skip
 
 

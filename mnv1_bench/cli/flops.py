@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mnv1_bench.cli.common import counted, input_shape_option, unique_specs, whole_number, with_input_column
+from mnv1_bench.cli.common import input_shape_option, unique_specs, whole_number, with_input_column
 from mnv1_bench.cli.options import InputShape
 from mnv1_bench.cli.render import (
     Column,
@@ -120,15 +120,18 @@ def flops(
 
     if per_layer and by_type and format is not Format.table:
         raise UsageProblem(f"--format {format.value} prints one table: choose --per-layer or --by-type")
+    from mnv1_bench.counting import count
+
     specs = _specs(models, alpha, res, input_shape, block, shallow, classes)
-    costs = [counted(spec) for spec in _progress(specs)]
+    costs = [count(spec) for spec in _progress(specs)]
     for spec, cost in zip(specs, costs, strict=True):
         if cost.unknown_ops:
             warn(f"{spec.name}: no counter knows {', '.join(cost.unknown_ops)}; their cost is in neither total")
     if format is Format.table or not (per_layer or by_type):
         summary = report.summary_frame([report.summary_row(s, c) for s, c in zip(specs, costs, strict=True)])
         columns = with_input_column(SUMMARY_COLUMNS, specs)
-        emit(summary, format, columns, "Cost per image (measured) beside the paper", _notes(summary), wide)
+        shown = report.printed_values(summary) if format in (Format.json, Format.csv) else summary
+        emit(shown, format, columns, "Cost per image (measured) beside the paper", _notes(summary), wide)
     for spec, cost in zip(specs, costs, strict=True):
         _details(spec, cost, per_layer, by_type, format, wide)
 

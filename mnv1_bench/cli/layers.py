@@ -12,7 +12,6 @@ import typer
 
 from mnv1_bench.cli.common import (
     MAX_BATCH,
-    counted,
     input_shape_option,
     threads_checked,
     threads_text,
@@ -132,7 +131,9 @@ def layers(
     config = TimingConfig(device=device, batch=batch, dtype=dtype, threads=threads_checked(threads),
                           min_time_s=min_time, fold_bn=fold_bn)  # fmt: skip
     validate(config)  # before the model is built: bad settings fail at once
-    cost = counted(spec)
+    from mnv1_bench.counting import count
+
+    cost = count(spec)
     check_fits(spec.name, cost, batch, dtype, device)
     with _status(format) as on_phase:
         run = time_layers_and_whole(spec, config, cost, runs, on_phase)
@@ -140,7 +141,7 @@ def layers(
         warn(f"INVALID: {run.invalid}: the machine may be busy (whole-network CV {run.whole.cv:.0%}); rerun "
              "with --threads 1 or when it is quiet")  # fmt: skip
     if run.unstable:
-        warn(f"whole-network time unstable: {run.unstable}")
+        warn(f"whole-network time unstable: {'; '.join(flag.text() for flag in run.unstable)}")
     _render(run, spec.input_text, is_table2_model(spec), format, wide)
 
 

@@ -173,7 +173,7 @@ def _table2(config: TimingConfig) -> LayerTiming:
 
     spec = resolve("mobilenet")
     with stderr_console().status("timing 1.0 MobileNet-224's layers"):
-        return time_layers(spec, config, count(spec.build, spec.input_shape))
+        return time_layers(spec, config, count(spec))
 
 
 def _environment(config: TimingConfig) -> dict:

@@ -74,7 +74,8 @@ def sweep(
     prints one (Tables 6, 7 and 9), empty otherwise. Example: mnv1-bench sweep --alphas 1,0.5 --resolutions 224,128
     """
     from mnv1_bench.choose.sweep import grid_frame, grid_keys, parse_alphas, parse_resolutions
-    from mnv1_bench.tables.measure import cost_of, measure_all
+    from mnv1_bench.counting import count
+    from mnv1_bench.tables.measure import measure_all
 
     alpha_values, resolution_values = parse_alphas(alphas), parse_resolutions(resolutions)
     drop_repeats("--alphas", [float(item) for item in alphas.split(",")], lambda alpha: f"{alpha:g}")
@@ -86,7 +87,7 @@ def sweep(
         check_calibration(config, resolution_values)
     keys = grid_keys(alpha_values, resolution_values)
     with_progress(keys, measure_all, "counting")
-    frame = grid_frame(cost_of, alpha_values, resolution_values)
+    frame = grid_frame(count, alpha_values, resolution_values)
     columns = list(COLUMNS)
     notes = [
         f"Mult-adds and weights measured by mnv1-bench: {CONVENTION}.",

@@ -10,7 +10,6 @@ import typer
 from mnv1_bench.choices import Backend, Device, Dtype
 from mnv1_bench.cli.common import (
     choice_list,
-    counted,
     input_shape_option,
     output_folder,
     positive_int_list,
@@ -174,9 +173,10 @@ def _check_deployment_inputs(specs: list[ModelSpec], configs: list[TimingConfig]
 
 def _costs(specs: list[ModelSpec], configs: list[TimingConfig]) -> list[Cost]:
     """Each network counted once, and refused (one line, exit 2) where a setting's batch cannot fit in memory."""
+    from mnv1_bench.counting import count
     from mnv1_bench.timing.memory import check_fits
 
-    costs = [counted(spec) for spec in specs]
+    costs = [count(spec) for spec in specs]
     for spec, cost in zip(specs, costs, strict=True):
         for config in configs:
             check_fits(spec.name, cost, config.batch, config.dtype, config.device)

@@ -92,10 +92,11 @@ def timed_keys(keys: list[ModelKey], config: TimingConfig, results_dir: Path | N
 def warn_about(rows: Sequence[TimingRow]) -> None:
     """One warning per unstable row, naming its setting, why and what to do, then the busy and slow lines."""
     from mnv1_bench.timing import report
+    from mnv1_bench.timing.flags import texts
 
     for row in rows:
         if row.unstable:
-            warn(f"{report.row_label(row)}: unstable ({row.unstable_reason}); rerun with a longer --min-time or "
-                 "on a quieter machine")  # fmt: skip
+            warn(f"{report.row_label(row)}: unstable ({texts(row.flags, 'UNSTABLE')}); rerun with a longer "
+                 "--min-time or on a quieter machine")  # fmt: skip
     for line in report.machine_warnings(rows):
         warn(line)

@@ -15,7 +15,7 @@ counts multiplied by N: mult-adds are linear in the number of runs; its paramete
 """
 
 from mnv1_bench.counting.cost import Cost, LayerCost, layer_type
-from mnv1_bench.counting.network import count
+from mnv1_bench.counting.network import count, count_module
 from mnv1_bench.counting.ops import EXCLUDED_BY_CONVENTION, MULT_ADD_OPS
 
-__all__ = ["EXCLUDED_BY_CONVENTION", "MULT_ADD_OPS", "Cost", "LayerCost", "count", "layer_type"]
+__all__ = ["EXCLUDED_BY_CONVENTION", "MULT_ADD_OPS", "Cost", "LayerCost", "count", "count_module", "layer_type"]

@@ -9,16 +9,16 @@ import pandas as pd
 
 from mnv1_bench import paper
 from mnv1_bench.counting import Cost
-from mnv1_bench.formatting import CONVENTION as CONVENTION
+from mnv1_bench.formatting import CONVENTION as CONVENTION, missing
 from mnv1_bench.models.registry import ModelSpec
 
 
-def diff_pct(measured: float, published: float | str | None) -> float | None:
-    """(measured - published) / published in percent, both in the published unit (a printed figure may come as
-    the string the paper printed); None where the paper has no figure."""
-    if published is None or float(published) == 0:
+def diff_pct(measured: float, printed: paper.Printed | None) -> float | None:
+    """(measured - printed) / printed in percent, measured in the printed unit; None where the paper has no
+    figure."""
+    if printed is None or printed.value == 0:
         return None
-    return 100.0 * (measured - float(published)) / float(published)
+    return 100.0 * printed.delta(measured) / printed.value
 
 
 def summary_row(spec: ModelSpec, cost: Cost) -> dict:
@@ -32,9 +32,9 @@ def summary_row(spec: ModelSpec, cost: Cost) -> dict:
     row = spec.paper_row() or (rows[0] if rows else None)
     # The paper counts conv and FC weights only (see paper.py), so that is what its figures are compared with.
     mult_adds_m, weights_m = cost.mult_adds / 1e6, cost.weights / 1e6
-    printed_ma = row.mult_adds_m if row and row.mult_adds_classes == spec.num_classes else None
-    printed_params = row.params_m if row and row.classes == spec.num_classes else None
-    compared = [paper.agrees(v, p) for v, p in ((mult_adds_m, printed_ma), (weights_m, printed_params)) if p]
+    printed_ma = row.mult_adds if row and row.mult_adds_classes == spec.num_classes else None
+    printed_params = row.params if row and row.classes == spec.num_classes else None
+    compared = [p.agrees(v) for v, p in ((mult_adds_m, printed_ma), (weights_m, printed_params)) if p is not None]
     return {
         "model": spec.name,
         "label": spec.label,
@@ -47,10 +47,10 @@ def summary_row(spec: ModelSpec, cost: Cost) -> dict:
         "paper_table": row.table if row else None,
         "paper_label": row.label if row else None,
         "paper_row": _row_text(row, printed_ma, printed_params) if row else None,
-        "paper_mult_adds_m": float(printed_ma) if printed_ma else None,
-        "paper_params_m": float(printed_params) if printed_params else None,
-        "mult_adds_diff_pct": diff_pct(mult_adds_m, float(printed_ma) if printed_ma else None),
-        "weights_diff_pct": diff_pct(weights_m, float(printed_params) if printed_params else None),
+        "paper_mult_adds_m": printed_ma,
+        "paper_params_m": printed_params,
+        "mult_adds_diff_pct": diff_pct(mult_adds_m, printed_ma),
+        "weights_diff_pct": diff_pct(weights_m, printed_params),
         "agrees_with_paper": all(compared) if compared else None,
         "note": row.note if row and (printed_ma or printed_params) else "",
         "fvcore_extra": ", ".join(f"{op} {n / 1e6:.2f}M" for op, n in cost.fvcore_extra.items()),
@@ -59,7 +59,7 @@ def summary_row(spec: ModelSpec, cost: Cost) -> dict:
     }
 
 
-def _row_text(row: paper.PaperRow, printed_ma: str | None, printed_params: str | None) -> str:
+def _row_text(row: paper.PaperRow, printed_ma: paper.Printed | None, printed_params: paper.Printed | None) -> str:
     """ "Table 6: 1.0 MobileNet-224", saying which figures describe another classifier and are not compared."""
     text = f"Table {row.table}: {row.label}"
     if printed_params is None:
@@ -73,6 +73,20 @@ def summary_frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     frame["paper_table"] = frame["paper_table"].astype("Int64")  # stays an integer where some rows have none
     return frame
+
+
+PRINTED_KEYS = ("paper_mult_adds_m", "paper_params_m")
+
+
+def printed_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """A summary frame as JSON and CSV carry it: each printed figure as its value, a number in millions.
+
+    Tables and Markdown keep the :class:`paper.Printed` itself, to show its text and the difference at its
+    precision."""
+    values = frame.copy()
+    for key in PRINTED_KEYS:
+        values[key] = [None if missing(figure) else figure.value for figure in frame[key]]
+    return values
 
 
 def layers_frame(cost: Cost) -> pd.DataFrame:
@@ -116,7 +130,8 @@ def by_type_frame(cost: Cost, with_paper: bool = False) -> pd.DataFrame:
     table["mult_adds_pct"] = 100.0 * table["mult_adds"] / cost.mult_adds
     table["weights_pct"] = 100.0 * table["weights"] / cost.weights
     if with_paper:
-        table["paper_mult_adds_pct"] = table["type"].map(lambda t: paper.TABLE2.get(t, (None, None))[0])
-        table["paper_weights_pct"] = table["type"].map(lambda t: paper.TABLE2.get(t, (None, None))[1])
+        shares = {kind: (mult_adds.value, weights.value) for kind, (mult_adds, weights) in paper.TABLE2.items()}
+        table["paper_mult_adds_pct"] = table["type"].map(lambda t: shares.get(t, (None, None))[0])
+        table["paper_weights_pct"] = table["type"].map(lambda t: shares.get(t, (None, None))[1])
     order = {t: i for i, t in enumerate(paper.TABLE2)}
     return table.sort_values("type", key=lambda s: s.map(lambda t: order.get(t, len(order)))).reset_index(drop=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from functools import cache
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
@@ -13,11 +15,24 @@ from mnv1_bench.counting.cost import Cost, LayerCost, layer_type, layer_weights
 from mnv1_bench.counting.ops import INIT_OPS, MULT_ADD_OPS, op_name
 from mnv1_bench.counting.tally import Ledger, watch
 
+if TYPE_CHECKING:
+    from mnv1_bench.models.registry import ModelSpec
+
 # Priced by this tool but not by fvcore's default handles: left out of the fvcore all-ops total.
 NOT_IN_FVCORE = frozenset({"scaled_dot_product_attention", "baddbmm"})
 
 
-def count(model: nn.Module | Callable[[], nn.Module], input_shape: tuple[int, ...]) -> Cost:
+@cache
+def count(spec: ModelSpec) -> Cost:
+    """Count one network the tool names, per image, on the meta device (shapes only); once per process.
+
+    The one entry point every command, table and pick calls. A network from outside the tool that fails to
+    build or run is one line for the user (:meth:`ModelSpec.running`)."""
+    with spec.running():
+        return count_module(spec.build, spec.input_shape)
+
+
+def count_module(model: nn.Module | Callable[[], nn.Module], input_shape: tuple[int, ...]) -> Cost:
     """Count one network at one input shape (N, C, H, W); N should be 1 for per-image figures.
 
     ``model`` is a module, or a function that builds one: that is then built on the meta device, so that
@@ -34,11 +49,11 @@ def _count_built(build: Callable[[], nn.Module], input_shape: tuple[int, ...]) -
     try:
         with torch.device("meta"):
             model = build()
-        return count(model, input_shape)
+        return count_module(model, input_shape)
     except Exception:  # a builder or forward that needs real values (RegNet's widths: ``.tolist()``)
         with _SkipInit():  # built for real, but its weights left as allocated: untouched pages cost no memory
             model = build()
-        return count(model, input_shape)
+        return count_module(model, input_shape)
 
 
 class _SkipInit(TorchFunctionMode):

@@ -42,9 +42,10 @@ from mnv1_bench.counting import Cost
 from mnv1_bench.environment import set_threads
 from mnv1_bench.errors import UsageProblem
 from mnv1_bench.timing.config import TimingConfig
+from mnv1_bench.timing.flags import Flag, unstable
 from mnv1_bench.timing.pytorch import example_input, torch_model
 from mnv1_bench.timing.run import time_spec
-from mnv1_bench.timing.stats import Stats, instability, summarize
+from mnv1_bench.timing.stats import Stats, summarize
 
 if TYPE_CHECKING:
     from mnv1_bench.models.registry import ModelSpec
@@ -257,7 +258,7 @@ class LayerRun:
 
     timing: LayerTiming
     whole: Stats  # the whole network without hooks: samples pooled from before and after the hooked passes
-    unstable: str  # why the whole-network time should not be trusted, "" when it can be
+    unstable: tuple[Flag, ...]  # why the whole-network time should not be trusted, () when it can be
 
     @property
     def agreement_pct(self) -> float:
@@ -292,4 +293,4 @@ def time_layers_and_whole(
     on_phase(f"timing {spec.name} whole again")
     after = time_spec(spec, half, cost=cost)
     whole = summarize(before.samples_ms + after.samples_ms)
-    return LayerRun(timing, whole, instability(whole, max(before.calls_per_sample, after.calls_per_sample)))
+    return LayerRun(timing, whole, unstable(whole, max(before.calls_per_sample, after.calls_per_sample)))

@@ -1,21 +1,56 @@
 """The MobileNet paper's published numbers (Howard et al. 2017, arXiv 1704.04861 v1), as data.
 
 Accuracy cannot be measured here (no ImageNet, no trained weights): it is always cited from the paper.
-Mult-adds and parameters are printed in millions, rounded; :func:`agrees` says whether a measured count
-matches a printed figure at the precision it was printed with. The paper's parameters are conv and FC weights
-only: its 1.32M for 0.50 MobileNet-160 is the weights-only 1.3196M (with BN and biases it would be 1.33M).
+Mult-adds and parameters are printed in millions, rounded, each a :class:`Printed` that says whether a measured
+count agrees with it at its printed precision. The paper's parameters are conv and FC weights only: its 1.32M
+for 0.50 MobileNet-160 is the weights-only 1.3196M (with BN and biases it would be 1.33M).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 CITATION = "Howard et al. 2017, MobileNets, arXiv 1704.04861"
 
-
 IMAGENET_CLASSES = 1000
 STANFORD_DOGS_CLASSES = 120  # Table 10
+
+MILLION_MULT_ADDS, BILLION_MULT_ADDS, MILLION_PARAMS = "million mult-adds", "billion mult-adds", "million params"
+PERCENT_MULT_ADDS, PERCENT_PARAMS, TIMES = "% of mult-adds", "% of params", "times"  # Table 2; the text's ratios
+
+
+@dataclass(frozen=True)
+class Printed:
+    """One figure exactly as the paper prints it, in ``unit``; its last printed digit is its precision.
+
+    ``value`` is the figure in ``unit`` (e.g. 4.2 million params) and ``resolution`` one unit in its last printed
+    digit: "569" -> 1, "4.2" -> 0.1, "1.32" -> 0.01. Its ``str`` is the text as printed.
+    """
+
+    text: str  # exactly as printed, e.g. "4.2"
+    unit: str  # e.g. MILLION_PARAMS
+    value: float = field(init=False, compare=False)
+    resolution: float = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        number = Decimal(self.text)  # anything but a plain number raises here, at import
+        object.__setattr__(self, "value", float(number))
+        object.__setattr__(self, "resolution", float(Decimal(1).scaleb(number.as_tuple().exponent)))
+
+    def __str__(self) -> str:
+        return self.text
+
+    def delta(self, measured: float) -> float:
+        """measured - the printed value, both in ``unit``."""
+        return measured - self.value
+
+    def agrees(self, measured: float) -> bool:
+        """True when measured (in ``unit``) is within one unit of the last printed digit.
+
+        One unit, not half: the paper sometimes truncates instead of rounding (290.7M printed as 290).
+        """
+        return abs(self.delta(measured)) < self.resolution
 
 
 @dataclass(frozen=True)
@@ -24,27 +59,20 @@ class PaperRow:
     label: str  # the row label exactly as printed
     model: str  # registry name of the network the row describes (its resolution included), e.g. "vgg16"
     accuracy: float | None  # percent, as printed (ImageNet top-1 unless the table says otherwise)
-    mult_adds_m: str  # million mult-adds as printed (a string keeps its printed precision)
-    params_m: str  # million parameters as printed
+    mult_adds: Printed  # in MILLION_MULT_ADDS
+    params: Printed  # in MILLION_PARAMS (conv and FC weights)
     note: str = ""  # why a faithful count differs from the printed figure, where it does
     classes: int = IMAGENET_CLASSES  # the classifier the accuracy and the params describe
     # The classifier the printed mult-adds describe: always ImageNet's, Table 10 copies them from Tables 6 and 7.
     mult_adds_classes: int = IMAGENET_CLASSES
-
-    @property
-    def mult_adds(self) -> float:
-        return float(self.mult_adds_m)
-
-    @property
-    def params(self) -> float:
-        return float(self.params_m)
 
 
 def _row(
     table: int, label: str, model: str, acc: float | None, mult_adds_m: str, params_m: str, note: str = ""
 ) -> PaperRow:
     classes = STANFORD_DOGS_CLASSES if table == 10 else IMAGENET_CLASSES
-    return PaperRow(table, label, model, acc, mult_adds_m, params_m, note, classes)
+    mult_adds, params = Printed(mult_adds_m, MILLION_MULT_ADDS), Printed(params_m, MILLION_PARAMS)
+    return PaperRow(table, label, model, acc, mult_adds, params, note, classes)
 
 
 GOOGLENET_NOTE = (
@@ -109,11 +137,14 @@ ROWS: tuple[PaperRow, ...] = (
 
 # Table 2: share of mult-adds and of parameters per layer type, 1.0 MobileNet-224 (percent, as printed).
 TABLE2_MODEL, TABLE2_CLASSES = "mobilenet-1.0-224", 1000  # the network Table 2 describes, by its registry name
-TABLE2: dict[str, tuple[float, float]] = {
-    "Conv 1x1": (94.86, 74.59),
-    "Conv dw 3x3": (3.06, 1.06),
-    "Conv 3x3": (1.19, 0.02),  # a transposition of 1.91: the first conv is 10,838,016 of 568.74M mult-adds
-    "FC": (0.18, 24.33),
+TABLE2: dict[str, tuple[Printed, Printed]] = {
+    kind: (Printed(mult_adds, PERCENT_MULT_ADDS), Printed(params, PERCENT_PARAMS))
+    for kind, mult_adds, params in (
+        ("Conv 1x1", "94.86", "74.59"),
+        ("Conv dw 3x3", "3.06", "1.06"),
+        ("Conv 3x3", "1.19", "0.02"),  # a transposition of 1.91: the first conv is 10,838,016 of 568.74M mult-adds
+        ("FC", "0.18", "24.33"),
+    )
 }
 TABLE2_NOTE = (
     "The paper prints 1.19% for Conv 3x3, almost certainly a transposition of 1.91%: the first conv is "
@@ -121,11 +152,14 @@ TABLE2_NOTE = (
 )
 
 # Table 3: one 14x14x512 -> 512 layer (D_K=3, M=N=512, D_F=14), each row adding to the one before.
-TABLE3: tuple[tuple[str, str, str], ...] = (
-    ("Convolution", "462", "2.36"),
-    ("Depthwise Separable Conv", "52.3", "0.27"),
-    ("α = 0.75", "29.6", "0.15"),
-    ("ρ = 0.714", "15.1", "0.15"),
+TABLE3: tuple[tuple[str, Printed, Printed], ...] = tuple(
+    (label, Printed(mult_adds, MILLION_MULT_ADDS), Printed(params, MILLION_PARAMS))
+    for label, mult_adds, params in (
+        ("Convolution", "462", "2.36"),
+        ("Depthwise Separable Conv", "52.3", "0.27"),
+        ("α = 0.75", "29.6", "0.15"),
+        ("ρ = 0.714", "15.1", "0.15"),
+    )
 )
 
 
@@ -153,19 +187,6 @@ def rows_for(model: str) -> list[PaperRow]:
 def row_for(model: str, classes: int) -> PaperRow | None:
     """The printed row of exactly this network: the same name (so the same resolution) and the same classes."""
     return next((row for row in rows_for(model) if row.classes == classes), None)
-
-
-def printed_unit(printed: str) -> float:
-    """The value of one unit in the last printed digit: "569" -> 1, "4.2" -> 0.1, "1.32" -> 0.01."""
-    return float(Decimal(1).scaleb(Decimal(printed).as_tuple().exponent))
-
-
-def agrees(measured: float, printed: str) -> bool:
-    """True when measured (in the printed unit, e.g. millions) is within one unit of the last printed digit.
-
-    One unit, not half: the paper sometimes truncates instead of rounding (290.7M printed as 290).
-    """
-    return abs(measured - float(printed)) < printed_unit(printed)
 
 
 # Every table's caption as printed (Tables 11-14's cost figures are in paper_applications.py).
@@ -257,22 +278,22 @@ class Claim:
     model: str  # the row label the claim is about
     baseline: str  # the row label it is compared with
     quantity: str  # "params" or "mult_adds"
-    factor: str  # as printed: "32" (about 32) or, with at_least, a lower bound
+    factor: Printed  # in TIMES: "32" (about 32) or, with at_least, a lower bound
     quote: str
     at_least: bool = False  # "more than 2.5 times": the measured ratio must exceed the factor
 
 
 CLAIMS: tuple[Claim, ...] = (
-    Claim(8, "VGG 16", "1.0 MobileNet-224", "params", "32", "32 times smaller"),
-    Claim(8, "VGG 16", "1.0 MobileNet-224", "mult_adds", "27", "27 times less compute intensive"),
-    Claim(8, "GoogleNet", "1.0 MobileNet-224", "mult_adds", "2.5", "more than 2.5 times less computation",
-          at_least=True),
-    Claim(9, "AlexNet", "0.50 MobileNet-160", "params", "45", "45× smaller"),
-    Claim(9, "AlexNet", "0.50 MobileNet-160", "mult_adds", "9.4", "9.4× less compute"),
-    Claim(9, "Squeezenet", "0.50 MobileNet-160", "mult_adds", "22", "22× less computation"),
+    Claim(8, "VGG 16", "1.0 MobileNet-224", "params", Printed("32", TIMES), "32 times smaller"),
+    Claim(8, "VGG 16", "1.0 MobileNet-224", "mult_adds", Printed("27", TIMES), "27 times less compute intensive"),
+    Claim(8, "GoogleNet", "1.0 MobileNet-224", "mult_adds", Printed("2.5", TIMES),
+          "more than 2.5 times less computation", at_least=True),
+    Claim(9, "AlexNet", "0.50 MobileNet-160", "params", Printed("45", TIMES), "45× smaller"),
+    Claim(9, "AlexNet", "0.50 MobileNet-160", "mult_adds", Printed("9.4", TIMES), "9.4× less compute"),
+    Claim(9, "Squeezenet", "0.50 MobileNet-160", "mult_adds", Printed("22", TIMES), "22× less computation"),
 )  # fmt: skip
 
 
 def claim_holds(claim: Claim, ratio: float) -> bool:
     """Whether a measured ratio bears the claim out: at the claim's printed precision, or above its bound."""
-    return ratio > float(claim.factor) if claim.at_least else agrees(ratio, claim.factor)
+    return ratio > claim.factor.value if claim.at_least else claim.factor.agrees(ratio)

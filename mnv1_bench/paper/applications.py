@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mnv1_bench.paper import BILLION_MULT_ADDS, MILLION_MULT_ADDS, MILLION_PARAMS, Printed
+
 PLANET_CELLS = 26_263  # Weyand et al. 2016 (PlaNet), its partition of the earth into S2 cells: the output classes
 FACENET_EMBEDDING = 128  # Schroff et al. 2015 (FaceNet): a 128-dimensional embedding
 BILLION, MILLION = 1e9, 1e6
@@ -22,8 +24,8 @@ class AppRow:
     table: int
     label: str  # as printed
     quality: str  # the table's quality figure as printed (cited), "" where the row has none
-    mult_adds: str  # as printed, in the table's unit ("" where nothing is printed)
-    params_m: str  # million parameters as printed ("" where nothing is printed)
+    mult_adds: Printed | None  # in the table's unit (UNIT); None where nothing is printed
+    params: Printed | None  # in MILLION_PARAMS; None where nothing is printed
     model: str | None  # registry name of the network counted for it; None: cited, not built
     classes: int = 1000  # classes (or cells, or embedding size) of the model's last layer
     part: str = "all"  # "all"; "body": every layer but the last FC; "last": the last FC alone
@@ -31,6 +33,25 @@ class AppRow:
 
 
 UNIT: dict[int, float] = {11: BILLION, 12: MILLION, 13: BILLION, 14: MILLION}
+
+
+def _row(
+    table: int,
+    label: str,
+    quality: str,
+    mult_adds: str,
+    params_m: str,
+    model: str | None,
+    classes: int = 1000,
+    part: str = "all",
+    notes: tuple[str, ...] = (),
+) -> AppRow:
+    """A row from the text printed in its cells ("" where a cell is empty)."""
+    unit = BILLION_MULT_ADDS if UNIT[table] == BILLION else MILLION_MULT_ADDS
+    printed_mult_adds = Printed(mult_adds, unit) if mult_adds else None
+    printed_params = Printed(params_m, MILLION_PARAMS) if params_m else None
+    return AppRow(table, label, quality, printed_mult_adds, printed_params, model, classes, part, notes)
+
 
 PLANET_NOTE = (
     f"Built with PlaNet's own {PLANET_CELLS:,} cells (Weyand et al. 2016) as the output layer. The paper's figures "
@@ -87,42 +108,42 @@ CROPS_NOTE = (
 )
 
 ROWS: tuple[AppRow, ...] = (
-    AppRow(11, "PlaNet MobileNet", "", "0.58", "13", "mobilenet-1.0-224", PLANET_CELLS,
-           notes=(PLANET_TYPO, PLANET_NOTE)),
-    AppRow(11, "PlaNet MobileNet: body", "", "", "3", "mobilenet-1.0-224", PLANET_CELLS, part="body",
-           notes=("The text's '3M body': MobileNet without its last FC layer.",)),
-    AppRow(11, "PlaNet MobileNet: final layer", "", "", "10", "mobilenet-1.0-224", PLANET_CELLS, part="last",
-           notes=(PLANET_NOTE,)),
-    AppRow(11, "PlaNet (Inception V3)", "", "5.74", "52", "inception-v3", PLANET_CELLS, notes=(PLANET_NOTE,)),
-    AppRow(12, "1.0 MobileNet-224", "88.7%", "568", "3.2", "mobilenet-1.0-224", part="body", notes=(FACE_HEAD,)),
-    AppRow(12, "0.5 MobileNet-224", "88.1%", "149", "0.8", "mobilenet-0.5-224", part="body", notes=(FACE_HEAD,)),
-    AppRow(12, "0.25 MobileNet-224", "87.2%", "45", "0.2", "mobilenet-0.25-224", part="body",
-           notes=(FACE_HEAD, FACE_FLOOR)),
-    AppRow(12, "1.0 MobileNet-128", "88.1%", "185", "3.2", "mobilenet-1.0-128", part="body", notes=(FACE_HEAD,)),
-    AppRow(12, "0.5 MobileNet-128", "87.7%", "48", "0.8", "mobilenet-0.5-128", part="body", notes=(FACE_HEAD,)),
-    AppRow(12, "0.25 MobileNet-128", "86.4%", "15", "0.2", "mobilenet-0.25-128", part="body",
-           notes=(FACE_HEAD, FACE_FLOOR)),
-    AppRow(12, "Baseline", "86.9%", "1600", "7.5", None, notes=(FACE_BASELINE,)),
-    AppRow(13, "SSD 300 / deeplab-VGG", "21.1%", "34.9", "33.1", "ssd300-vgg16", notes=(SSD_VGG_NOTE,)),
-    AppRow(13, "SSD 300 / Inception V2", "22.0%", "3.8", "13.7", "ssd300-inception-v2"),
-    AppRow(13, "SSD 300 / MobileNet", "19.3%", "1.2", "6.8", "ssd300-mobilenet"),
-    AppRow(13, "Faster-RCNN 300 / VGG", "22.9%", "64.3", "138.5", "faster-rcnn300-vgg16"),
-    AppRow(13, "Faster-RCNN 300 / Inception V2", "15.4%", "118.2", "13.3", "faster-rcnn300-inception-v2",
-           notes=(CROPS_NOTE,)),
-    AppRow(13, "Faster-RCNN 300 / MobileNet", "16.4%", "25.2", "6.1", "faster-rcnn300-mobilenet", notes=(CROPS_NOTE,)),
-    AppRow(13, "Faster-RCNN 600 / VGG", "25.7%", "149.6", "138.5", "faster-rcnn600-vgg16"),
-    AppRow(13, "Faster-RCNN 600 / Inception V2", "21.9%", "129.6", "13.3", "faster-rcnn600-inception-v2",
-           notes=(CROPS_NOTE,)),
-    AppRow(13, "Faster-RCNN 600 / Mobilenet", "19.8%", "30.5", "6.1", "faster-rcnn600-mobilenet", notes=(CROPS_NOTE,)),
-    AppRow(14, "FaceNet [25]", "83%", "1600", "7.5", None, notes=(FACENET_CITED,)),
-    AppRow(14, "1.0 MobileNet-160", "79.4%", "286", "4.9", "mobilenet-1.0-160", FACENET_EMBEDDING,
-           notes=(FACENET_LOW, FACENET_HEAD)),
-    AppRow(14, "1.0 MobileNet-128", "78.3%", "185", "5.5", "mobilenet-1.0-128", FACENET_EMBEDDING,
-           notes=(FACENET_HEAD,)),
-    AppRow(14, "0.75 MobileNet-128", "75.2%", "166", "3.4", "mobilenet-0.75-160", FACENET_EMBEDDING,
-           notes=(FACENET_TYPO, FACENET_HEAD)),
-    AppRow(14, "0.75 MobileNet-128", "72.5%", "108", "3.8", "mobilenet-0.75-128", FACENET_EMBEDDING,
-           notes=(FACENET_HIGH, FACENET_HEAD)),
+    _row(11, "PlaNet MobileNet", "", "0.58", "13", "mobilenet-1.0-224", PLANET_CELLS,
+         notes=(PLANET_TYPO, PLANET_NOTE)),
+    _row(11, "PlaNet MobileNet: body", "", "", "3", "mobilenet-1.0-224", PLANET_CELLS, part="body",
+         notes=("The text's '3M body': MobileNet without its last FC layer.",)),
+    _row(11, "PlaNet MobileNet: final layer", "", "", "10", "mobilenet-1.0-224", PLANET_CELLS, part="last",
+         notes=(PLANET_NOTE,)),
+    _row(11, "PlaNet (Inception V3)", "", "5.74", "52", "inception-v3", PLANET_CELLS, notes=(PLANET_NOTE,)),
+    _row(12, "1.0 MobileNet-224", "88.7%", "568", "3.2", "mobilenet-1.0-224", part="body", notes=(FACE_HEAD,)),
+    _row(12, "0.5 MobileNet-224", "88.1%", "149", "0.8", "mobilenet-0.5-224", part="body", notes=(FACE_HEAD,)),
+    _row(12, "0.25 MobileNet-224", "87.2%", "45", "0.2", "mobilenet-0.25-224", part="body",
+         notes=(FACE_HEAD, FACE_FLOOR)),
+    _row(12, "1.0 MobileNet-128", "88.1%", "185", "3.2", "mobilenet-1.0-128", part="body", notes=(FACE_HEAD,)),
+    _row(12, "0.5 MobileNet-128", "87.7%", "48", "0.8", "mobilenet-0.5-128", part="body", notes=(FACE_HEAD,)),
+    _row(12, "0.25 MobileNet-128", "86.4%", "15", "0.2", "mobilenet-0.25-128", part="body",
+         notes=(FACE_HEAD, FACE_FLOOR)),
+    _row(12, "Baseline", "86.9%", "1600", "7.5", None, notes=(FACE_BASELINE,)),
+    _row(13, "SSD 300 / deeplab-VGG", "21.1%", "34.9", "33.1", "ssd300-vgg16", notes=(SSD_VGG_NOTE,)),
+    _row(13, "SSD 300 / Inception V2", "22.0%", "3.8", "13.7", "ssd300-inception-v2"),
+    _row(13, "SSD 300 / MobileNet", "19.3%", "1.2", "6.8", "ssd300-mobilenet"),
+    _row(13, "Faster-RCNN 300 / VGG", "22.9%", "64.3", "138.5", "faster-rcnn300-vgg16"),
+    _row(13, "Faster-RCNN 300 / Inception V2", "15.4%", "118.2", "13.3", "faster-rcnn300-inception-v2",
+         notes=(CROPS_NOTE,)),
+    _row(13, "Faster-RCNN 300 / MobileNet", "16.4%", "25.2", "6.1", "faster-rcnn300-mobilenet", notes=(CROPS_NOTE,)),
+    _row(13, "Faster-RCNN 600 / VGG", "25.7%", "149.6", "138.5", "faster-rcnn600-vgg16"),
+    _row(13, "Faster-RCNN 600 / Inception V2", "21.9%", "129.6", "13.3", "faster-rcnn600-inception-v2",
+         notes=(CROPS_NOTE,)),
+    _row(13, "Faster-RCNN 600 / Mobilenet", "19.8%", "30.5", "6.1", "faster-rcnn600-mobilenet", notes=(CROPS_NOTE,)),
+    _row(14, "FaceNet [25]", "83%", "1600", "7.5", None, notes=(FACENET_CITED,)),
+    _row(14, "1.0 MobileNet-160", "79.4%", "286", "4.9", "mobilenet-1.0-160", FACENET_EMBEDDING,
+         notes=(FACENET_LOW, FACENET_HEAD)),
+    _row(14, "1.0 MobileNet-128", "78.3%", "185", "5.5", "mobilenet-1.0-128", FACENET_EMBEDDING,
+         notes=(FACENET_HEAD,)),
+    _row(14, "0.75 MobileNet-128", "75.2%", "166", "3.4", "mobilenet-0.75-160", FACENET_EMBEDDING,
+         notes=(FACENET_TYPO, FACENET_HEAD)),
+    _row(14, "0.75 MobileNet-128", "72.5%", "108", "3.8", "mobilenet-0.75-128", FACENET_EMBEDDING,
+         notes=(FACENET_HIGH, FACENET_HEAD)),
 )  # fmt: skip
 
 QUALITY: dict[int, str] = {11: "", 12: "Mean AP", 13: "COCO mAP", 14: "1e-4 Accuracy"}

@@ -20,9 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from mnv1_bench import environment as machine
 from mnv1_bench.errors import SaveFailed, Trouble, UsageProblem
 
 if TYPE_CHECKING:
@@ -35,14 +34,9 @@ ENV_FIELDS = (
     "env_threads", "git_commit", "command",
 )  # fmt: skip
 MAX_SUFFIX = 1000  # run files started in one second on one host, at most
-
-
-class Row(Protocol):
-    """What a saved row provides (a timing row): its JSON fields and its raw samples."""
-
-    samples_ms: tuple[float, ...]
-
-    def as_dict(self) -> dict: ...
+# The run-file schema: 2 adds ``schema`` itself and ``flags`` (a list of {kind, value, limit}); rows without a
+# ``schema`` are version 1 and are read as before. A row from a newer version than this one is skipped.
+SCHEMA_VERSION = 2
 
 
 def utc_now() -> datetime:
@@ -51,6 +45,8 @@ def utc_now() -> datetime:
 
 def environment(threads: int, argv: list[str] | None = None, when: datetime | None = None) -> dict:
     """The machine, software and command a row was measured with. `threads`: intra-op threads used."""
+    from mnv1_bench import environment as machine
+
     return {
         "utc": (when or utc_now()).isoformat(timespec="seconds"),
         "hostname": machine.hostname(),
@@ -67,6 +63,8 @@ def environment(threads: int, argv: list[str] | None = None, when: datetime | No
 def run_path(results_dir: Path = RESULTS_DIR, when: datetime | None = None, host: str | None = None) -> Path:
     """results/time-<UTC>-<host>.jsonl, e.g. results/time-20250101T120000Z-box.jsonl (the name a run asks for;
     :class:`RunFile` adds -2, -3, ... when another run has it)."""
+    from mnv1_bench import environment as machine
+
     stamp = (when or utc_now()).strftime("%Y%m%dT%H%M%SZ")
     safe_host = "".join(c if c.isalnum() or c in "-." else "-" for c in (host or machine.hostname()))
     return Path(results_dir) / f"time-{stamp}-{safe_host}.jsonl"
@@ -117,7 +115,7 @@ class RunFile:
         """Append one row; False (and a SaveFailed warning naming the file and the OS error) when it failed."""
         if self.error:
             return False
-        line = (json.dumps({**row, **self.env}, sort_keys=False) + "\n").encode("utf-8")
+        line = (json.dumps({"schema": SCHEMA_VERSION, **row, **self.env}, sort_keys=False) + "\n").encode("utf-8")
         try:
             if not self._created:
                 self.path = _create_exclusive(self.path)
@@ -160,11 +158,6 @@ def _append(path: Path, data: bytes) -> None:
             raise
     finally:
         os.close(fd)
-
-
-def row_record(row: Row) -> dict:
-    """A timing row as saved: its JSON fields plus the raw samples (ms)."""
-    return {**row.as_dict(), "samples_ms": list(row.samples_ms)}
 
 
 def load_results(results_dir: Path = RESULTS_DIR) -> pd.DataFrame:
@@ -240,4 +233,11 @@ def _row_problem(record: object) -> str:
             return f"{key} is {json.dumps(value)[:20]}, not {'a number' if kind in (int, float) else 'text'}"
     if record["median_ms"] <= 0:
         return "median_ms is not positive"
+    schema = record.get("schema", 1)
+    if not isinstance(schema, int) or isinstance(schema, bool) or not 1 <= schema <= SCHEMA_VERSION:
+        return f"schema {json.dumps(schema)[:20]} (this version reads 1 to {SCHEMA_VERSION})"
+    if "flags" in record and not (
+        isinstance(record["flags"], list) and all(isinstance(f, dict) for f in record["flags"])
+    ):
+        return "flags is not a list of objects"
     return ""

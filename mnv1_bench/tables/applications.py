@@ -73,19 +73,19 @@ def app_row(row: apps.AppRow, measure: Measure) -> dict:
     if row.model is not None:
         _, cost = measure(row.model, row.classes)
         mult_adds, weights = counted(cost, row.part)
-    ma_agree = None if mult_adds is None or not row.mult_adds else paper.agrees(mult_adds / unit, row.mult_adds)
-    w_agree = None if weights is None or not row.params_m else paper.agrees(weights / 1e6, row.params_m)
+    ma_agree = None if mult_adds is None or row.mult_adds is None else row.mult_adds.agrees(mult_adds / unit)
+    w_agree = None if weights is None or row.params is None else row.params.agrees(weights / 1e6)
     checked = [a for a in (ma_agree, w_agree) if a is not None]
     return {
         "label": row.label,
         "model": built_as(row),
         "quality": row.quality,
-        "paper_mult_adds": row.mult_adds or None,
+        "paper_mult_adds": row.mult_adds,
         "mult_adds": mult_adds,
-        "mult_adds_diff_pct": diff_pct(mult_adds / unit, row.mult_adds or None) if mult_adds is not None else None,
-        "paper_params_m": row.params_m or None,
+        "mult_adds_diff_pct": diff_pct(mult_adds / unit, row.mult_adds) if mult_adds is not None else None,
+        "paper_params_m": row.params,
         "weights": weights,
-        "params_diff_pct": diff_pct(weights / 1e6, row.params_m or None) if weights is not None else None,
+        "params_diff_pct": diff_pct(weights / 1e6, row.params) if weights is not None else None,
         "mult_adds_agree": ma_agree,
         "params_agree": w_agree,
         "agrees": all(checked) if checked else None,
@@ -185,6 +185,6 @@ def _misses(record: dict, unit: float) -> list[str]:
     return misses
 
 
-def _difference(measured: float, printed: str, unit: str, pct: float) -> str:
+def _difference(measured: float, printed: paper.Printed, unit: str, pct: float) -> str:
     """ "+1.3M (+0.027%)": the difference in the printed unit, and relative to the printed figure."""
     return f"{printed_delta(measured, printed)}{unit} ({pct:+.2g}%)"

@@ -1,7 +1,8 @@
 """A reproduced table: raw values for CSV, how Markdown shows them, and the notes that explain differences.
 
 Counts stay exact integers in ``frame`` (and so in the CSV); rounding to millions happens only in Markdown.
-The paper's figures are kept as the strings it printed, so their precision is never lost.
+The paper's figures are kept as :class:`mnv1_bench.paper.Printed`, written as the text it printed, so their
+precision is never lost.
 """
 
 from __future__ import annotations

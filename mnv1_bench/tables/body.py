@@ -169,11 +169,12 @@ def table2(measure: Measure) -> PaperTable:
     by_type = report.by_type_frame(cost).set_index("type")
     rows = []
     for kind, (paper_ma, paper_w) in paper.TABLE2.items():
-        measured = by_type.loc[kind]
-        rows.append(_table2_row(paper.TABLE2_LABELS[kind], kind, measured, paper_ma, paper_w))
+        row = _table2_row(paper.TABLE2_LABELS[kind], kind, by_type.loc[kind], paper_ma.value, paper_w.value)
+        row["agrees"] = paper_ma.agrees(row["mult_adds_pct"]) and paper_w.agrees(row["weights_pct"])
+        rows.append(row)
     total = by_type.sum(numeric_only=True)
-    rows.append(_table2_row("Total", "all", total, sum(v[0] for v in paper.TABLE2.values()),
-                            sum(v[1] for v in paper.TABLE2.values())))  # fmt: skip
+    rows.append(_table2_row("Total", "all", total, sum(v[0].value for v in paper.TABLE2.values()),
+                            sum(v[1].value for v in paper.TABLE2.values())))  # fmt: skip
     rows[-1]["agrees"] = None  # a sum, not a printed row
     frame = pd.DataFrame(rows)
     for key in ("mult_adds_pct", "weights_pct", "paper_mult_adds_pct", "paper_weights_pct",
@@ -195,7 +196,7 @@ def table2(measure: Measure) -> PaperTable:
     notes = (
         f"Conv 3 × 3: {paper.TABLE2_NOTE}",
         "The Total row shows the transposition: the printed mult-add shares sum to "
-        f"{sum(v[0] for v in paper.TABLE2.values()):.2f}%, the measured ones to 100%.",
+        f"{sum(v[0].value for v in paper.TABLE2.values()):.2f}%, the measured ones to 100%.",
         "Params are conv and FC weight tensors only (no biases, no batch norm), as the printed shares are.",
     )
     source = (
@@ -207,6 +208,7 @@ def table2(measure: Measure) -> PaperTable:
 
 
 def _table2_row(label: str, kind: str, measured: pd.Series, paper_ma: float, paper_w: float) -> dict:
+    """Measured shares beside printed ones (percent); the caller adds whether they agree."""
     ma_pct, w_pct = float(measured["mult_adds_pct"]), float(measured["weights_pct"])
     return {
         "label": label,
@@ -219,7 +221,6 @@ def _table2_row(label: str, kind: str, measured: pd.Series, paper_ma: float, pap
         "paper_weights_pct": paper_w,
         "weights_pct": w_pct,
         "weights_diff_pp": w_pct - paper_w,
-        "agrees": paper.agrees(ma_pct, f"{paper_ma:.2f}") and paper.agrees(w_pct, f"{paper_w:.2f}"),
     }
 
 
@@ -254,7 +255,7 @@ def table3() -> PaperTable:
             "paper_params_m": paper_p,
             "params": params,
             "params_diff_pct": diff_pct(params / 1e6, paper_p),
-            "agrees": paper.agrees(mult_adds / 1e6, paper_ma) and paper.agrees(params / 1e6, paper_p),
+            "agrees": paper_ma.agrees(mult_adds / 1e6) and paper_p.agrees(params / 1e6),
         })  # fmt: skip
     frame = pd.DataFrame(rows)
     for key in ("mult_adds_diff_pct", "params_diff_pct"):

@@ -26,7 +26,7 @@ def measured_quantity(cost: Cost, quantity: str) -> int:
 def paper_ratio(claim: paper.Claim) -> float:
     model, base = paper.find(claim.table, claim.model), paper.find(claim.table, claim.baseline)
     attr = "params" if claim.quantity == "params" else "mult_adds"
-    return getattr(model, attr) / getattr(base, attr)
+    return getattr(model, attr).value / getattr(base, attr).value
 
 
 BORNE_OUT, EXCEEDED, NOT_BORNE_OUT = "borne out", "exceeded", "not borne out"
@@ -38,7 +38,7 @@ def state(claim: paper.Claim, ratio: float) -> str:
     larger advantage for the baseline."""
     if paper.claim_holds(claim, ratio):
         return BORNE_OUT
-    return EXCEEDED if ratio > float(claim.factor) and not claim.at_least else NOT_BORNE_OUT
+    return EXCEEDED if ratio > claim.factor.value and not claim.at_least else NOT_BORNE_OUT
 
 
 def verdict(claim: paper.Claim, ratio: float) -> str:

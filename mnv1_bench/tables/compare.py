@@ -22,18 +22,19 @@ FIELDS = (
 )  # fmt: skip
 
 
-def _ratio(value: float | None, base: float | None) -> float | None:
-    return None if value is None or not base else value / base
+def _ratio(value: paper.Printed | None, base: paper.Printed | None) -> float | None:
+    return None if value is None or base is None or not base.value else value.value / base.value
 
 
 def compare_frame(measured: list[tuple[ModelSpec, Cost]]) -> pd.DataFrame:
-    """One row per model, the first being the baseline; counts exact, ratios model / baseline."""
-    base_spec, base_cost = measured[0]
-    base = report.summary_row(base_spec, base_cost)
+    """One row per model, the first being the baseline; counts exact, ratios model / baseline.
+
+    The paper's figures stay :class:`paper.Printed` (see report.printed_values for JSON and CSV)."""
+    # Only figures printed for this very network (same classes) are compared: see report.summary_row.
+    summaries = [report.summary_row(spec, cost) for spec, cost in measured]
+    base, base_cost = summaries[0], measured[0][1]
     rows = []
-    for spec, cost in measured:
-        # Only figures printed for this very network (same classes) are compared: see report.summary_row.
-        summary = report.summary_row(spec, cost)
+    for (spec, cost), summary in zip(measured, summaries, strict=True):
         printed = spec.paper_row()
         rows.append({
             **summary,

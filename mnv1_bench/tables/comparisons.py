@@ -52,21 +52,21 @@ def compare_row(row: paper.PaperRow, measure: Measure) -> dict:
     """
     spec, cost = measure(row.model, row.classes)
     _, cost_ma = measure(row.model, row.mult_adds_classes)
-    ma_agrees = paper.agrees(cost_ma.mult_adds / 1e6, row.mult_adds_m)
-    w_agrees = paper.agrees(cost.weights / 1e6, row.params_m)
+    ma_agrees = row.mult_adds.agrees(cost_ma.mult_adds / 1e6)
+    w_agrees = row.params.agrees(cost.weights / 1e6)
     return {
         "label": row.label,
         "model": spec.name,
         "classes": row.classes,
         "paper_top1": row.accuracy,
-        "paper_mult_adds_m": row.mult_adds_m,
+        "paper_mult_adds_m": row.mult_adds,
         "mult_adds": cost.mult_adds,
         "mult_adds_1000": cost_ma.mult_adds,
-        "mult_adds_diff_pct": diff_pct(cost_ma.mult_adds / 1e6, row.mult_adds_m),
-        "paper_params_m": row.params_m,
+        "mult_adds_diff_pct": diff_pct(cost_ma.mult_adds / 1e6, row.mult_adds),
+        "paper_params_m": row.params,
         "weights": cost.weights,
         "params": cost.params,
-        "params_diff_pct": diff_pct(cost.weights / 1e6, row.params_m),
+        "params_diff_pct": diff_pct(cost.weights / 1e6, row.params),
         "mult_adds_agree": ma_agrees,
         "params_agree": w_agrees,
         "agrees": ma_agrees and w_agrees,
@@ -154,6 +154,6 @@ def _misses(record: dict) -> list[str]:
     return misses
 
 
-def _difference(measured: int, printed: str, pct: float) -> str:
+def _difference(measured: int, printed: paper.Printed, pct: float) -> str:
     """ "+1.3M (+0.027%)": the difference in the printed unit, and relative to the printed figure."""
     return f"{printed_delta(measured / 1e6, printed)}M ({pct:+.2g}%)"

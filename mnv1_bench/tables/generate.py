@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mnv1_bench.choose.sweep import grid_frame, grid_keys
+from mnv1_bench.counting import count
 from mnv1_bench.store.runs import load_results
 from mnv1_bench.tables import all_tables, applications, figures, published, required_models
 from mnv1_bench.tables.base import PaperTable
@@ -26,7 +27,7 @@ from mnv1_bench.tables.deployment import (
 )
 from mnv1_bench.tables.index import BEYOND_FILE, Figure, index_markdown
 from mnv1_bench.tables.latency import FIGURE as LATENCY_FIGURE, index_lines, latency_frame
-from mnv1_bench.tables.measure import ModelKey, cost_of
+from mnv1_bench.tables.measure import ModelKey
 from mnv1_bench.tables.timed import timed_table
 from mnv1_bench.tables.writer import write_table, write_text
 
@@ -84,7 +85,7 @@ def _generate(out: Path, final: Path, results_dir: Path, timings: dict | None, d
             decisions.append(decision.message)
             if decision.replace:
                 files += write_table(timed, out, "_timed")
-    grid = grid_frame(cost_of)
+    grid = grid_frame(count)
     files.append(figures.accuracy_figure(grid, "mult_adds", out / FIGURE4.file))
     files.append(figures.accuracy_figure(grid, "weights", out / FIGURE5.file))
     results = load_results(results_dir)

@@ -7,7 +7,6 @@ running each network once on the meta device takes a fraction of a second; `make
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import cache
 
 from mnv1_bench.counting import Cost, count
 from mnv1_bench.models.registry import ModelSpec, resolve
@@ -15,17 +14,10 @@ from mnv1_bench.models.registry import ModelSpec, resolve
 ModelKey = tuple[str, int]  # (registry name, number of classes)
 
 
-@cache
-def cost_of(spec: ModelSpec) -> Cost:
-    """Build and count one network (mult-adds in the paper's convention, exact integers); cached per spec."""
-    with spec.running():  # a network from outside the tool that cannot run is one line for the user
-        return count(spec.build, spec.input_shape)  # built and run on the meta device: shapes only
-
-
 def measure(name: str, num_classes: int = 1000) -> tuple[ModelSpec, Cost]:
-    """The spec a registry name stands for, and its cost (shared with :func:`cost_of`'s cache)."""
+    """The spec a registry name stands for, and its cost (counted once per process: `counting.count`)."""
     spec = resolve(name, num_classes)
-    return spec, cost_of(spec)
+    return spec, count(spec)
 
 
 def measure_all(

@@ -5,8 +5,9 @@ Other tenants of a virtual machine, or a CPU that clocks down, slow every config
 round the tool times a fixed reference (REFERENCE_CALLS calls of a REFERENCE_N x REFERENCE_N fp32 matmul, with the
 run's threads; the median). The run's **speed** is the fastest reference this host has shown (cached by host, CPU
 and threads in ``$XDG_CACHE_HOME/mnv1-bench/machine_speed.json``) over the run's median reference: 1.0 means as
-fast as this machine has been. Rows of a run below SLOW_SPEED are flagged SLOW: their times are high, and a later
-run on the same machine may well not repeat them. The **drift** is how much the reference moved between rounds.
+fast as this machine has been. Rows of a run below :data:`.flags.SLOW_SPEED` are flagged SLOW: their times are
+high, and a later run on the same machine may well not repeat them. The **drift** is how much the reference moved
+between rounds.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from mnv1_bench.timing.stats import quantile
 
 REFERENCE_N = 256  # 2 x 256^3 = 34 MFLOP: well under a millisecond on one core, yet far above the clock's grain
 REFERENCE_CALLS = 5
-SLOW_SPEED = 0.8  # a run whose reference took 1.25x the fastest this host has shown: flagged SLOW
 CACHE_FILE = "machine_speed.json"  # in the user's cache folder, see cache_path()
 
 Reference = Callable[[], float]  # one probe: seconds per reference call (the median of REFERENCE_CALLS)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from mnv1_bench.environment import available_cores
+from mnv1_bench.timing.flags import labels
 from mnv1_bench.timing.numerics import NUMERICS_INPUTS
 from mnv1_bench.timing.rows import TimingRow
 
@@ -31,19 +31,16 @@ def bound(row: TimingRow) -> str | None:
 
 
 def flag(row: TimingRow) -> str:
-    """UNSTABLE (CV over 10% or samples under 1 ms), BUSY (other processes used the CPU), SLOW (the machine
-    itself ran slow: machine_speed) and OVERSUBSCRIBED (more threads than cores), comma-separated, or ""."""
-    oversubscribed = row.device == "cpu" and row.threads > available_cores()
-    flags = (("UNSTABLE", row.unstable), ("BUSY", row.busy), ("SLOW", row.slow), ("OVERSUBSCRIBED", oversubscribed))
-    return ", ".join(name for name, on in flags if on)
+    """The row's flag labels (:mod:`.flags`: UNSTABLE, BUSY, SLOW, OVERSUBSCRIBED), comma-separated, or ""."""
+    return ", ".join(labels(row.flags))
 
 
 def ratio_text(row: TimingRow) -> str:
     """ "0.521 [0.502–0.544]": the ratio to the first row and its 95% interval, to 3 significant figures ("" if
     none); the verdict is a column of its own. One space: a narrow column wraps it onto two lines, not three."""
-    if row.ratio_to_first is None or row.ratio_low is None or row.ratio_high is None:
+    if row.ratio is None:
         return ""
-    return f"{row.ratio_to_first:#.3g} [{row.ratio_low:#.3g}–{row.ratio_high:#.3g}]"
+    return f"{row.ratio.ratio:#.3g} [{row.ratio.low:#.3g}–{row.ratio.high:#.3g}]"
 
 
 def compare_frame(rows: Sequence[TimingRow]) -> pd.DataFrame:
@@ -55,7 +52,7 @@ def compare_frame(rows: Sequence[TimingRow]) -> pd.DataFrame:
         base = rows[0]
         record = row.as_dict()
         record["mult_adds_vs_first"] = row.mult_adds / base.mult_adds if base.mult_adds else None
-        record["time_vs_first"] = 1.0 if row is base else row.ratio_to_first
+        record["time_vs_first"] = 1.0 if row is base else record["ratio_to_first"]
         record["time_vs_first_ci"] = ratio_text(row) or ("1 (row 1)" if row is base and len(rows) > 1 else "")
         record["bound"] = bound(row)
         record["flag"] = flag(row)

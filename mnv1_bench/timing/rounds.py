@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from mnv1_bench.environment import CpuSnapshot, cpu_snapshot, others_cores
 from mnv1_bench.timing.clock import MIN_RUNS, Measurement, Stopwatch, sample, warm_up
-from mnv1_bench.timing.stats import busy_reason
+from mnv1_bench.timing.flags import busy
 
 MIN_ROUNDS = 5  # enough rounds for the bootstrap to see drift between them
 SLICE_S = 0.1  # a slice's length by default: far shorter than a neighbour's bursts, long enough for several calls
@@ -81,7 +81,7 @@ def interleave(
     """Warm every slot up, then `rounds` rounds of one slice per slot; Ctrl-C after a whole round keeps the
     whole rounds (``interrupted``), before one it propagates. `rounds` None: :func:`default_rounds`.
 
-    `busy_rounds`: while other processes keep the machine busy (:data:`.stats.BUSY_CORES` or more, averaged
+    `busy_rounds`: while other processes keep the machine busy (:data:`.flags.BUSY_CORES` or more, averaged
     over the rounds so far), the rounds go on up to this many, so that a neighbour's bursts average out instead
     of landing on a few slices; None: exactly `rounds`. `reference`: a probe of the machine's own speed
     (:func:`.machine_speed.reference`), read before every round.
@@ -133,6 +133,6 @@ def _cores_used(slices: Sequence[tuple[float, float]]) -> float | None:
 
 
 def _busy(others: list[list[tuple[float, float]]]) -> bool:
-    """Whether other processes used enough CPU to flag a row busy (:func:`.stats.busy_reason`), on average over
+    """Whether other processes used enough CPU to flag a row busy (:func:`.flags.busy`), on average over
     every slice so far."""
-    return bool(busy_reason(_cores_used([each for slot in others for each in slot])))
+    return busy(_cores_used([each for slot in others for each in slot])) is not None

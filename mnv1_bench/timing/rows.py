@@ -1,23 +1,28 @@
-"""Timing rows: one configuration's samples turned into a row, and each row's ratio to the first.
+"""Timing rows as data: what was timed, the raw samples by round, what the machine was doing, and the flags.
 
-A row holds the statistics over its raw samples (median, IQR, p90, CV: :mod:`.stats`), why it is not to be
-trusted (UNSTABLE), whether other processes (BUSY) or the machine itself (SLOW: :mod:`.machine_speed`) slowed it,
-its roofline floors (:mod:`.roofline`), and, after the first row of a run, its time over the first row's, paired
-by round, with a 95% interval and a verdict. :mod:`.run` measures; this module only computes.
+A row keeps its settings, its raw per-call samples split into interleaved rounds (``round_sizes``), the counts
+and roofline floors it was timed beside, the machine's load and speed, and its flags (:mod:`.flags`: a kind and
+the numbers behind it, decided once, when the row is made). Its statistics (median, IQR, p90, CV:
+:mod:`.stats`) are computed from the samples when asked, as pyperf does; after the first row of a run, its time
+over the first row's, paired by round, is a :class:`~.stats.RatioCI` (:func:`with_ratios`). :mod:`.run`
+measures; this module only computes.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from mnv1_bench.counting import Cost
-from mnv1_bench.timing import machine_speed, roofline
+from mnv1_bench.environment import available_cores
+from mnv1_bench.timing import flags as flagging, machine_speed, roofline
 from mnv1_bench.timing.clock import Measurement
 from mnv1_bench.timing.config import TimingConfig
+from mnv1_bench.timing.flags import Flag
 from mnv1_bench.timing.rounds import Interleaved, split_rounds
-from mnv1_bench.timing.stats import busy_reason, instability, ratio_ci, summarize, verdict
+from mnv1_bench.timing.stats import RatioCI, Stats, ratio_ci, summarize, verdict
 
 if TYPE_CHECKING:
     from mnv1_bench.models.registry import ModelSpec
@@ -34,47 +39,116 @@ class TimingRow:
     batch: int
     threads: int
     samples_ms: tuple[float, ...]  # raw per-call times, in the order taken
-    median_ms: float
-    iqr_ms: float
-    p90_ms: float
-    runs: int  # number of samples
-    cv: float  # coefficient of variation, stdev / mean
-    unstable: bool
-    throughput_per_s: float  # images per second: batch / median
     mult_adds: int  # per image, paper convention (conv + FC multiply-accumulates)
     compute_floor_ms: float | None  # 2 x mult-adds x batch / peak matmul rate
     memory_floor_ms: float | None  # bytes that must move / copy bandwidth
-    roofline_fraction: float | None  # max(floors) / median: 1.0 means at the roofline
     settings: str  # what produced the row: backend options, BN folding, channels-last, ...
     channels_last: bool = False
     input_size: int = 224
     calls_per_sample: int = 1  # calls timed together in one sample (fast models)
     warmup_runs: int = 0
-    unstable_reason: str = ""
-    rounds: int = 1  # interleaved rounds the samples were taken in
-    round_sizes: tuple[int, ...] = ()  # samples per round, in order (they split samples_ms into rounds)
+    round_sizes: tuple[int, ...] = ()  # samples per interleaved round, in order (they split samples_ms); () = one
     load_others_cores: float | None = None  # CPU other processes used while this row was timed, in cores
     load_avg_1m: float | None = None  # the 1-minute load average just before the run's timing began
-    busy: bool = False  # other processes used at least stats.BUSY_CORES while this row was timed
-    busy_reason: str = ""
     machine_speed: float | None = None  # fastest reference matmul this host has shown / this run's (machine_speed)
     machine_drift: float | None = None  # how much that reference moved between rounds: (p90 - p10) / median
-    slow: bool = False  # machine_speed under machine_speed.SLOW_SPEED: the machine itself ran slow
-    ratio_to_first: float | None = None  # time / the first row's, paired by round (stats.ratio_ci); None on row 1
-    ratio_low: float | None = None  # 95% bootstrap confidence interval of that ratio
-    ratio_high: float | None = None
-    verdict: str = ""  # faster, slower or indistinguishable from the first row ("" on the first row)
+    flags: tuple[Flag, ...] = ()  # decided when the row was made (flags.decide)
+    ratio: RatioCI | None = None  # time / the first row's, paired by round, with its 95% interval; None on row 1
     numerics_cosine: float | None = None  # agreement with fp32 eager on NUMERICS_INPUTS seeded inputs: see numerics
     numerics_max_abs: float | None = None
     top1_agreement: float | None = None
     size_mb: float | None = None  # the exported model's size on disk (onnxruntime, openvino), 10^6 bytes
     extra: dict = field(default_factory=dict)  # backend-specific facts, e.g. compile time in seconds
 
+    @cached_property
+    def stats(self) -> Stats:
+        return summarize(self.samples_ms)
+
+    @property
+    def median_ms(self) -> float:
+        return self.stats.median_ms
+
+    @property
+    def iqr_ms(self) -> float:
+        return self.stats.iqr_ms
+
+    @property
+    def p90_ms(self) -> float:
+        return self.stats.p90_ms
+
+    @property
+    def runs(self) -> int:
+        return self.stats.runs
+
+    @property
+    def cv(self) -> float:
+        return self.stats.cv
+
+    @property
+    def throughput_per_s(self) -> float:
+        """Images per second: batch / median."""
+        return self.batch / (self.median_ms / 1e3) if self.median_ms > 0 else math.inf
+
+    @property
+    def roofline_fraction(self) -> float | None:
+        """max(floors) / median: 1.0 means at the roofline (None without floors)."""
+        if self.compute_floor_ms is None or self.memory_floor_ms is None or self.median_ms <= 0:
+            return None
+        return max(self.compute_floor_ms, self.memory_floor_ms) / self.median_ms
+
+    @property
+    def rounds(self) -> int:
+        return len(self.round_sizes) or 1
+
+    def labelled(self, label: str) -> bool:
+        return any(flag.label == label for flag in self.flags)
+
+    @property
+    def unstable(self) -> bool:
+        return self.labelled("UNSTABLE")
+
+    @property
+    def busy(self) -> bool:
+        return self.labelled("BUSY")
+
+    @property
+    def slow(self) -> bool:
+        return self.labelled("SLOW")
+
+    @property
+    def verdict(self) -> str:
+        """faster, slower or indistinguishable from the first row ("" on the first row)."""
+        return verdict(self.ratio) if self.ratio is not None else ""
+
+    def rounds_ms(self) -> list[list[float]]:
+        """The samples split into their rounds (a row without round sizes: one round)."""
+        return split_rounds(self.samples_ms, self.round_sizes or (len(self.samples_ms),))
+
     def as_dict(self) -> dict:
-        """JSON-ready fields, without the raw samples."""
-        data = asdict(self)
-        del data["samples_ms"]
-        return data
+        """JSON-ready fields and statistics, without the raw samples: what `--format json` shows."""
+        return {
+            "model": self.model, "device": self.device, "backend": self.backend, "dtype": self.dtype,
+            "batch": self.batch, "threads": self.threads, "median_ms": self.median_ms, "iqr_ms": self.iqr_ms,
+            "p90_ms": self.p90_ms, "runs": self.runs, "cv": self.cv, "unstable": self.unstable,
+            "throughput_per_s": self.throughput_per_s, "mult_adds": self.mult_adds,
+            "compute_floor_ms": self.compute_floor_ms, "memory_floor_ms": self.memory_floor_ms,
+            "roofline_fraction": self.roofline_fraction, "settings": self.settings,
+            "channels_last": self.channels_last, "input_size": self.input_size,
+            "calls_per_sample": self.calls_per_sample, "warmup_runs": self.warmup_runs,
+            "unstable_reason": flagging.texts(self.flags, "UNSTABLE"), "rounds": self.rounds,
+            "round_sizes": self.round_sizes or (len(self.samples_ms),), "load_others_cores": self.load_others_cores,
+            "load_avg_1m": self.load_avg_1m, "busy": self.busy, "busy_reason": flagging.texts(self.flags, "BUSY"),
+            "machine_speed": self.machine_speed, "machine_drift": self.machine_drift, "slow": self.slow,
+            "ratio_to_first": self.ratio.ratio if self.ratio else None,
+            "ratio_low": self.ratio.low if self.ratio else None,
+            "ratio_high": self.ratio.high if self.ratio else None, "verdict": self.verdict,
+            "numerics_cosine": self.numerics_cosine, "numerics_max_abs": self.numerics_max_abs,
+            "top1_agreement": self.top1_agreement, "size_mb": self.size_mb, "extra": dict(self.extra),
+        }  # fmt: skip
+
+    def record(self) -> dict:
+        """The row as a run file keeps it: :meth:`as_dict`, its flags as data, and the raw samples."""
+        return {**self.as_dict(), "flags": [flag.as_dict() for flag in self.flags], "samples_ms": list(self.samples_ms)}
 
 
 def make_row(
@@ -89,18 +163,19 @@ def make_row(
     load_avg_1m: float | None = None,
     speed: machine_speed.Speed | None = None,
 ) -> TimingRow:
-    """Statistics, roofline floors, the busy flag and the machine's speed for one measurement (taken in
-    `interleaved` rounds)."""
+    """One measurement (taken in `interleaved` rounds) as a row: its roofline floors, and its flags decided from
+    its samples, the machine's load and speed, and its threads against the cores this process may use."""
     samples_ms = tuple(s * 1e3 for s in result.samples_s)
     stats = summarize(samples_ms)
-    reason = instability(stats, result.calls_per_sample)
     others = interleaved.others_cores if interleaved is not None else None
-    busy = busy_reason(others)
     try:
         floors = roofline.floors_for(cost, config, threads, stats.median_ms)
     except RuntimeError as error:  # a dtype the device cannot multiply: the row stands without floors
         floors = roofline.Floors(None, None, None)
         settings = f"{settings}; no roofline ({str(error).splitlines()[0]})"
+    cpu = config.device == "cpu"
+    flags = flagging.decide(stats, result.calls_per_sample, others, speed.speed if speed is not None else None,
+                            threads if cpu else None, available_cores() if cpu else None)  # fmt: skip
     return TimingRow(
         model=spec.name,
         device=config.device,
@@ -109,32 +184,20 @@ def make_row(
         batch=config.batch,
         threads=threads,
         samples_ms=samples_ms,
-        median_ms=stats.median_ms,
-        iqr_ms=stats.iqr_ms,
-        p90_ms=stats.p90_ms,
-        runs=stats.runs,
-        cv=stats.cv,
-        unstable=bool(reason),
-        throughput_per_s=config.batch / (stats.median_ms / 1e3) if stats.median_ms > 0 else math.inf,
         mult_adds=cost.mult_adds,
         compute_floor_ms=floors.compute_ms,
         memory_floor_ms=floors.memory_ms,
-        roofline_fraction=floors.fraction,
         settings=settings,
         channels_last=config.channels_last,
         input_size=spec.input_size,
         calls_per_sample=result.calls_per_sample,
         warmup_runs=result.warmup_runs,
-        unstable_reason=reason,
-        rounds=len(interleaved.round_sizes) if interleaved is not None else 1,
         round_sizes=interleaved.round_sizes if interleaved is not None else (len(samples_ms),),
         load_others_cores=others,
         load_avg_1m=load_avg_1m,
-        busy=bool(busy),
-        busy_reason=busy,
         machine_speed=speed.speed if speed is not None else None,
         machine_drift=speed.drift if speed is not None else None,
-        slow=speed is not None and speed.speed < machine_speed.SLOW_SPEED,
+        flags=flags,
         extra=dict(extra or {}),
     )
 
@@ -147,11 +210,5 @@ def with_ratios(rows: list[TimingRow]) -> list[TimingRow]:
     first = rows[0]
     out = [first]
     for row in rows[1:]:
-        ci = ratio_ci(_rounds_of(first), _rounds_of(row))
-        out.append(replace(row, ratio_to_first=ci.ratio, ratio_low=ci.low, ratio_high=ci.high, verdict=verdict(ci)))
+        out.append(replace(row, ratio=ratio_ci(first.rounds_ms(), row.rounds_ms())))
     return out
-
-
-def _rounds_of(row: TimingRow) -> list[list[float]]:
-    """The row's samples split into their rounds (a row without round sizes: one round)."""
-    return split_rounds(row.samples_ms, row.round_sizes or (len(row.samples_ms),))

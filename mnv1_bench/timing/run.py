@@ -86,7 +86,7 @@ def time_spec(spec: ModelSpec, config: TimingConfig, cost: Cost | None = None) -
     """Build, prepare and time one model with a validated `config`; `cost` (counted at batch 1) skips recounting."""
     threads = set_threads(config.threads)
     if cost is None:
-        cost = count(spec.build(), spec.input_shape)
+        cost = count(spec)
     prepared = backends.prepare(spec, config, threads)
     try:
         result = measure(prepared.run, config.min_time_s, backends.stopwatch(config))
@@ -130,7 +130,7 @@ def time_runs(
         costs = []
         for spec in specs:
             report(0, total, f"counting {spec.name}")
-            costs.append(count(spec.build(), spec.input_shape))
+            costs.append(count(spec))
     specs = [pinned(spec, weights) for spec in specs]
     pairs = [(spec, config, cost) for spec, cost in zip(specs, costs, strict=True) for config in configs]
     started = results.utc_now()
@@ -200,5 +200,5 @@ def _save(rows: list[TimingRow], pairs, results_dir: Path, started) -> Path | No
     env = results.environment(rows[0].threads, when=started)
     run_file = results.RunFile(results.run_path(results_dir, when=started), env)
     for row, (spec, _, _) in zip(rows, pairs, strict=True):
-        run_file.add({**results.row_record(row), "classes": spec.num_classes})
+        run_file.add({**row.record(), "classes": spec.num_classes})
     return run_file.path

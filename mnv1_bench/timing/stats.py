@@ -1,10 +1,9 @@
-"""Statistics over raw per-call samples: median, IQR, p90, mean, standard deviation, CV, and when not to trust them.
+"""Statistics over raw per-call samples, as pure functions: median, IQR, p90, mean, standard deviation, CV.
 
 Rows report the median, the inter-quartile range, the 90th percentile, the number of samples and the
-coefficient of variation (standard deviation / mean), as pyperf does; a row is flagged unstable for the
-reasons :func:`instability` gives, and busy for the reason :func:`busy_reason` gives. Two rows timed in the same
-interleaved rounds are compared round by round, with a bootstrap confidence interval (:func:`ratio_ci`) and a
-verdict (:func:`verdict`).
+coefficient of variation (standard deviation / mean), as pyperf does; what flags a row is :mod:`.flags`'s to
+decide. Two rows timed in the same interleaved rounds are compared round by round, with a bootstrap confidence
+interval (:func:`ratio_ci`) and a verdict (:func:`verdict`).
 """
 
 from __future__ import annotations
@@ -14,10 +13,6 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mnv1_bench.timing.clock import MIN_RUNS, MIN_SAMPLE_S
-
-UNSTABLE_CV = 0.10  # pyperf warns when the standard deviation exceeds 10% of the mean
-BUSY_CORES = 0.25  # other processes using a quarter of a core on average while a row was timed: a busy machine
 CI_LEVEL = 0.95
 RESAMPLES = 1000  # bootstrap resamples: the 2.5th and 97.5th percentiles move by well under 1% beyond this
 SEED = 0  # the bootstrap is seeded so that the same samples always give the same interval
@@ -62,28 +57,6 @@ def summarize(samples_ms: tuple[float, ...] | list[float]) -> Stats:
         cv=stdev / mean if mean > 0 else 0.0,
         runs=len(ordered),
     )
-
-
-def instability(stats: Stats, calls_per_sample: int) -> str:
-    """Why a row should not be trusted, or "" when it can be."""
-    reasons = []
-    if stats.cv > UNSTABLE_CV:
-        reasons.append(f"CV {stats.cv:.0%} > {UNSTABLE_CV:.0%}")
-    if stats.median_ms * calls_per_sample < MIN_SAMPLE_S * 1e3:
-        reasons.append(f"samples under {MIN_SAMPLE_S * 1e3:g} ms (clock granularity)")
-    if stats.runs < MIN_RUNS:
-        reasons.append(f"only {stats.runs} samples")
-    return "; ".join(reasons)
-
-
-def busy_reason(others_cores: float | None) -> str:
-    """Why a row was taken on a busy machine ("" when it was not, or when nothing could be read).
-
-    `others_cores`: cores' worth of CPU that other processes used, on average, while the row's samples were taken.
-    """
-    if others_cores is None or others_cores < BUSY_CORES:
-        return ""
-    return f"other processes used {others_cores:.2f} cores while timing"
 
 
 @dataclass(frozen=True)

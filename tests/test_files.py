@@ -1,0 +1,37 @@
+"""The one atomic write: folders made, the umask respected, the old file kept and no temporary left on failure."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from mnv1_bench.files import write_atomic
+
+
+def test_write_atomic_creates_folders_respects_the_umask_and_cleans_up(tmp_path, monkeypatch):
+    target = tmp_path / "new" / "deeper" / "rows.jsonl"
+    old = os.umask(0o022)
+    try:
+        write_atomic(target, "a\n")
+    finally:
+        os.umask(old)
+    assert target.read_text() == "a\n"
+    assert target.stat().st_mode & 0o777 == 0o644
+    write_atomic(target, "b\n")  # replaces
+    assert target.read_text() == "b\n" and sorted(p.name for p in target.parent.iterdir()) == ["rows.jsonl"]
+
+    renamed = []
+
+    def fail(source, destination):
+        renamed.append((Path(source), Path(destination)))
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(target, "c\n")
+    assert target.read_text() == "b\n" and sorted(p.name for p in target.parent.iterdir()) == ["rows.jsonl"]
+    ((source, destination),) = renamed  # the temporary file sat beside the target (same file system: atomic)
+    assert destination == target and source.parent == target.parent
+    assert source.name.startswith(".rows.jsonl.") and source.name.endswith(".tmp")
