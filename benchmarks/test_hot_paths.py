@@ -14,7 +14,7 @@ import pytest
 
 from mnv1_bench.counting import count
 from mnv1_bench.models.registry import resolve
-from mnv1_bench.timing.clock import WallStopwatch, measure
+from mnv1_bench.timing.clock import WallStopwatch, time_calls
 
 # Targets: generous bounds that catch a regression by an order of magnitude, not noise on a shared machine.
 HELP_TARGET_S = 1.0  # `mnv1-bench --help` imports typer only (no torch): about 0.1 s on 2 cores
@@ -54,6 +54,6 @@ def test_count_mobilenet(benchmark):
 
 
 def test_timing_loop_overhead(benchmark):
-    # measure() around a no-op: what the loop itself costs per 10 ms of sampling (clock reads, bookkeeping)
-    result = benchmark(measure, lambda: None, 0.01, WallStopwatch())
+    # time_calls() around a no-op: what the loop itself costs per 10 ms of sampling (clock reads, bookkeeping)
+    result = benchmark(time_calls, lambda: None, 0.01, WallStopwatch())
     assert result.calls_per_sample > 1  # a no-op is far under 1 ms: calls are grouped

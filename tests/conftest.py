@@ -60,9 +60,9 @@ def _private_cache_folder(tmp_path_factory):
 def counted():
     """counted(name, num_classes=1000) -> (spec, cost), built and counted once per session: the tables' own count
     cache, so that a model a command has already counted (compare, sweep, tables) is not counted again."""
-    from mnv1_bench.tables.measure import measure
+    from mnv1_bench.tables.costs import spec_and_cost
 
-    return measure
+    return spec_and_cost
 
 
 # The stand-in's latencies (median, ms) are unrelated to mult-adds, so that a latency or time-ratio column computed

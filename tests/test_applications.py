@@ -10,7 +10,7 @@ from mnv1_bench import paper
 from mnv1_bench.models.registry import ModelNameError, resolve
 from mnv1_bench.paper import applications as paper_applications
 from mnv1_bench.tables.applications import application_table
-from mnv1_bench.tables.measure import measure
+from mnv1_bench.tables.costs import spec_and_cost
 
 COCO = 91  # 90 classes + background
 RPN_ANCHORS = 12
@@ -162,7 +162,7 @@ DETECTORS = [row.model for row in paper_applications.rows_of(13)]
 
 @pytest.mark.parametrize("name", DETECTORS)
 def test_detector_counts_exactly(name):
-    _, cost = measure(name, 1000)
+    _, cost = spec_and_cost(name, 1000)
     assert (cost.mult_adds, cost.weights) == expected(name)
     assert cost.unknown_ops == {}
 
@@ -194,7 +194,7 @@ def test_faster_rcnn_box_classifier_layers_say_they_run_once_per_proposal(counte
 
 
 def test_inception_v2_classifier_counts_exactly():
-    _, cost = measure("inception-v2", 1000)
+    _, cost = spec_and_cost("inception-v2", 1000)
     stem, size = inception_v2_stem(224)
     body, size, cin = inception_v2(list(INCEPTION_V2), 192, size)
     assert size == 7 and cin == 1024
@@ -211,7 +211,7 @@ def test_detectors_are_named_on_the_command_line():
 
 
 def test_table13_agrees_but_for_the_ssd_vgg_parameters():
-    table = application_table(13, measure)
+    table = application_table(13, spec_and_cost)
     rows = table.frame.to_dict("records")
     assert [r["label"] for r in rows if not r["agrees"]] == ["SSD 300 / deeplab-VGG"]
     vgg = rows[0]
@@ -224,7 +224,7 @@ def test_table13_agrees_but_for_the_ssd_vgg_parameters():
 
 
 def test_table12_head_and_the_width_025_rows():
-    rows = {r["label"]: r for r in application_table(12, measure).frame.to_dict("records")}
+    rows = {r["label"]: r for r in application_table(12, spec_and_cost).frame.to_dict("records")}
     body, _, _ = mobilenet(224)
     assert rows["1.0 MobileNet-224"]["mult_adds"] == total(body)[0]  # the body: no 1000-way classifier
     assert rows["1.0 MobileNet-224"]["weights"] == total(body)[1] == 3_185_088  # TF-Slim's docstring
@@ -239,7 +239,7 @@ def test_table12_head_and_the_width_025_rows():
 
 
 def test_table11_body_agrees_and_the_typo_is_said():
-    rows = {r["label"]: r for r in application_table(11, measure).frame.to_dict("records")}
+    rows = {r["label"]: r for r in application_table(11, spec_and_cost).frame.to_dict("records")}
     cells = paper_applications.PLANET_CELLS
     assert rows["PlaNet MobileNet: final layer"]["weights"] == 1024 * cells
     assert rows["PlaNet MobileNet"]["mult_adds"] == total(mobilenet(224)[0])[0] + 1024 * cells
@@ -248,7 +248,7 @@ def test_table11_body_agrees_and_the_typo_is_said():
 
 
 def test_table14_reads_the_duplicated_label_as_160():
-    table = application_table(14, measure)
+    table = application_table(14, spec_and_cost)
     rows = table.frame.to_dict("records")
     assert [r["label"] for r in rows].count("0.75 MobileNet-128") == 2
     assert rows[3]["model"].startswith("mobilenet-0.75-160") and rows[3]["mult_adds_agree"]
@@ -260,7 +260,7 @@ def test_table14_reads_the_duplicated_label_as_160():
 
 @pytest.mark.parametrize("number", [11, 12, 13, 14])
 def test_every_difference_has_its_reason(number):
-    table = application_table(number, measure)
+    table = application_table(number, spec_and_cost)
     for name, record in zip(table.frame["label"], table.frame.to_dict("records"), strict=True):
         if record["agrees"] is False:
             assert record["note"], (number, name)

@@ -108,7 +108,7 @@ def test_compile_matches_the_model(spec, reference):
 @pytest.mark.parametrize(
     "change, message",
     [
-        ({"backend": "cudagraph"}, "needs --device cuda"),
+        ({"backend": "cudagraph"}, "needs device cuda"),  # the library's parameter: the CLI says --device
         ({"backend": "onnxruntime", "dtype": "fp16"}, "runs fp32 and int8, not fp16"),
         ({"backend": "onnxruntime", "dtype": "bf16"}, "not bf16"),
         ({"backend": "eager", "dtype": "int8"}, "not int8: int8 is static quantization"),

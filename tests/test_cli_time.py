@@ -219,3 +219,14 @@ def test_time_ratio_is_the_ratio_of_measured_medians(fake_timing, counted):
     mult_adds = counted("mobilenet-0.25-128")[1].mult_adds / counted("mobilenet-0.25-224")[1].mult_adds
     assert second["mult_adds_vs_first"] == pytest.approx(mult_adds) and mult_adds < 0.5
     assert second["throughput_per_s"] == pytest.approx(1e3 / 3.0)
+
+
+def test_results_names_the_folder_rows_are_saved_in(isolated, fake_timing):
+    result = invoke(TINY, "--results", "elsewhere", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    (saved,) = (isolated / "elsewhere").glob("time-*.jsonl")
+    assert f"saved 1 row to elsewhere/{saved.name}" in result.stderr and not (isolated / "results").exists()
+    (isolated / "afile").write_text("not a folder\n")
+    refused = invoke(TINY, "--results", "afile")
+    assert refused.exit_code == 2
+    assert refused.stderr == "mnv1-bench: error: --results afile exists and is not a folder\n"

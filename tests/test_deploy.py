@@ -113,7 +113,7 @@ def test_supported_keeps_what_runs_and_says_what_not():
                TimingConfig(backend="eager", dtype="int8", batch=2)]  # fmt: skip
     kept, skipped = supported(configs)
     assert kept == [configs[1]]
-    assert len(skipped) == 1 and skipped[0].startswith("skipped eager int8: ") and "not int8" in skipped[0]
+    assert len(skipped) == 1 and str(skipped[0]).startswith("skipped eager int8: ") and "not int8" in str(skipped[0])
     with pytest.raises(UsageProblem, match="not int8"):
         supported([configs[0]])
 

@@ -76,8 +76,8 @@ def test_a_backend_and_dtype_that_cannot_run_is_one_line_and_exit_2(command, arg
 def test_a_calibration_folder_without_images_fails_before_counting(tmp_path, monkeypatch):
     empty = tmp_path / "empty"
     empty.mkdir()
-    measure = importlib.import_module("mnv1_bench.tables.measure")  # the package's `measure` names a function
-    monkeypatch.setattr(measure, "measure_all", lambda *a: pytest.fail("counted before checking"))
+    costs = importlib.import_module("mnv1_bench.tables.costs")
+    monkeypatch.setattr(costs, "count_all", lambda *a: pytest.fail("counted before checking"))
     for command in (["compare", "vgg16"], ["sweep"]):
         result = runner.invoke(app, [*command, "--time", "--backend", "openvino", "--dtype", "int8",
                                      "--calibration", str(empty), "--no-save"])  # fmt: skip

@@ -86,21 +86,6 @@ def test_the_model_list_is_the_grid_conv_mobilenet_and_the_references():
     assert families.count(proxy.REFERENCE) == 5
 
 
-def test_measure_models_counts_and_calls_the_injected_measurement(counted):
-    seen = []
-
-    def fake(spec, cost):
-        seen.append(spec.name)
-        return proxy.Latency(cost.mult_adds / 1e6, iqr_ms=0.1, runs=7)
-
-    frame = proxy.measure_models(["mobilenet-0.25-64", "mobilenet-0.5-64"], fake)
-    assert seen == ["mobilenet-0.25-64", "mobilenet-0.5-64"]
-    _, cost = counted("mobilenet-0.25-64")
-    first = frame.iloc[0]
-    assert (first["mult_adds"], first["params"], first["runs"]) == (cost.mult_adds, cost.params, 7)
-    assert first["latency_ms"] == pytest.approx(cost.mult_adds / 1e6) and first["family"] == proxy.GRID
-
-
 def test_sections_are_replaced_per_device_and_kept_otherwise():
     text = beyond.merge_sections("", "cpu", "### CPU one\nfirst")
     assert beyond.INTRO in text and "### CPU one" in text and "No CUDA results yet" in text

@@ -216,15 +216,15 @@ def markdown_rows(table) -> list[dict[str, str]]:
 
 
 def test_delta_is_shown_in_the_unit_that_decides_agreement():
-    from mnv1_bench.tables import comparison_table, measure
+    from mnv1_bench.tables import comparison_table, spec_and_cost
 
-    table4 = comparison_table(4, measure)
+    table4 = comparison_table(4, spec_and_cost)
     conv = next(row for row in markdown_rows(table4) if row["Model (paper)"] == "Conv MobileNet")
     # 4,867.29M counted by hand vs the printed 4866: 1.3M over, beyond one unit of the last printed digit.
     assert conv["Δ mult-adds (M)"] == f"{conv_mobilenet_by_hand() / 1e6 - 4866:+.1f}" == "+1.3"
     assert conv["Agrees"] == "no"
     for number in (4, 5, 6, 7, 8, 9, 10):  # never "Δ 0.0" beside "no", nor a whole unit beside "yes"
-        table = comparison_table(number, measure)
+        table = comparison_table(number, spec_and_cost)
         for row, record in zip(markdown_rows(table), table.frame.to_dict("records"), strict=True):
             checks = (("Δ mult-adds (M)", record["paper_mult_adds_m"], record["mult_adds_agree"]),
                       ("Δ params (M)", record["paper_params_m"], record["params_agree"]))  # fmt: skip
@@ -233,9 +233,9 @@ def test_delta_is_shown_in_the_unit_that_decides_agreement():
 
 
 def test_claims_have_three_states():
-    from mnv1_bench.tables import claims, measure
+    from mnv1_bench.tables import claims, spec_and_cost
 
-    checked = {(c.table, c.model, c.quantity): claims.check(c, measure) for c in paper.CLAIMS}
+    checked = {(c.table, c.model, c.quantity): claims.check(c, spec_and_cost) for c in paper.CLAIMS}
     alexnet = checked[(9, "AlexNet", "params")]  # '45× smaller': 46.2x measured, a larger advantage than claimed
     assert 46.15 < alexnet["measured_ratio"] < 46.25 and alexnet["state"] == claims.EXCEEDED
     assert "exceeded" in claims.sentence(alexnet) and "not borne out" not in claims.sentence(alexnet)

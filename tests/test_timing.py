@@ -13,7 +13,7 @@ import torch
 from mnv1_bench import environment
 from mnv1_bench.errors import UsageProblem
 from mnv1_bench.timing import clock as sampling, roofline, rows, run
-from mnv1_bench.timing.clock import Measurement, WallStopwatch, measure
+from mnv1_bench.timing.clock import Measurement, WallStopwatch, time_calls
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.stats import summarize
 
@@ -52,7 +52,7 @@ def fake_cache(tmp_path):
 # Durations are powers of two (exact in binary) and thresholds fall between multiples, so counts are exact.
 def test_min_time_filling_with_constant_calls():
     clock = FakeClock(2**-9)  # 1.953125 ms
-    result = measure(clock.run, min_time_s=0.02, stopwatch=WallStopwatch(clock, clock.sync))
+    result = time_calls(clock.run, min_time_s=0.02, stopwatch=WallStopwatch(clock, clock.sync))
     # warm-up: 3 calls (5.9 ms) exceed 20% of 20 ms; then samples until 20 ms: 20 / 1.953 = 10.24 -> 11.
     assert result.warmup_runs == 3
     assert result.calls_per_sample == 1
@@ -73,28 +73,28 @@ def test_garbage_collection_is_off_while_sampling_and_restored():
         clock.run()
 
     assert gc.isenabled()
-    result = measure(run, min_time_s=0.01, stopwatch=WallStopwatch(clock, clock.sync))
+    result = time_calls(run, min_time_s=0.01, stopwatch=WallStopwatch(clock, clock.sync))
     assert seen[result.warmup_runs :] and not any(seen[result.warmup_runs :])
     assert gc.isenabled()
 
 
 def test_min_runs_when_calls_are_slow():
     clock = FakeClock(1.0)
-    result = measure(clock.run, min_time_s=0.5, stopwatch=WallStopwatch(clock, clock.sync))
+    result = time_calls(clock.run, min_time_s=0.5, stopwatch=WallStopwatch(clock, clock.sync))
     assert len(result.samples_s) == sampling.MIN_RUNS == 5
     assert result.warmup_runs == 3
 
 
 def test_warmup_fills_its_share_of_min_time():
     clock = FakeClock(2**-10)  # 0.9765625 ms
-    result = measure(clock.run, min_time_s=0.1, stopwatch=WallStopwatch(clock, clock.sync))
+    result = time_calls(clock.run, min_time_s=0.1, stopwatch=WallStopwatch(clock, clock.sync))
     # 20% of 100 ms = 20 ms at 0.977 ms per call: 20.48 -> 21 warm-up calls
     assert result.warmup_runs == 21
 
 
 def test_fast_calls_are_grouped_into_samples_of_at_least_one_ms():
     clock = FakeClock(2**-14)  # 0.061 ms
-    result = measure(clock.run, min_time_s=0.01, stopwatch=WallStopwatch(clock, clock.sync))
+    result = time_calls(clock.run, min_time_s=0.01, stopwatch=WallStopwatch(clock, clock.sync))
     assert result.calls_per_sample == 17  # ceil(1 ms / 0.061 ms) = ceil(16.38)
     assert all(s == 2**-14 for s in result.samples_s)  # per call, not per sample
     assert len(result.samples_s) == 10  # samples of 17 x 0.061 = 1.04 ms: 10 ms / 1.04 = 9.6 -> 10
@@ -104,7 +104,7 @@ def test_fast_calls_are_grouped_into_samples_of_at_least_one_ms():
 def test_a_clock_that_never_moves_cannot_loop_forever(monkeypatch):
     monkeypatch.setattr(sampling, "MAX_RUNS", 50)
     clock = FakeClock(0.0)
-    result = measure(clock.run, min_time_s=1.0, stopwatch=WallStopwatch(clock, clock.sync))
+    result = time_calls(clock.run, min_time_s=1.0, stopwatch=WallStopwatch(clock, clock.sync))
     assert len(result.samples_s) == 50
     assert result.calls_per_sample == sampling.MAX_CALLS_PER_SAMPLE
 

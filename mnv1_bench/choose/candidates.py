@@ -46,10 +46,10 @@ def candidate_names(text: str | None) -> list[str]:
         return default_candidates()
     items = [item.strip() for item in text.split(",") if item.strip()]
     if not items:
-        raise UsageProblem("--candidates needs at least one model name (NAME narrows the set, +NAME adds to it)")
+        raise UsageProblem.about("{candidates} needs at least one model name (NAME narrows the set, +NAME adds to it)")
     added = [item[1:].strip() for item in items if item.startswith("+")]
     if any(not name for name in added):
-        raise UsageProblem("--candidates: '+' must be followed by a model name, e.g. +torchvision:resnet34")
+        raise UsageProblem.about("{candidates}: '+' must be followed by a model name, e.g. +torchvision:resnet34")
     listed = [item for item in items if not item.startswith("+")]
     return [*(listed or default_candidates()), *added]
 

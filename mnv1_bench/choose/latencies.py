@@ -158,7 +158,7 @@ def _reusable(record: dict, wanted: dict, config: TimingConfig, rounds: int) -> 
     return not Latency.from_record(record, True, "").untrusted  # UNSTABLE with a precise median is trusted
 
 
-def measure(
+def time_candidates(
     specs: Sequence[ModelSpec],
     costs: Sequence[Cost],
     config: TimingConfig,

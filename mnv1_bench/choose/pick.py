@@ -44,15 +44,14 @@ class Budget:
         """Raise UsageProblem (one line) without any limit, or for a limit that is not a positive number."""
         limits = self._limits()
         if not limits:
-            raise UsageProblem("give a budget: --budget-ms, --max-params, --max-mult-adds or --max-size-mb")
-        for option, value in limits.items():
+            raise UsageProblem.about("give a budget: {ms}, {params}, {mult_adds} or {size_mb}")
+        for name, value in limits.items():
             if not (math.isfinite(value) and value > 0):
-                raise UsageProblem(f"{option} must be a positive number, got {value:g}")
+                raise UsageProblem.about("{" + name + "} must be a positive number, got {value:g}", value=value)
 
     def _limits(self) -> dict[str, float]:
-        named = {"--budget-ms": self.ms, "--max-params": self.params, "--max-mult-adds": self.mult_adds,
-                 "--max-size-mb": self.size_mb}  # fmt: skip
-        return {option: value for option, value in named.items() if value is not None}
+        named = {"ms": self.ms, "params": self.params, "mult_adds": self.mult_adds, "size_mb": self.size_mb}
+        return {name: value for name, value in named.items() if value is not None}
 
     def text(self) -> str:
         """ "10 ms per call and 2M params", as the rationale says it."""
@@ -194,7 +193,7 @@ def describe(row: dict) -> str:
             f"{row['mult_adds'] / 1e6:.1f}M mult-adds")  # fmt: skip
 
 
-def pick(
+def pick_network(
     specs: Sequence[ModelSpec],
     budget: Budget,
     config: TimingConfig,
@@ -230,7 +229,7 @@ def pick(
     unlimited_ms = Budget(None, budget.params, budget.mult_adds, budget.size_mb)
     to_time = [s for s in specs if s.name in costs and (unlimited_ms.excess(
         None, counts[s.name][1], counts[s.name][0], size_mb(counts[s.name][1], config.dtype)) <= 1)]  # fmt: skip
-    measured = latency_store.measure(to_time, [costs[s.name] for s in to_time], config, results_dir, rounds,
+    measured = latency_store.time_candidates(to_time, [costs[s.name] for s in to_time], config, results_dir, rounds,
                                      retakes, progress)  # fmt: skip
     latencies = {**stored, **measured}
     candidates = [Candidate(spec, cited_top1(spec), *counts[spec.name], latencies.get(spec.name)) for spec in specs]

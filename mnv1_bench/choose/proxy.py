@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from mnv1_bench.counting import Cost, count
+from mnv1_bench.counting import Cost
 from mnv1_bench.files import write_atomic
 from mnv1_bench.models import registry
 from mnv1_bench.models.registry import ModelSpec
@@ -53,7 +52,7 @@ def short_label(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class Latency:
+class Timed:
     """One model's measured latency per call of a batch, in milliseconds."""
 
     median_ms: float
@@ -63,24 +62,7 @@ class Latency:
     unstable: bool = False
 
 
-Measure = Callable[["ModelSpec", Cost], Latency]
-
-
-def measure_models(
-    names: Sequence[str], measure: Measure, on_model: Callable[[str], None] | None = None
-) -> pd.DataFrame:
-    """Build, count (at batch 1: per image) and measure each model; one row per model, in the order given."""
-    rows = []
-    for name in names:
-        if on_model is not None:
-            on_model(name)
-        spec = registry.resolve(name)
-        cost = count(spec)
-        rows.append(model_row(spec, cost, measure(spec, cost)))
-    return pd.DataFrame(rows)
-
-
-def model_row(spec: ModelSpec, cost: Cost, latency: Latency) -> dict:
+def model_row(spec: ModelSpec, cost: Cost, latency: Timed) -> dict:
     """One model's row of the fit: its counts (per image) and its measured latency (per call)."""
     return {
         "model": spec.name,

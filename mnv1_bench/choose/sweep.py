@@ -19,14 +19,14 @@ from mnv1_bench.models.registry import PAPER_ALPHAS, PAPER_RESOLUTIONS, ModelSpe
 def parse_alphas(text: str) -> tuple[float, ...]:
     """ "1,0.75" -> (1.0, 0.75); each in (0, MAX_ALPHA]. Raises UsageProblem with a one-line message."""
     values = []
-    for item in _items(text, "--alphas"):
+    for item in _items(text, "alphas"):
         try:
             alpha = float(item)
         except ValueError:
-            raise UsageProblem(f"--alphas: {item!r} is not a number") from None
+            raise UsageProblem.about("{alphas}: {item!r} is not a number", item=item) from None
         problem = alpha_problem(alpha)
         if problem:
-            raise UsageProblem(f"--alphas: {problem}")
+            raise UsageProblem.about("{alphas}: {problem}", problem=problem)
         values.append(alpha)
     return tuple(dict.fromkeys(values))
 
@@ -34,20 +34,20 @@ def parse_alphas(text: str) -> tuple[float, ...]:
 def parse_resolutions(text: str) -> tuple[int, ...]:
     """ "224,160" -> (224, 160); whole numbers of pixels, each at least MIN_RESOLUTION. Raises UsageProblem."""
     values = []
-    for item in _items(text, "--resolutions"):
+    for item in _items(text, "resolutions"):
         if not (item.isascii() and item.isdigit()):
-            raise UsageProblem(f"--resolutions: {item!r} is not a whole number of pixels")
+            raise UsageProblem.about("{resolutions}: {item!r} is not a whole number of pixels", item=item)
         problem = resolution_problem(int(item))
         if problem:
-            raise UsageProblem(f"--resolutions: {problem}")
+            raise UsageProblem.about("{resolutions}: {problem}", problem=problem)
         values.append(int(item))
     return tuple(dict.fromkeys(values))
 
 
-def _items(text: str, option: str) -> list[str]:
+def _items(text: str, parameter: str) -> list[str]:
     items = [item.strip() for item in text.split(",")]
     if not text.strip() or any(not item for item in items):
-        raise UsageProblem(f"{option}: expected a comma-separated list, got {text!r}")
+        raise UsageProblem.about("{" + parameter + "}: expected a comma-separated list, got {text!r}", text=text)
     return items
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 import signal
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
+from typer.main import get_command_from_info
+from typer.models import CommandInfo
 
 from mnv1_bench.cli.render import terminal_size_checked
 from mnv1_bench.errors import SaveFailed, Trouble, UsageProblem
@@ -82,9 +85,81 @@ def _saved(run_files: list[results.RunFile]) -> list[tuple[str, results.RunFile]
     return [(f"{f.saved} row{'' if f.saved == 1 else 's'}", f) for f in run_files if f.saved or f.error]
 
 
+# One command per module, in the order a new user needs them: name -> (module of mnv1_bench.cli, function, the
+# first sentence of its docstring). `mnv1-bench --help` lists these without importing a command module
+# (tests/test_cli_loading.py checks they match the docstrings).
+COMMANDS = {
+    "models": ("models", "models",
+               "List the model names every command accepts, with input size and a one-line description."),
+    "flops": ("flops", "flops", "Count mult-adds and parameters, and show the paper's figures beside them."),
+    "time": ("time", "time_models",
+             "Time models: median, IQR, p90 and runs per row, throughput, and roofline floors."),
+    "compare": ("compare", "compare",
+                "Compare models with 1.0 MobileNet-224 as the paper's Table 8 does, and check its ratios."),
+    "tables": ("tables", "tables",
+               "Write the paper's Tables 1-14 (Markdown + CSV), Figures 4 and 5 and an index into OUT."),
+    "sweep": ("sweep", "sweep",
+              "Count every MobileNet of a width x resolution grid (the paper's Figures 4 and 5)."),
+    "layers": ("layers", "layers",
+               "Measured time of every conv and FC layer beside its mult-adds, params and bytes moved, and by type."),
+    "proxy": ("proxy", "proxy",
+              "Time the paper's 16-model grid, Conv MobileNet and the reference networks; fit latency to mult-adds."),
+    "pick": ("pick", "pick",
+             "Pick the most accurate network that fits a budget on this device: the paper's Figure 4, measured here."),
+}  # fmt: skip
+
+
+class LazyCommands(MutableMapping):
+    """The commands by name, each module imported when its command is first looked up: running one command
+    loads neither torch's runtimes nor the other commands' modules. Names are known up front, so a mistyped
+    command is still answered with "Did you mean ...?"."""
+
+    def __init__(self) -> None:
+        self._built: dict = {}
+
+    def __getitem__(self, name: str):
+        if name not in self._built:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            module, function, _ = COMMANDS[name]
+            callback = getattr(importlib.import_module(f"mnv1_bench.cli.{module}"), function)
+            info = CommandInfo(name=name, callback=callback)
+            self._built[name] = get_command_from_info(
+                info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
+            )
+        return self._built[name]
+
+    def __setitem__(self, name: str, command) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*COMMANDS, *self._built]))
+
+    def __len__(self) -> int:
+        return len(set(COMMANDS) | set(self._built))
+
+
 class OneLineErrors(TyperGroup):
     """Every user error becomes one line on stderr and exit code 2: no usage block, no traceback. Ctrl-C and
     SIGTERM print one line with what was saved and exit 130 / 143; a failed save ends with exit code 1."""
+
+    def __init__(self, **attrs) -> None:
+        super().__init__(**attrs)
+        self.commands = LazyCommands()
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(self.commands)
+
+    def format_commands(self, ctx, formatter) -> None:
+        """The command list from COMMANDS, cut to the width as Typer cuts a docstring, importing no command."""
+        limit = formatter.width - 6 - max(map(len, COMMANDS))
+        rows = [(name, TyperCommand(name=name, help=first).get_short_help_str(limit))
+                for name, (_, _, first) in COMMANDS.items()]  # fmt: skip
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx):
         try:
@@ -111,7 +186,9 @@ class OneLineErrors(TyperGroup):
         try:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except UsageProblem as error:
-            _one_line(str(error))
+            from mnv1_bench.cli.options import flagged
+
+            _one_line(flagged(error))
             return 2
         except (Stopped, typer.Abort, KeyboardInterrupt) as error:
             signum = error.signum if isinstance(error, Stopped) else signal.SIGINT
@@ -145,24 +222,6 @@ app = typer.Typer(
 def _root(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
-
-
-def _register() -> None:
-    """One command per module, in the order a new user needs them; each module imports torch lazily."""
-    from mnv1_bench.cli import compare, flops, layers, models, pick, proxy, sweep, tables, time as time_cmd
-
-    app.command("models")(models.models)
-    app.command("flops")(flops.flops)
-    app.command("time")(time_cmd.time_models)
-    app.command("compare")(compare.compare)
-    app.command("tables")(tables.tables)
-    app.command("sweep")(sweep.sweep)
-    app.command("layers")(layers.layers)
-    app.command("proxy")(proxy.proxy)
-    app.command("pick")(pick.pick)
-
-
-_register()
 
 
 def main() -> None:

@@ -46,10 +46,10 @@ COLUMNS = (
     Column("paper_top1", "Top-1 (paper)", accuracy, priority=1),
     Column("paper_mult_adds_m", "Mult-adds paper (M)", printed),
     Column("mult_adds", "measured (M)", millions(1)),
-    Column("mult_adds_diff_pct", "Δ (M)", value=delta("mult_adds", "paper_mult_adds_m")),
+    Column("mult_adds_delta", "Δ (M)", value=delta("mult_adds", "paper_mult_adds_m")),
     Column("paper_params_m", "Params paper (M)", printed),
     Column("weights", "Weights (M)", millions(3)),
-    Column("weights_diff_pct", "Δ (M)", value=delta("weights", "paper_params_m")),
+    Column("weights_delta", "Δ (M)", value=delta("weights", "paper_params_m")),
     Column("mult_adds_ratio", "Mult-adds ÷ base", ratio()),
     Column("paper_mult_adds_ratio", "Mult-adds ÷ base (paper)", ratio(), priority=2),
     Column("weights_ratio", "Weights ÷ base", ratio()),
@@ -97,7 +97,7 @@ def compare(
     """
     from mnv1_bench.counting.frames import printed_values
     from mnv1_bench.tables.compare import compare_frame
-    from mnv1_bench.tables.measure import measure_all
+    from mnv1_bench.tables.costs import count_all
 
     config = timing_config(device, min_time, threads, backend, dtype, calibration) if time else None
     if time and save:
@@ -107,7 +107,7 @@ def compare(
         check_calibration(config, [spec.input_size for spec in specs])
     names = [spec.name for spec in specs]
     keys = [(name, 1000) for name in names]
-    counted = with_progress(keys, measure_all, "counting")
+    counted = with_progress(keys, count_all, "counting")
     measured = [counted[key] for key in keys]
     frame = compare_frame(measured)
     columns = list(with_input_column(COLUMNS, [spec for spec, _ in measured]))

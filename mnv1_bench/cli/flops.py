@@ -43,9 +43,9 @@ SUMMARY_COLUMNS = (
     Column("params", "Params (M)", millions(3), priority=1),
     Column("weights", "Weights (M)", millions(3)),
     Column("paper_mult_adds_m", "Paper mult-adds (M)", printed),
-    Column("mult_adds_diff_pct", "Δ mult-adds (M)", value=delta("mult_adds", "paper_mult_adds_m")),
+    Column("mult_adds_delta", "Δ mult-adds (M)", value=delta("mult_adds", "paper_mult_adds_m")),
     Column("paper_params_m", "Paper params (M)", printed),
-    Column("weights_diff_pct", "Δ weights (M)", value=delta("weights", "paper_params_m")),
+    Column("weights_delta", "Δ weights (M)", value=delta("weights", "paper_params_m")),
     Column("agrees_with_paper", "Agrees", yes_no),
     Column("fvcore_total", "fvcore all-ops (M)", millions(1), priority=2),
 )
@@ -116,7 +116,7 @@ def flops(
     size unless --res, --input-shape or NAME@RES say otherwise. Examples: mnv1-bench flops --alpha 0.75 --res 160;
     mnv1-bench flops torchvision:resnet50 --res 160; mnv1-bench flops my_net.py:build --input-shape 1,28,28
     """
-    from mnv1_bench.counting import frames as report
+    from mnv1_bench.counting import frames
 
     if per_layer and by_type and format is not Format.table:
         raise UsageProblem(f"--format {format.value} prints one table: choose --per-layer or --by-type")
@@ -128,9 +128,9 @@ def flops(
         if cost.unknown_ops:
             warn(f"{spec.name}: no counter knows {', '.join(cost.unknown_ops)}; their cost is in neither total")
     if format is Format.table or not (per_layer or by_type):
-        summary = report.summary_frame([report.summary_row(s, c) for s, c in zip(specs, costs, strict=True)])
+        summary = frames.summary_frame([frames.summary_row(s, c) for s, c in zip(specs, costs, strict=True)])
         columns = with_input_column(SUMMARY_COLUMNS, specs)
-        shown = report.printed_values(summary) if format in (Format.json, Format.csv) else summary
+        shown = frames.printed_values(summary) if format in (Format.json, Format.csv) else summary
         emit(shown, format, columns, "Cost per image (measured) beside the paper", _notes(summary), wide)
     for spec, cost in zip(specs, costs, strict=True):
         _details(spec, cost, per_layer, by_type, format, wide)
@@ -158,16 +158,16 @@ def _specs(models, alpha, res, input_shape, block, shallow: bool, classes: int) 
 
 def _details(spec: ModelSpec, cost: Cost, per_layer: bool, by_type: bool, format: Format, wide: bool) -> None:
     """The per-layer table and the split by layer type (the paper's Table 2), as asked."""
-    from mnv1_bench.counting import frames as report
+    from mnv1_bench.counting import frames
 
     if per_layer:
-        frame = report.layers_frame(cost)
+        frame = frames.layers_frame(cost)
         frame.insert(0, "model", spec.name)
         emit(frame, format, LAYER_COLUMNS, f"{spec.name}: conv and FC layers, in execution order", (), wide)
     if by_type:
-        frame = report.by_type_frame(cost, with_paper=report.is_table2_model(spec))
+        frame = frames.by_type_frame(cost, with_paper=frames.is_table2_model(spec))
         frame.insert(0, "model", spec.name)
-        notes = [report.TABLE2_SOURCE] if "paper_mult_adds_pct" in frame else []
+        notes = [frames.TABLE2_SOURCE] if "paper_mult_adds_pct" in frame else []
         emit(frame, format, BY_TYPE_COLUMNS, f"{spec.name}: resources per layer type (Table 2)", notes, wide)
 
 
@@ -182,11 +182,11 @@ def _progress(specs):
 
 def _notes(summary) -> list[str]:
     from mnv1_bench import paper
-    from mnv1_bench.counting import frames as report
+    from mnv1_bench.counting import frames
     from mnv1_bench.formatting import DELTA_TEXT
 
     notes = [
-        f"Measured by mnv1-bench; {report.CONVENTION}.",
+        f"Measured by mnv1-bench; {frames.CONVENTION}.",
         f"Paper figures cited from {paper.CITATION}, Tables 4-10; {DELTA_TEXT}.",
     ]
     for row in summary.itertuples():

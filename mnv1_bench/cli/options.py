@@ -9,12 +9,43 @@ import typer
 
 from mnv1_bench.choices import Backend, Device, Dtype
 from mnv1_bench.cli.common import MAX_THREADS, whole_number
+from mnv1_bench.errors import UsageProblem
 from mnv1_bench.models.archs.mobilenet_range import MAX_RESOLUTION, MIN_RESOLUTION
 
 __all__ = [
-    "Backend", "Calibration", "Device", "Dtype", "InputShape", "ModelRes", "Threads", "TimeBackend", "TimeDevice",
-    "TimeDtype", "TimeMinTime", "TimeResults", "TimeSave", "TimeThreads",
+    "FLAGS", "Backend", "Calibration", "Device", "Dtype", "InputShape", "ModelRes", "Threads", "TimeBackend",
+    "TimeDevice", "TimeDtype", "TimeMinTime", "TimeResults", "TimeSave", "TimeThreads", "flagged",
 ]  # fmt: skip
+
+# The library's parameters as the options that give them, for the library's errors (UsageProblem.about).
+FLAGS = {
+    "alphas": "--alphas",
+    "backend": "--backend",
+    "batch": "--batch",
+    "calibration": "--calibration",
+    "candidates": "--candidates",
+    "device": "--device",
+    "dtype": "--dtype",
+    "input_shape": "--input-shape",
+    "min_time_s": "--min-time",
+    "num_classes": "--classes",
+    "resolution": "--res",
+    "resolutions": "--resolutions",
+    "shape": "--res or --input-shape",
+    "threads": "--threads",
+    "weights": "--weights",
+    # pick's Budget
+    "ms": "--budget-ms",
+    "params": "--max-params",
+    "mult_adds": "--max-mult-adds",
+    "size_mb": "--max-size-mb",
+}
+
+
+def flagged(problem: UsageProblem) -> str:
+    """The problem's message, naming the options a user gave rather than the library's parameters."""
+    return problem.naming(FLAGS)
+
 
 # The --time options of compare, sweep and tables (batch 1; fp32 eager PyTorch unless --backend / --dtype say).
 TimeDevice = Annotated[Device, typer.Option(help="Where --time runs.")]

@@ -92,7 +92,7 @@ def pick(
     is measured here, saved under RESULTS and reused while machine, software and settings match (--fresh: measure
     again). Exit 0 also when nothing fits (the output says so). Example: mnv1-bench pick --budget-ms 10
     """
-    from mnv1_bench.choose.pick import Budget, pick as choose
+    from mnv1_bench.choose.pick import Budget, pick_network
 
     budget = Budget(budget_ms, max_params, max_mult_adds, max_size_mb)
     budget.check()
@@ -107,7 +107,7 @@ def pick(
         if folder is not None:
             output_folder(option, folder)
     with progress_bar() as progress:
-        result = choose(specs, budget, config, results, fresh=fresh, rounds=rounds, retakes=retakes,
+        result = pick_network(specs, budget, config, results, fresh=fresh, rounds=rounds, retakes=retakes,
                         progress=progress)  # fmt: skip
     setting = _setting(config)
     _warn_untrusted(result, retakes)

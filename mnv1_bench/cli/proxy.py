@@ -137,11 +137,11 @@ def _specs(models: str | None) -> list[ModelSpec]:
 
 def _count(specs: list[ModelSpec], config: TimingConfig) -> list[Cost]:
     """Each model's cost, refused (one line, exit 2) where the batch cannot fit in memory."""
-    from mnv1_bench.tables.measure import measure
+    from mnv1_bench.tables.costs import spec_and_cost
     from mnv1_bench.timing.memory import check_fits
 
     with stderr_console().status("counting"):
-        costs = [measure(spec.name)[1] for spec in specs]
+        costs = [spec_and_cost(spec.name)[1] for spec in specs]
     for spec, cost in zip(specs, costs, strict=True):
         check_fits(spec.name, cost, config.batch, config.dtype, config.device)
     return costs
@@ -159,7 +159,7 @@ def _measure(specs: list[ModelSpec], costs: list[Cost], config: TimingConfig) ->
         run = time_runs(specs, [config], None, progress, costs, checked=True)
     warn_about(run.rows)
     counted = {spec.name: (spec, cost) for spec, cost in zip(specs, run.costs, strict=True)}
-    frame = pd.DataFrame([lib.model_row(*counted[r.model], lib.Latency(r.median_ms, r.iqr_ms, r.runs, r.cv, r.unstable))
+    frame = pd.DataFrame([lib.model_row(*counted[r.model], lib.Timed(r.median_ms, r.iqr_ms, r.runs, r.cv, r.unstable))
                           for r in run.rows])  # fmt: skip
     frame["busy"] = [r.busy for r in run.rows]
     return frame, run.interrupted

@@ -75,7 +75,7 @@ def sweep(
     """
     from mnv1_bench.choose.sweep import grid_frame, grid_keys, parse_alphas, parse_resolutions
     from mnv1_bench.counting import count
-    from mnv1_bench.tables.measure import measure_all
+    from mnv1_bench.tables.costs import count_all
 
     alpha_values, resolution_values = parse_alphas(alphas), parse_resolutions(resolutions)
     drop_repeats("--alphas", [float(item) for item in alphas.split(",")], lambda alpha: f"{alpha:g}")
@@ -86,7 +86,7 @@ def sweep(
     if config is not None:
         check_calibration(config, resolution_values)
     keys = grid_keys(alpha_values, resolution_values)
-    with_progress(keys, measure_all, "counting")
+    with_progress(keys, count_all, "counting")
     frame = grid_frame(count, alpha_values, resolution_values)
     columns = list(COLUMNS)
     notes = [

@@ -50,15 +50,15 @@ def tables(
     under results/, like every other command. The latency figure is drawn from the published results in RESULTS only.
     Example: mnv1-bench tables --out tables
     """
+    from mnv1_bench.tables.costs import count_all
     from mnv1_bench.tables.generate import generate, required_keys
-    from mnv1_bench.tables.measure import measure_all
 
     output_folder("--out", out)
     config = timing_config(device, min_time, threads) if time else None
     if time:
         output_folder("--results", results)
     keys = required_keys()
-    with_progress(keys, measure_all, "counting")
+    with_progress(keys, count_all, "counting")
     timings, label = None, ""
     if config is not None:
         from mnv1_bench.tables.timed import device_label, time_models

@@ -17,7 +17,7 @@ from mnv1_bench.cli.common import (
     threads_checked,
     unique_specs,
 )
-from mnv1_bench.cli.options import InputShape, ModelRes, Threads
+from mnv1_bench.cli.options import InputShape, ModelRes, Threads, flagged
 from mnv1_bench.cli.render import (
     Column,
     Format,
@@ -89,7 +89,8 @@ def time_models(
         ),
     ] = None,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
-    save: Annotated[bool, typer.Option(help="Save rows with provenance to results/time-<UTC>-<host>.jsonl.")] = True,
+    save: Annotated[bool, typer.Option(help="Save rows with provenance to RESULTS/time-<UTC>-<host>.jsonl.")] = True,
+    results: Annotated[Path, typer.Option(help="Where rows are saved, with provenance.")] = Path("results"),
     recalibrate: Annotated[
         bool, typer.Option("--recalibrate", help="Measure the roofline peaks afresh instead of using the cache.")
     ] = False,
@@ -132,10 +133,10 @@ def time_models(
     specs = unique_specs("MODEL", models, shape=input_shape_option(res, input_shape))
     if rounds is not None and rounds < 1:
         raise UsageProblem(f"--rounds must be at least 1, got {rounds}")
-    results_dir = output_folder("results folder", Path("results")) if save else None
+    results_dir = output_folder("--results", results) if save else None
     configs, skipped = supported(configs)
-    for line in skipped:
-        warn(line)
+    for problem in skipped:
+        warn(flagged(problem))
     _check_deployment_inputs(specs, configs, folder, weights)
     costs = _costs(specs, configs)
     if recalibrate:

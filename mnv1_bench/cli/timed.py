@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-    from mnv1_bench.tables.measure import ModelKey
+    from mnv1_bench.tables.costs import ModelKey
     from mnv1_bench.timing.config import TimingConfig
     from mnv1_bench.timing.rows import TimingRow
 

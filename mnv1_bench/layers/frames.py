@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-from mnv1_bench.counting import frames as report
+from mnv1_bench.counting import frames as cost_frames
 from mnv1_bench.layers.timing import LayerTiming
 
 
@@ -52,7 +52,7 @@ def by_type_frame(timing: LayerTiming, with_paper: bool = False) -> pd.DataFrame
 
     ``with_paper`` adds the published shares (they apply to 1.0 MobileNet-224 with 1000 classes only).
     """
-    table = report.by_type_frame(timing.cost, with_paper=with_paper)
+    table = cost_frames.by_type_frame(timing.cost, with_paper=with_paper)
     per_layer = layers_frame(timing)
     extra = per_layer.groupby("type", sort=False).agg(
         layers=("index", "size"), bytes=("bytes", "sum"), time_ms=("time_ms", "sum")

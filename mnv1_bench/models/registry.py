@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from mnv1_bench.errors import ModelNameError as ModelNameError
 from mnv1_bench.models.archs import detector_table as detectors
 from mnv1_bench.models.archs.mobilenet_range import alpha_problem, format_alpha, resolution_problem
-from mnv1_bench.models.sources import library_index, outside, timm_nets, torchvision_nets, user_code
+from mnv1_bench.models.sources import TIMM_PREFIX, TORCHVISION_PREFIX
 from mnv1_bench.models.sources.spec import ModelSpec as ModelSpec, Shape, shape_text, split_suffix, square
 
 if TYPE_CHECKING:
@@ -84,7 +84,6 @@ MOBILENET_NAMES = {
     "conv-mobilenet": "MobileNet with a full 3x3 conv per block (Table 4's Conv MobileNet)",
     "shallow-mobilenet": "MobileNet without the five 14x14x512 separable blocks (Table 5)",
 }
-TORCHVISION_PREFIX, TIMM_PREFIX = torchvision_nets.PREFIX, timm_nets.PREFIX
 
 _NUMBER = r"\d*\.?\d+"
 # "mobilenet-0.75-160" (our spelling) or "0.75-mobilenet-160" (the paper's "0.75 MobileNet-160", normalised).
@@ -156,8 +155,17 @@ def resolve(name: str, num_classes: int = 1000, shape: Shape | None = None) -> M
     validate_classes(num_classes)
     text, named_shape = split_suffix(name.strip())
     if named_shape and shape and named_shape != shape:
-        raise ModelNameError(f"{name!r} names its input size, and --res or --input-shape another; give one")
+        raise ModelNameError.about("{name!r} names its input size, and {shape} another; give one", name=name)
     shape = named_shape or shape
+    if ":" in text:  # every outside form has one (torchvision:, timm:, FILE.py:FACTORY, MODULE:FACTORY)
+        return _outside_spec(text, num_classes, shape)
+    return _paper_spec(text, num_classes, shape)
+
+
+def _outside_spec(text: str, num_classes: int, shape: Shape | None) -> ModelSpec:
+    """A library's network or a user's own; imported only for such a name, so a paper network loads neither."""
+    from mnv1_bench.models.sources import outside, user_code
+
     lowered = text.lower()
     if lowered.startswith(TORCHVISION_PREFIX):
         return outside.torchvision_spec(text[len(TORCHVISION_PREFIX) :], num_classes, shape)
@@ -187,9 +195,15 @@ def _paper_spec(text: str, num_classes: int, shape: Shape | None) -> ModelSpec:
         raise ModelNameError(f"unknown model {text!r}{_suggest(text)}")
     named = match["res1"] or match["res2"]
     if shape and (shape[0] != 3 or shape[1] != shape[2]):
-        raise ModelNameError(f"MobileNet takes 3 x RES x RES images; give --res, not {shape_text(shape)}")
+        raise ModelNameError.about(
+            "MobileNet takes 3 x RES x RES images; give {resolution}, not {given}", given=shape_text(shape)
+        )
     if shape and named and int(named) != shape[1]:
-        raise ModelNameError(f"{text!r} names resolution {named}; drop --res or name the resolution you want")
+        raise ModelNameError.about(
+            "{text!r} names resolution {named}; drop {resolution} or name the resolution you want",
+            text=text,
+            named=named,
+        )
     return mobilenet(
         float(match["alpha1"] or match["alpha2"] or 1.0),
         shape[1] if shape else int(named or 224),
@@ -207,7 +221,9 @@ def known_names() -> list[str]:
 def _application_spec(net: ReferenceNet, num_classes: int) -> ModelSpec:
     if net.name in detectors.NAMES:
         if num_classes != 1000:  # 1000: the option's default, i.e. not given
-            raise ModelNameError(f"{net.name} has a fixed COCO head; --classes does not apply to it")
+            raise ModelNameError.about(
+                "{name} has a fixed COCO head; {num_classes} does not apply to it", name=net.name
+            )
         num_classes = detectors.COCO_CLASSES
     return ModelSpec(net.name, net.label, net.description, net.input_size, num_classes,
                      partial(net.build, num_classes))  # fmt: skip
@@ -216,6 +232,8 @@ def _application_spec(net: ReferenceNet, num_classes: int) -> ModelSpec:
 def suggestions(text: str, count: int = 3) -> list[str]:
     """The names closest to `text` across every source, each as it is typed (with its prefix), best first: the
     same name in a library, then the closest; the libraries' thousand-odd names need to be closer to be named."""
+    from mnv1_bench.models.sources import library_index
+
     key = _plain(text)
     scored: dict[str, float] = {}  # typed name -> closeness; the paper's names first among equals
     index = library_index.index(keep=False)

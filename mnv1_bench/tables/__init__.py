@@ -8,7 +8,7 @@ from mnv1_bench.tables.applications import APPLICATION_TABLES, application_table
 from mnv1_bench.tables.base import Column, PaperTable
 from mnv1_bench.tables.body import table1, table2, table3
 from mnv1_bench.tables.comparisons import COMPARED_TABLES, comparison_table, required_models
-from mnv1_bench.tables.measure import measure, measure_all
+from mnv1_bench.tables.costs import count_all, spec_and_cost
 
 __all__ = [
     "APPLICATION_TABLES",
@@ -18,8 +18,8 @@ __all__ = [
     "PaperTable",
     "all_tables",
     "comparison_table",
-    "measure",
-    "measure_all",
+    "spec_and_cost",
+    "count_all",
     "required_models",
     "table1",
     "table2",
@@ -30,7 +30,7 @@ __all__ = [
 def all_tables() -> list[PaperTable]:
     """Tables 1 to 14, in order, from the per-process count cache (counting whatever is not cached yet)."""
     return (
-        [table1(measure), table2(measure), table3()]
-        + [comparison_table(n, measure) for n in COMPARED_TABLES]
-        + [application_table(n, measure) for n in APPLICATION_TABLES]
+        [table1(spec_and_cost), table2(spec_and_cost), table3()]
+        + [comparison_table(n, spec_and_cost) for n in COMPARED_TABLES]
+        + [application_table(n, spec_and_cost) for n in APPLICATION_TABLES]
     )

@@ -13,7 +13,6 @@ import pandas as pd
 
 from mnv1_bench import paper
 from mnv1_bench.counting import Cost
-from mnv1_bench.models.registry import ModelSpec
 from mnv1_bench.paper import applications as apps
 from mnv1_bench.tables.base import (
     Column,
@@ -28,8 +27,7 @@ from mnv1_bench.tables.base import (
     word,
     yes_no,
 )
-
-Measure = Callable[[str, int], tuple[ModelSpec, Cost]]
+from mnv1_bench.tables.costs import Counted
 
 APPLICATION_TABLES = (11, 12, 13, 14)
 CONVENTION = "mult-adds = multiply-accumulates of conv and FC layers (the paper's convention; FLOPs = 2 x mult-adds)"
@@ -41,7 +39,7 @@ def required_models() -> list[tuple[str, int]]:
     return list(dict.fromkeys((row.model, row.classes) for row in apps.ROWS if row.model is not None))
 
 
-def counted(cost: Cost, part: str) -> tuple[int, int]:
+def part_counts(cost: Cost, part: str) -> tuple[int, int]:
     """(mult-adds, conv and FC weights) of the whole network, of all but its last FC, or of that FC alone."""
     last = cost.layers[-1]
     if part != "all" and last.type != "FC":
@@ -66,13 +64,13 @@ def row_names(rows: list[apps.AppRow]) -> list[str]:
     return [label if labels.count(label) == 1 else f"{label} (row {i})" for i, label in enumerate(labels, start=1)]
 
 
-def app_row(row: apps.AppRow, measure: Measure) -> dict:
+def app_row(row: apps.AppRow, counted: Counted) -> dict:
     """One printed row beside its measured counts (exact integers) and whether they agree."""
     unit = apps.UNIT[row.table]
     mult_adds = weights = None
     if row.model is not None:
-        _, cost = measure(row.model, row.classes)
-        mult_adds, weights = counted(cost, row.part)
+        _, cost = counted(row.model, row.classes)
+        mult_adds, weights = part_counts(cost, row.part)
     ma_agree = None if mult_adds is None or row.mult_adds is None else row.mult_adds.agrees(mult_adds / unit)
     w_agree = None if weights is None or row.params is None else row.params.agrees(weights / 1e6)
     checked = [a for a in (ma_agree, w_agree) if a is not None]
@@ -93,10 +91,10 @@ def app_row(row: apps.AppRow, measure: Measure) -> dict:
     }
 
 
-def application_table(table: int, measure: Measure) -> PaperTable:
+def application_table(table: int, counted: Counted) -> PaperTable:
     """Table 11, 12, 13 or 14: quality (cited), mult-adds and params (printed, measured, difference), agreement."""
     rows = apps.rows_of(table)
-    frame = pd.DataFrame([app_row(row, measure) for row in rows])
+    frame = pd.DataFrame([app_row(row, counted) for row in rows])
     for key in ("mult_adds", "weights"):
         frame[key] = frame[key].astype("Int64")
     for key in ("mult_adds_diff_pct", "params_diff_pct"):
@@ -109,11 +107,11 @@ def application_table(table: int, measure: Measure) -> PaperTable:
         Column("paper_mult_adds", f"Mult-adds ({unit}, paper)", text),
         Column("mult_adds", f"Mult-adds ({unit}, measured)", _scaled(apps.UNIT[table], 3 if unit == "B" else 1)),
         Column(
-            "mult_adds_diff_pct", f"Δ mult-adds ({unit})", value=delta("mult_adds", "paper_mult_adds", apps.UNIT[table])
+            "mult_adds_delta", f"Δ mult-adds ({unit})", value=delta("mult_adds", "paper_mult_adds", apps.UNIT[table])
         ),
         Column("paper_params_m", "Params (M, paper)", text),
         Column("weights", "Params (M, measured)", _scaled(1e6, 3)),
-        Column("params_diff_pct", "Δ params (M)", value=delta("weights", "paper_params_m")),
+        Column("params_delta", "Δ params (M)", value=delta("weights", "paper_params_m")),
         word("agrees", "Agrees", yes_no),
     ]
     compared = frame[frame["agrees"].notna()]

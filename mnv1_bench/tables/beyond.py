@@ -14,7 +14,7 @@ import pandas as pd
 from mnv1_bench.choices import Device
 from mnv1_bench.choose import proxy
 from mnv1_bench.choose.proxy import ProxyResult
-from mnv1_bench.counting import frames as report
+from mnv1_bench.counting import frames
 from mnv1_bench.files import write_atomic
 from mnv1_bench.formatting import Column, fixed, markdown_table, millions, ratio, records, threads_text, word
 from mnv1_bench.layers import frames as layer_frames, timing as layer_timing
@@ -181,7 +181,7 @@ def section(result: ProxyResult, table2: LayerTiming, env: dict, figure: str) ->
         "",
         f"The depthwise layers hold {dw['mult_adds_pct']:.1f}% of the mult-adds (paper: 3.06%) but "
         f"{dw['bytes_pct']:.1f}% of the bytes moved and {dw['time_pct']:.1f}% of the measured time. "
-        f"Per-layer times sum to {table2.sum_ms:.2f} ms{_whole(result, table2)}. {report.TABLE2_SOURCE}",
+        f"Per-layer times sum to {table2.sum_ms:.2f} ms{_whole(result, table2)}. {frames.TABLE2_SOURCE}",
         "",
         f"### Mult-adds as a latency proxy on {where} ({fit.n} models)",
         "",

@@ -7,12 +7,10 @@ from the closed-form costs in :mod:`mnv1_bench.paper.formulas`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 
 from mnv1_bench import paper
-from mnv1_bench.counting import Cost, LayerCost, frames as report
+from mnv1_bench.counting import LayerCost, frames
 from mnv1_bench.formatting import MULT_ADDS_CONVENTION as CONVENTION
 from mnv1_bench.paper import formulas
 from mnv1_bench.tables.base import (
@@ -30,8 +28,7 @@ from mnv1_bench.tables.base import (
     word,
     yes_no,
 )
-
-Measure = Callable[[str, int], tuple[object, Cost]]
+from mnv1_bench.tables.costs import Counted
 
 
 def _paper_type(row: paper.Table1Row) -> str | None:
@@ -61,9 +58,9 @@ def _input_size(layer: LayerCost) -> str:
     return f"{h} × {w} × {c}"
 
 
-def table1(measure: Measure) -> PaperTable:
+def table1(counted: Counted) -> PaperTable:
     """Table 1 as printed, each row beside the layers built from it (1.0 MobileNet-224, 1000 classes)."""
-    _, cost = measure("mobilenet-1.0-224", 1000)
+    _, cost = counted("mobilenet-1.0-224", 1000)
     layers = list(cost.layers)
     layer_params = sum(layer.params for layer in layers)  # conv and FC weights, and the FC's bias
     rows, position = [], 0
@@ -163,10 +160,10 @@ def _table1_row(row: paper.Table1Row, built: list[LayerCost], total_mult_adds: i
     }
 
 
-def table2(measure: Measure) -> PaperTable:
+def table2(counted: Counted) -> PaperTable:
     """Table 2: share of mult-adds and of weights per layer type, measured beside printed (1.0 MobileNet-224)."""
-    _, cost = measure("mobilenet-1.0-224", 1000)
-    by_type = report.by_type_frame(cost).set_index("type")
+    _, cost = counted("mobilenet-1.0-224", 1000)
+    by_type = frames.by_type_frame(cost).set_index("type")
     rows = []
     for kind, (paper_ma, paper_w) in paper.TABLE2.items():
         row = _table2_row(paper.TABLE2_LABELS[kind], kind, by_type.loc[kind], paper_ma.value, paper_w.value)
@@ -264,10 +261,10 @@ def table3() -> PaperTable:
         word("modification", "Layer/Modification"),
         Column("paper_mult_adds_m", "Mult-adds (M, paper)", text),
         Column("mult_adds", "Mult-adds (M, computed)", millions(2)),
-        Column("mult_adds_diff_pct", "Δ (M)", value=delta("mult_adds", "paper_mult_adds_m")),
+        Column("mult_adds_delta", "Δ (M)", value=delta("mult_adds", "paper_mult_adds_m")),
         Column("paper_params_m", "Params (M, paper)", text),
         Column("params", "Params (M, computed)", millions(4)),
-        Column("params_diff_pct", "Δ (M)", value=delta("params", "paper_params_m")),
+        Column("params_delta", "Δ (M)", value=delta("params", "paper_params_m")),
         word("agrees", "Agrees", yes_no),
     )
     s = paper.TABLE3_SETTING

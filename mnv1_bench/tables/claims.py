@@ -6,14 +6,11 @@ or mult-adds (1000-class classifiers). The paper's own ratio, from its printed f
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from mnv1_bench import paper
 from mnv1_bench.counting import Cost
 from mnv1_bench.formatting import ratio as ratio_text
-from mnv1_bench.models.registry import ModelSpec
+from mnv1_bench.tables.costs import Counted
 
-Measure = Callable[[str, int], tuple[ModelSpec, Cost]]
 QUANTITY_WORDS = {"params": "params", "mult_adds": "mult-adds"}
 times = ratio_text()  # 46.2x, 2.78x: three significant figures, as every ratio column shows them
 
@@ -53,11 +50,11 @@ def verdict(claim: paper.Claim, ratio: float) -> str:
     return f"borne out at the claim's printed precision ({claim.factor}x)"
 
 
-def check(claim: paper.Claim, measure: Measure) -> dict:
+def check(claim: paper.Claim, counted: Counted) -> dict:
     """One claim: measured ratio, the paper's own ratio, and whether the measurement bears the claim out."""
     model_row, base_row = paper.find(claim.table, claim.model), paper.find(claim.table, claim.baseline)
-    _, model = measure(model_row.model, model_row.classes)
-    _, base = measure(base_row.model, base_row.classes)
+    _, model = counted(model_row.model, model_row.classes)
+    _, base = counted(base_row.model, base_row.classes)
     ratio = measured_quantity(model, claim.quantity) / measured_quantity(base, claim.quantity)
     return {
         "table": claim.table,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mnv1_bench import paper
-from mnv1_bench.counting import Cost, frames as report
+from mnv1_bench.counting import Cost, frames
 from mnv1_bench.models.registry import ModelSpec
 from mnv1_bench.tables.claims import QUANTITY_WORDS, times, verdict
 
@@ -29,9 +29,9 @@ def _ratio(value: paper.Printed | None, base: paper.Printed | None) -> float | N
 def compare_frame(measured: list[tuple[ModelSpec, Cost]]) -> pd.DataFrame:
     """One row per model, the first being the baseline; counts exact, ratios model / baseline.
 
-    The paper's figures stay :class:`paper.Printed` (see report.printed_values for JSON and CSV)."""
-    # Only figures printed for this very network (same classes) are compared: see report.summary_row.
-    summaries = [report.summary_row(spec, cost) for spec, cost in measured]
+    The paper's figures stay :class:`paper.Printed` (see frames.printed_values for JSON and CSV)."""
+    # Only figures printed for this very network (same classes) are compared: see frames.summary_row.
+    summaries = [frames.summary_row(spec, cost) for spec, cost in measured]
     base, base_cost = summaries[0], measured[0][1]
     rows = []
     for (spec, cost), summary in zip(measured, summaries, strict=True):

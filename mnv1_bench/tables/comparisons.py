@@ -7,13 +7,9 @@ classifier; its printed mult-adds are the 1000-class figures, so they are compar
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 
 from mnv1_bench import paper
-from mnv1_bench.counting import Cost
-from mnv1_bench.models.registry import ModelSpec
 from mnv1_bench.tables import claims
 from mnv1_bench.tables.base import (
     DELTA_TEXT,
@@ -29,8 +25,7 @@ from mnv1_bench.tables.base import (
     word,
     yes_no,
 )
-
-Measure = Callable[[str, int], tuple[ModelSpec, Cost]]
+from mnv1_bench.tables.costs import Counted
 
 COMPARED_TABLES = (4, 5, 6, 7, 8, 9, 10)
 
@@ -44,14 +39,14 @@ def required_models() -> list[tuple[str, int]]:
     return list(dict.fromkeys(keys))
 
 
-def compare_row(row: paper.PaperRow, measure: Measure) -> dict:
+def compare_row(row: paper.PaperRow, counted: Counted) -> dict:
     """One printed row beside its measured counts (exact integers) and whether they agree.
 
     Each printed figure is compared with a count of the network it describes: params at ``row.classes``,
     mult-adds at ``row.mult_adds_classes`` (Table 10 copies the 1000-class mult-adds of Tables 6 and 7).
     """
-    spec, cost = measure(row.model, row.classes)
-    _, cost_ma = measure(row.model, row.mult_adds_classes)
+    spec, cost = counted(row.model, row.classes)
+    _, cost_ma = counted(row.model, row.mult_adds_classes)
     ma_agrees = row.mult_adds.agrees(cost_ma.mult_adds / 1e6)
     w_agrees = row.params.agrees(cost.weights / 1e6)
     return {
@@ -74,9 +69,9 @@ def compare_row(row: paper.PaperRow, measure: Measure) -> dict:
     }
 
 
-def comparison_table(table: int, measure: Measure) -> PaperTable:
+def comparison_table(table: int, counted: Counted) -> PaperTable:
     """Tables 4 to 10: accuracy (cited), mult-adds and params (printed, measured, difference), agreement."""
-    rows = [compare_row(row, measure) for row in paper.rows_of(table)]
+    rows = [compare_row(row, counted) for row in paper.rows_of(table)]
     frame = pd.DataFrame(rows)
     if table != 10:
         frame = frame.drop(columns="mult_adds_1000")
@@ -96,14 +91,14 @@ def comparison_table(table: int, measure: Measure) -> PaperTable:
         columns.append(Column("mult_adds", "Mult-adds (M, measured)", millions(1)))
     measured_mult_adds = "mult_adds_1000" if table == 10 else "mult_adds"
     columns += [
-        Column("mult_adds_diff_pct", "Δ mult-adds (M)", value=delta(measured_mult_adds, "paper_mult_adds_m")),
+        Column("mult_adds_delta", "Δ mult-adds (M)", value=delta(measured_mult_adds, "paper_mult_adds_m")),
         Column("paper_params_m", "Params (M, paper)", text),
         Column("weights", "Params (M, measured)", millions(3)),
-        Column("params_diff_pct", "Δ params (M)", value=delta("weights", "paper_params_m")),
+        Column("params_delta", "Δ params (M)", value=delta("weights", "paper_params_m")),
         word("agrees", "Agrees", yes_no),
     ]
     misses = tuple(frame.loc[~frame["agrees"], "label"])
-    notes = _notes(table, frame) + tuple(claims.sentence(claims.check(c, measure)) for c in claims.claims_of(table))
+    notes = _notes(table, frame) + tuple(claims.sentence(claims.check(c, counted)) for c in claims.claims_of(table))
     return PaperTable(table, paper.TITLES[table], _source(table), frame, tuple(columns), notes,
                       len(frame), misses)  # fmt: skip
 

@@ -19,6 +19,7 @@ from mnv1_bench.store.runs import load_results
 from mnv1_bench.tables import all_tables, applications, figures, published, required_models
 from mnv1_bench.tables.base import PaperTable
 from mnv1_bench.tables.comparisons import COMPARED_TABLES
+from mnv1_bench.tables.costs import ModelKey
 from mnv1_bench.tables.deployment import (
     FILE as DEPLOYMENT_FILE,
     MODELS as DEPLOYMENT_MODELS,
@@ -27,7 +28,6 @@ from mnv1_bench.tables.deployment import (
 )
 from mnv1_bench.tables.index import BEYOND_FILE, Figure, index_markdown
 from mnv1_bench.tables.latency import FIGURE as LATENCY_FIGURE, index_lines, latency_frame
-from mnv1_bench.tables.measure import ModelKey
 from mnv1_bench.tables.timed import timed_table
 from mnv1_bench.tables.writer import write_table, write_text
 

@@ -16,7 +16,7 @@ from mnv1_bench.environment import device_name, set_threads
 from mnv1_bench.formatting import threads_text
 from mnv1_bench.tables import published
 from mnv1_bench.tables.base import Column, PaperTable, fixed
-from mnv1_bench.tables.measure import ModelKey, measure
+from mnv1_bench.tables.costs import ModelKey, spec_and_cost
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.rows import TimingRow
 from mnv1_bench.timing.run import time_runs
@@ -34,7 +34,7 @@ def time_models(
     every finished row under ``results_dir`` (None: do not save). Returns TimingRows by key; Ctrl-C propagates
     (the rows finished are saved)."""
     keys = list(dict.fromkeys(keys))
-    counted = [measure(*key) for key in keys]
+    counted = [spec_and_cost(*key) for key in keys]
 
     def progress(done: int, total: int, doing: str) -> None:
         if done and on_each is not None:  # the models are timed in interleaved rounds: the bar goes round too

@@ -33,8 +33,8 @@ class Backend:
     dtypes: Mapping[Device, frozenset[Dtype]]  # the devices it runs on -> the dtypes it runs there
     prepare: Prepare  # one-off costs (compile, export) happen here, not in the timed call
     stopwatch: Callable[[Device], Stopwatch]  # a clock that sees this backend's device work
-    refusal: Callable[[TimingConfig], str]  # the one-line reason for a pair it does not support
-    needs: Callable[[TimingConfig], str] = lambda config: ""  # what this machine lacks for it, "" if nothing
+    refusal: Callable[[TimingConfig], UsageProblem]  # the one-line reason for a pair it does not support
+    needs: Callable[[TimingConfig], UsageProblem | None] = lambda config: None  # what this machine lacks for it
 
     @property
     def devices(self) -> frozenset[Device]:
@@ -44,41 +44,45 @@ class Backend:
         return dtype in self.dtypes.get(device, frozenset())
 
 
-def _cudagraph_refusal(config: TimingConfig) -> str:
+def _cudagraph_refusal(config: TimingConfig) -> UsageProblem:
     if config.device == Device.cuda:
         return _float_refusal(config)
-    return "the cudagraph backend replays CUDA graphs: it needs --device cuda"
+    return UsageProblem.about("the cudagraph backend replays CUDA graphs: it needs {device} cuda")
 
 
-def _float_refusal(config: TimingConfig) -> str:
-    return (f"the {config.backend} backend runs fp32, fp16 and bf16, not int8: int8 is static quantization of the "
-            "ONNX export (--backend onnxruntime or openvino)")  # fmt: skip
+def _float_refusal(config: TimingConfig) -> UsageProblem:
+    return UsageProblem.about("the {name} backend runs fp32, fp16 and bf16, not int8: int8 is static quantization "
+                              "of the ONNX export ({backend} onnxruntime or openvino)",
+                              name=config.backend)  # fmt: skip
 
 
-def _ort_refusal(config: TimingConfig) -> str:
+def _ort_refusal(config: TimingConfig) -> UsageProblem:
     if config.dtype == Dtype.bf16:
-        return "onnxruntime runs fp32 and int8 (and fp16 on CUDA) here, not bf16: use openvino, eager or compile"
+        return UsageProblem("onnxruntime runs fp32 and int8 (and fp16 on CUDA) here, not bf16: use openvino, eager "
+                            "or compile")  # fmt: skip
     if config.dtype == Dtype.int8:
-        return "onnxruntime runs int8 on the CPU only: use --device cpu"
-    return (f"onnxruntime's CPU provider runs fp32 and int8, not {config.dtype}: use --dtype fp32 or the "
-            "eager/compile backends")  # fmt: skip
+        return UsageProblem.about("onnxruntime runs int8 on the CPU only: use {device} cpu")
+    return UsageProblem.about("onnxruntime's CPU provider runs fp32 and int8, not {precision}: use {dtype} fp32 or "
+                              "the eager/compile backends", precision=config.dtype)  # fmt: skip
 
 
-def _openvino_refusal(config: TimingConfig) -> str:
+def _openvino_refusal(config: TimingConfig) -> UsageProblem:
     if config.device != Device.cpu:
-        return "the openvino backend runs on the CPU only: use --device cpu"
-    return f"OpenVINO runs fp32, bf16 and int8 here, not {config.dtype}: use the eager or compile backends"
+        return UsageProblem.about("the openvino backend runs on the CPU only: use {device} cpu")
+    return UsageProblem(f"OpenVINO runs fp32, bf16 and int8 here, not {config.dtype}: use the eager or compile "
+                        "backends")  # fmt: skip
 
 
-def _openvino_needs(config: TimingConfig) -> str:
-    return openvino_runtime.bf16_missing() if config.dtype == Dtype.bf16 else ""
+def _openvino_needs(config: TimingConfig) -> UsageProblem | None:
+    missing = openvino_runtime.bf16_missing() if config.dtype == Dtype.bf16 else ""
+    return UsageProblem(missing) if missing else None
 
 
-def _ort_needs(config: TimingConfig) -> str:
+def _ort_needs(config: TimingConfig) -> UsageProblem | None:
     if config.device == Device.cuda and "CUDAExecutionProvider" not in ort_providers():
-        return ("onnxruntime has no CUDAExecutionProvider here (install onnxruntime-gpu) for --device cuda "
-                "--backend onnxruntime")  # fmt: skip
-    return ""
+        return UsageProblem.about("onnxruntime has no CUDAExecutionProvider here (install onnxruntime-gpu) for "
+                                  "{device} cuda {backend} onnxruntime")  # fmt: skip
+    return None
 
 
 def _everywhere(prepare: Prepare) -> Backend:
@@ -128,13 +132,13 @@ def backend(config: TimingConfig) -> Backend:
 def check_supported(config: TimingConfig) -> None:
     """Raise UsageProblem (one line) for a combination this machine or backend cannot run."""
     if config.device == Device.cuda and not cuda_available():
-        raise UsageProblem("--device cuda needs an NVIDIA GPU, but torch.cuda.is_available() is False here")
+        raise UsageProblem.about("{device} cuda needs an NVIDIA GPU, but torch.cuda.is_available() is False here")
     chosen = backend(config)
     if not chosen.supports(Device(config.device), Dtype(config.dtype)):
-        raise UsageProblem(chosen.refusal(config))
+        raise chosen.refusal(config)
     missing = chosen.needs(config)
-    if missing:
-        raise UsageProblem(missing)
+    if missing is not None:
+        raise missing
 
 
 def prepare(spec: ModelSpec, config: TimingConfig, threads: int) -> Prepared:

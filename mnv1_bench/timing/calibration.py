@@ -46,13 +46,19 @@ def image_files(folder: str) -> list[Path]:
     """The image files directly in `folder` (by suffix), sorted by name; UsageProblem when there are none."""
     path = Path(folder)
     if not path.is_dir():
-        raise UsageProblem(f"--calibration {folder}: not a folder")
+        raise UsageProblem.about("{calibration} {folder}: not a folder", folder=folder)
     try:
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
     except OSError as error:
-        raise UsageProblem(f"--calibration {folder}: cannot list it ({error.strerror or error})") from None
+        raise UsageProblem.about(
+            "{calibration} {folder}: cannot list it ({why})", folder=folder, why=error.strerror or error
+        ) from None
     if not files:
-        raise UsageProblem(f"--calibration {folder}: no images in it (looked for {', '.join(sorted(IMAGE_SUFFIXES))})")
+        raise UsageProblem.about(
+            "{calibration} {folder}: no images in it (looked for {suffixes})",
+            folder=folder,
+            suffixes=", ".join(sorted(IMAGE_SUFFIXES)),
+        )
     return files[:MAX_IMAGES]
 
 
@@ -74,7 +80,9 @@ def from_folder(folder: str, size: int) -> CalibrationSet:
                 images.append(transform(image.convert("RGB")))
         except (OSError, UnidentifiedImageError, ValueError) as error:
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            raise UsageProblem(f"--calibration: cannot read {file} as an image ({reason})") from None
+            raise UsageProblem.about(
+                "{calibration}: cannot read {file} as an image ({reason})", file=file, reason=reason
+            ) from None
     return CalibrationSet(torch.stack(images), f"calibration: {folder} ({len(images)} images)")
 
 

@@ -128,7 +128,7 @@ def sample(run: Callable[[], object], number: int, min_time_s: float, min_runs: 
     return samples
 
 
-def measure(run: Callable[[], object], min_time_s: float, stopwatch: Stopwatch | None = None) -> Measurement:
+def time_calls(run: Callable[[], object], min_time_s: float, stopwatch: Stopwatch | None = None) -> Measurement:
     """Warm up, pick how many calls one sample holds, then sample until min_time_s and MIN_RUNS are met."""
     watch = stopwatch or WallStopwatch()
     warmup_runs, number = warm_up(run, min_time_s, watch)

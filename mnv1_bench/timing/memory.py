@@ -50,5 +50,6 @@ def check_fits(name: str, cost: Cost, batch: int, dtype: str, device: str) -> No
     free = available_bytes(device)
     need = needed_bytes(cost, batch, dtype)
     if free is not None and need > free:
-        raise UsageProblem(f"{name} at batch {batch} ({dtype}) needs about {need / 2**30:.1f} GiB, but {device} "
-                           f"has {free / 2**30:.1f} GiB free; use a smaller --batch")  # fmt: skip
+        raise UsageProblem.about("{name} at batch {size} ({precision}) needs about {need:.1f} GiB, but {where} has "
+                                 "{free:.1f} GiB free; use a smaller {batch}", name=name, size=batch,
+                                 precision=dtype, need=need / 2**30, where=device, free=free / 2**30)  # fmt: skip

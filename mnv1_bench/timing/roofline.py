@@ -29,7 +29,7 @@ from mnv1_bench.choices import BYTES_PER_ELEMENT, Dtype, torch_dtype
 from mnv1_bench.environment import device_name, hostname, set_threads
 from mnv1_bench.errors import Trouble
 from mnv1_bench.files import cache_folder, read_cache, write_cache
-from mnv1_bench.timing.clock import device_stopwatch, measure
+from mnv1_bench.timing.clock import device_stopwatch, time_calls
 from mnv1_bench.timing.config import TimingConfig
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def measure_peaks(device: str, dtype: str, threads: int) -> Peaks:
     dt = torch_dtype(dtype)
     n = 256 if device == "cpu" else MATMUL_N[device]
     matmul = _matmul(n, device, dt)
-    while n < MATMUL_N[device] and min(measure(matmul, 0.0).samples_s) < MATMUL_CALL_S:
+    while n < MATMUL_N[device] and min(time_calls(matmul, 0.0).samples_s) < MATMUL_CALL_S:
         n *= 2
         matmul = _matmul(n, device, dt)
     src = torch.ones(COPY_BYTES[device] // 4, device=device, dtype=torch.float32)
@@ -98,11 +98,11 @@ def measure_peaks(device: str, dtype: str, threads: int) -> Peaks:
     torch.backends.cuda.matmul.allow_tf32 = device == "cuda" and torch.backends.cudnn.allow_tf32
     try:
         with torch.inference_mode():
-            mm = measure(matmul, CALIBRATION_S, device_stopwatch(device))
+            mm = time_calls(matmul, CALIBRATION_S, device_stopwatch(device))
     finally:
         torch.backends.cuda.matmul.allow_tf32 = tf32
     with torch.inference_mode():
-        copy = measure(lambda: dst.copy_(src), CALIBRATION_S, device_stopwatch(device))
+        copy = time_calls(lambda: dst.copy_(src), CALIBRATION_S, device_stopwatch(device))
     return Peaks(
         matmul_flop_per_s=2 * n**3 / min(mm.samples_s),
         copy_bytes_per_s=2 * src.numel() * src.element_size() / min(copy.samples_s),

@@ -24,7 +24,7 @@ from mnv1_bench.environment import cpu_snapshot, load_average, set_threads
 from mnv1_bench.errors import UsageProblem
 from mnv1_bench.store import runs as results
 from mnv1_bench.timing import backends, exports, machine_speed, numerics
-from mnv1_bench.timing.clock import measure
+from mnv1_bench.timing.clock import time_calls
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.rounds import LoadProbe, Slot, default_rounds, interleave
 from mnv1_bench.timing.rows import TimingRow, make_row, with_ratios
@@ -57,16 +57,19 @@ def validate(config: TimingConfig) -> None:
     _choice("dtype", config.dtype, Dtype)
     _choice("backend", config.backend, Backend)
     if config.batch < 1:
-        raise UsageProblem(f"--batch must be at least 1, got {config.batch}")
+        raise UsageProblem.about("{batch} must be at least 1, got {value}", value=config.batch)
     if config.threads is not None and config.threads < 1:
-        raise UsageProblem(f"--threads must be at least 1, got {config.threads}")
+        raise UsageProblem.about("{threads} must be at least 1, got {value}", value=config.threads)
     if not config.min_time_s > 0 or not math.isfinite(config.min_time_s):
-        raise UsageProblem(f"--min-time must be a positive number of seconds, got {config.min_time_s:g}")
+        raise UsageProblem.about(
+            "{min_time_s} must be a positive number of seconds, got {value:g}", value=config.min_time_s
+        )
     backends.check_supported(config)
 
 
-def supported(configs: Sequence[TimingConfig]) -> tuple[list[TimingConfig], list[str]]:
-    """The configurations that can run here, and one line per (backend, dtype) that cannot, saying why.
+def supported(configs: Sequence[TimingConfig]) -> tuple[list[TimingConfig], list[UsageProblem]]:
+    """The configurations that can run here, and one problem per (backend, dtype) that cannot, saying why in one
+    line ("skipped eager int8: ...").
 
     When none can run, the first one's reason is raised (one line, exit 2), as :func:`validate` would.
     """
@@ -79,7 +82,10 @@ def supported(configs: Sequence[TimingConfig]) -> tuple[list[TimingConfig], list
             problems.setdefault((config.backend, config.dtype), problem)
     if not kept:
         raise next(iter(problems.values()))
-    return kept, [f"skipped {backend} {dtype}: {problem}" for (backend, dtype), problem in problems.items()]
+    return kept, [
+        UsageProblem.about("skipped {name} {precision}: {problem}", name=name, precision=precision, problem=problem)
+        for (name, precision), problem in problems.items()
+    ]
 
 
 def time_spec(spec: ModelSpec, config: TimingConfig, cost: Cost | None = None) -> TimingRow:
@@ -89,7 +95,7 @@ def time_spec(spec: ModelSpec, config: TimingConfig, cost: Cost | None = None) -
         cost = count(spec)
     prepared = backends.prepare(spec, config, threads)
     try:
-        result = measure(prepared.run, config.min_time_s, backends.stopwatch(config))
+        result = time_calls(prepared.run, config.min_time_s, backends.stopwatch(config))
     finally:
         prepared.close()
     return make_row(spec, config, cost, threads, result, prepared.settings, prepared.extra)

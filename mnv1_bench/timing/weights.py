@@ -48,17 +48,19 @@ def load_state(path: Path) -> dict:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
-        raise UsageProblem(f"--weights {path}: no such file") from None
+        raise UsageProblem.about("{weights} {path}: no such file", path=path) from None
     except IsADirectoryError:
-        raise UsageProblem(f"--weights {path}: a folder, not a file") from None
+        raise UsageProblem.about("{weights} {path}: a folder, not a file", path=path) from None
     except Exception as error:  # torch raises many kinds (unpickling, zip, weights-only) for a file it cannot read
-        raise UsageProblem(
-            f"--weights {path}: torch.load cannot read it as a state dict ({type(error).__name__})"
+        raise UsageProblem.about(
+            "{weights} {path}: torch.load cannot read it as a state dict ({kind})", path=path, kind=type(error).__name__
         ) from None
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
         state = state["state_dict"]  # a training checkpoint that wraps it
     if not isinstance(state, dict) or not state:
-        raise UsageProblem(f"--weights {path}: not a PyTorch state dict (no name -> tensor mapping in it)")
+        raise UsageProblem.about(
+            "{weights} {path}: not a PyTorch state dict (no name -> tensor mapping in it)", path=path
+        )
     return state
 
 
@@ -68,7 +70,9 @@ def fit(model: nn.Module, state: dict, path: Path, name: str) -> nn.Module:
         model.load_state_dict(state, strict=True)
     except RuntimeError as error:
         first = [line.strip() for line in str(error).splitlines() if line.strip()][1:2]
-        raise UsageProblem(f"--weights {path} does not fit {name}: {(first or ['mismatched'])[0][:160]}") from None
+        raise UsageProblem.about(
+            "{weights} {path} does not fit {name}: {why}", path=path, name=name, why=(first or ["mismatched"])[0][:160]
+        ) from None
     return model
 
 

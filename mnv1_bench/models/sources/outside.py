@@ -10,7 +10,7 @@ from mnv1_bench.errors import ModelNameError
 from mnv1_bench.models.sources import timm_nets, torchvision_nets, user_code
 from mnv1_bench.models.sources.spec import ModelSpec, Shape, shape_text, suffix
 
-USER_DEFAULT_SHAPE: Shape = (3, 224, 224)  # what a user's network is fed unless --res or --input-shape say
+USER_DEFAULT_SHAPE: Shape = (3, 224, 224)  # what a user's network is fed unless `shape` says otherwise
 
 
 def _named(base: str, shape: Shape, own: Shape) -> str:
@@ -31,7 +31,11 @@ def torchvision_spec(model: str, num_classes: int, shape: Shape | None) -> Model
     own = (3, size, size)
     shape = shape or own
     if shape[0] != 3 or shape[1] != shape[2]:
-        raise ModelNameError(f"torchvision's {model} takes 3 x RES x RES images; give --res, not {shape_text(shape)}")
+        raise ModelNameError.about(
+            "torchvision's {model} takes 3 x RES x RES images; give {resolution}, not {given}",
+            model=model,
+            given=shape_text(shape),
+        )
     resolution = shape[1]
     where = "its weights' own size" if shape == own else f"its weights are for {size}x{size}"
     return ModelSpec(_named(torchvision_nets.PREFIX + model, shape, own), model,
@@ -55,7 +59,9 @@ def timm_spec(model: str, num_classes: int, shape: Shape | None) -> ModelSpec:
 
 def user_spec(text: str, num_classes: int, shape: Shape | None) -> ModelSpec:
     if num_classes != 1000:  # 1000: the option's default, i.e. not given
-        raise ModelNameError(f"{text}: --classes does not apply to your own network (its factory sets its head)")
+        raise ModelNameError.about(
+            "{text}: {num_classes} does not apply to your own network (its factory sets its head)", text=text
+        )
     user_code.factory(text)  # the file or module and the callable are checked now, before anything is built
     shape = shape or USER_DEFAULT_SHAPE
     return ModelSpec(_named(text, shape, USER_DEFAULT_SHAPE), text, f"your network from {text}",

@@ -92,27 +92,33 @@ def split_suffix(name: str) -> tuple[str, Shape | None]:
     match = _SUFFIX.match(name)
     if match is None:
         return name, None
-    return match["name"], parse_shape(match["shape"], f"{name!r}")
+    return match["name"], parse_shape(match["shape"], name)
 
 
-def parse_shape(text: str, where: str = "--input-shape") -> Shape:
-    """ "1,28,28" or "1x28x28" -> (1, 28, 28); after "@" in a name, also "160" -> (3, 160, 160)."""
+def parse_shape(text: str, name: str = "") -> Shape:
+    """ "1,28,28" or "1x28x28" -> (1, 28, 28); after "@" in `name`, also "160" -> (3, 160, 160). Without a name,
+    `text` is the input_shape parameter, and a refusal says so."""
+    where = "{name!r}" if name else "{input_shape}"
     parts = [p.strip() for p in re.split(r"[x,]", text.strip().lower())]
-    counts = (3,) if where == "--input-shape" else (1, 3)
+    counts = (1, 3) if name else (3,)
     if not all(p.isascii() and p.isdigit() for p in parts) or len(parts) not in counts:
-        form = "C,H,W" if counts == (3,) else "RES or CxHxW"
-        raise ModelNameError(f"{where}: an input shape is {form} in whole numbers, got {text!r}")
+        form = "RES or CxHxW" if name else "C,H,W"
+        raise ModelNameError.about(where + ": an input shape is {form} in whole numbers, got {text!r}", name=name,
+                                   form=form, text=text)  # fmt: skip
     if len(parts) == 1:
-        return square(int(parts[0]), where)
+        return square(int(parts[0]), name)
     channels, height, width = (int(p) for p in parts)
     if not (1 <= channels <= MAX_CHANNELS and 1 <= height <= MAX_RESOLUTION and 1 <= width <= MAX_RESOLUTION):
-        raise ModelNameError(f"{where}: channels must be 1 to {MAX_CHANNELS:,} and height and width 1 to "
-                             f"{MAX_RESOLUTION:,}, got {text!r}")  # fmt: skip
+        raise ModelNameError.about(where + ": channels must be 1 to {channels:,} and height and width 1 to "
+                                   "{size:,}, got {text!r}", name=name, channels=MAX_CHANNELS,
+                                   size=MAX_RESOLUTION, text=text)  # fmt: skip
     return (channels, height, width)
 
 
-def square(resolution: int, where: str = "--res") -> Shape:
-    """3 x RES x RES, with RES in the range MobileNet's --res takes."""
+def square(resolution: int, name: str = "") -> Shape:
+    """3 x RES x RES, with RES in the range MobileNet's resolution takes; a refusal names `name`, as
+    :func:`parse_shape` does, or else the resolution parameter."""
     if problem := resolution_problem(resolution):
-        raise ModelNameError(f"{where}: {problem}")
+        where = "{name!r}" if name else "{resolution}"
+        raise ModelNameError.about(where + ": {problem}", name=name, problem=problem)
     return (3, resolution, resolution)

@@ -6,10 +6,12 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
+from mnv1_bench.models.sources import TIMM_PREFIX
+
 if TYPE_CHECKING:
     from torch import nn
 
-PREFIX = "timm:"
+PREFIX = TIMM_PREFIX
 DEFAULT_SHAPE = (3, 224, 224)
 
 

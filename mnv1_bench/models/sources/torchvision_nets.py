@@ -10,10 +10,12 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING
 
+from mnv1_bench.models.sources import TORCHVISION_PREFIX
+
 if TYPE_CHECKING:
     from torch import nn
 
-PREFIX = "torchvision:"
+PREFIX = TORCHVISION_PREFIX
 DEFAULT_SIZE = 224  # torchvision's builders' own default where a model has no weights to say otherwise
 
 # Builders whose input size is a constructor argument, fixed at 224 unless given (their position embeddings or
