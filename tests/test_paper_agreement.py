@@ -88,3 +88,25 @@ def test_a_printed_figure_agrees_within_one_unit_of_its_last_digit():
     params = paper.Printed("1.32", paper.MILLION_PARAMS)  # 0.50 MobileNet-160: weights only
     assert params.agrees(1.3196) and not params.agrees(1.3316)  # with batch norm and biases: 1.3316M
     assert paper.Printed("4.2", paper.MILLION_PARAMS).agrees(4.209) and not paper.Printed("4.2", "").agrees(4.31)
+
+
+@pytest.mark.parametrize(
+    ("printed", "unit"), [("569", 1.0), ("1700", 1.0), ("4.2", 0.1), ("1.32", 0.01), ("0.5", 0.1), ("29.3", 0.1)]
+)
+def test_resolution_is_one_in_the_last_printed_digit(printed, unit):
+    assert paper.Printed(printed, paper.MILLION_MULT_ADDS).resolution == pytest.approx(unit)
+
+
+# One unit of the last printed digit either side: just inside agrees, just outside does not, on both sides.
+@pytest.mark.parametrize(
+    ("printed", "measured", "ok"),
+    [
+        ("569", 569.0, True), ("569", 568.05, True), ("569", 569.95, True),
+        ("569", 567.95, False), ("569", 570.05, False), ("569", 568.0, False), ("569", 570.0, False),
+        ("4.2", 4.2, True), ("4.2", 4.105, True), ("4.2", 4.295, True), ("4.2", 4.095, False), ("4.2", 4.305, False),
+        ("1.32", 1.3105, True), ("1.32", 1.3295, True), ("1.32", 1.3095, False), ("1.32", 1.3305, False),
+        ("0.5", 0.45, True), ("0.5", 0.395, False), ("0.5", 0.605, False),
+    ],
+)  # fmt: skip
+def test_agreement_within_one_unit_of_the_last_printed_digit(printed, measured, ok):
+    assert paper.Printed(printed, paper.MILLION_MULT_ADDS).agrees(measured) is ok

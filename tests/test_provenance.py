@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mnv1_bench import environment
-from mnv1_bench.environment import available_cores
+from mnv1_bench.environment import available_cores, git_commit
 from mnv1_bench.errors import Trouble
 from mnv1_bench.store import runs as results
 
@@ -104,3 +104,21 @@ def test_available_cores_without_an_affinity_mask(monkeypatch):
     assert available_cores() == 3
     monkeypatch.setattr(os, "cpu_count", lambda: None)
     assert available_cores() == 1
+
+
+def _git(repo, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_git_commit_marks_modified_tracked_files_dirty(tmp_path):
+    _git(tmp_path, "init", "-q")
+    (tmp_path / "tracked.txt").write_text("one\n")
+    _git(tmp_path, "add", "tracked.txt")
+    _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "first")
+    head = _git(tmp_path, "rev-parse", "HEAD")
+    assert len(head) == 40
+    assert git_commit(tmp_path) == head
+    (tmp_path / "untracked.txt").write_text("new\n")
+    assert git_commit(tmp_path) == head  # untracked files do not change what was measured
+    (tmp_path / "tracked.txt").write_text("two\n")
+    assert git_commit(tmp_path) == f"{head}-dirty"
