@@ -105,7 +105,7 @@ def test_sigterm_prints_one_line_with_what_was_saved_and_exits_143(isolated, mon
     (saved,) = (isolated / "results").glob("time-*.jsonl")
     *warnings, last = result.stderr.strip().splitlines()
     assert last == f"interrupted: 2 rows saved to results/{saved.name}"
-    assert all("unstable (only 2 samples)" in line for line in warnings)  # one round's samples are few, and said
+    assert all("unstable (only " in line for line in warnings)  # one round's samples are few, and said
     rows = [json.loads(line) for line in saved.read_text().splitlines()]
     assert [row["model"] for row in rows] == [TINY, OTHER] and {row["rounds"] for row in rows} == {1}
     assert TINY in result.stdout and OTHER in result.stdout  # the whole round, shown and kept

@@ -3,6 +3,7 @@ load source, no real timing."""
 
 from __future__ import annotations
 
+import math
 import statistics
 
 import pytest
@@ -128,43 +129,34 @@ def test_ratio_ci_of_rows_that_overlap_is_indistinguishable():
     assert stats.verdict(ci) == "indistinguishable"
 
 
-def test_ratio_ci_is_seeded_and_pairs_rounds():
+def test_ratio_ci_is_deterministic_and_compares_batch_by_batch():
     first = [[10.0, 11.0], [20.0, 21.0], [10.5, 10.0]]  # round 2 ran while the machine was slow ...
     other = [[5.0, 5.5], [10.0, 10.5], [5.2, 5.0]]  # ... for both rows alike
     one, two = stats.ratio_ci(first, other), stats.ratio_ci(first, other)
     assert one == two
-    # Paired rounds: a slow round slows both rows, so the ratio stays near 0.5 in every resample.
+    # Batch by batch: a slow batch slows both rows, so every batch's ratio is near 0.5 and the interval is narrow.
     assert 0.45 < one.low <= one.high < 0.55
     with pytest.raises(ValueError):
         stats.ratio_ci(first, other[:2])
 
 
-def _bursty_run(slow_rounds: int) -> tuple[list[list[float]], list[list[float]]]:
-    """20 rounds of two rows; a neighbour's bursts slow `slow_rounds` of them, each row by its own factor (eager
-    27 -> 38 ms, onnxruntime 15 -> 19 ms): the ratio is 0.556 in a quiet round and 0.5 in a busy one."""
-    eager, ort = [], []
-    for r in range(20):
-        slow = r < slow_rounds
-        eager.append([38.0, 38.2, 37.9] if slow else [27.0, 27.1, 26.9])
-        ort.append([19.0, 19.1, 18.9] if slow else [15.0, 15.1, 14.9])
-    return eager, ort
-
-
-def test_the_ratio_holds_when_bursts_split_the_samples_in_other_proportions():
-    # Back to back beside a bursty neighbour: 9 busy rounds of 20 in one run, 11 in the next.
-    (eager_a, ort_a), (eager_b, ort_b) = _bursty_run(9), _bursty_run(11)
-    pooled = [statistics.median(sum(o, [])) / statistics.median(sum(e, [])) for e, o in ((eager_a, ort_a),
-                                                                                       (eager_b, ort_b))]  # fmt: skip
-    assert pooled[0] / pooled[1] > 1.10  # the ratio of all samples' medians jumps from one mode to the other
-    one, two = stats.ratio_ci(eager_a, ort_a), stats.ratio_ci(eager_b, ort_b)
-    assert 0.5 < two.ratio < one.ratio < 0.556 and one.ratio / two.ratio < 1.02  # paired by round: within 2%
-    assert one.low <= one.ratio <= one.high and stats.verdict(one) == "faster"
-
-
 def test_one_wild_round_moves_the_ratio_little():
     first = [[10.0, 10.1]] * 10
     other = [[5.0, 5.1]] * 9 + [[40.0, 41.0]]  # a stall in one slice of the second row
-    assert stats.ratio_ci(first, other).ratio == pytest.approx(5.05 / 10.05)  # the extreme 10% of rounds left out
+    # the medians over all samples leave the stall out: 5.1 (9 x 5.0, 9 x 5.1, 40, 41) over 10.05
+    assert stats.ratio_ci(first, other).ratio == pytest.approx(5.1 / 10.05)
+
+
+def test_the_interval_is_students_t_over_the_batches_log_ratios():
+    first = [[10.0], [10.0], [10.0], [10.0]]
+    other = [[5.0], [5.5], [4.8], [5.2]]  # batch ratios 0.50, 0.55, 0.48, 0.52; medians 10 and 5.1
+    logs = [math.log(r) for r in (0.50, 0.55, 0.48, 0.52)]
+    half = 3.182 * statistics.stdev(logs) / 2  # t(3 df) x the standard error over 4 batches
+    ci = stats.ratio_ci(first, other)
+    assert ci.ratio == pytest.approx(5.1 / 10.0)
+    assert (ci.low, ci.high) == pytest.approx((0.51 * math.exp(-half), 0.51 * math.exp(half)))
+    one = stats.ratio_ci(first[:1], other[:1])  # one batch: no interval
+    assert one.ratio == pytest.approx(0.5) and math.isnan(one.low) and stats.verdict(one) == "indistinguishable"
 
 
 def row(name: str, samples: tuple[float, ...], mult_adds: int = 1) -> rows.TimingRow:

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from mnv1_bench.counting import Cost
     from mnv1_bench.models.registry import ModelSpec
     from mnv1_bench.timing.config import TimingConfig
+    from mnv1_bench.timing.run import Repeats
 
 COLUMNS = (
     word("model", "Model"),
@@ -60,6 +61,8 @@ COLUMNS = (
     word("flag", "Flag", blank),
 )
 NUMERICS_KEYS = frozenset(column.key for column in NUMERICS_COLUMNS)
+MAX_REPEATS = 10
+MOST_REPEATS = 100  # what --repeats and --max-repeats accept
 
 
 def time_models(
@@ -88,6 +91,23 @@ def time_models(
             show_default=False,
         ),
     ] = None,
+    repeats: Annotated[
+        int | None,
+        typer.Option(
+            help="Repeats: every configuration prepared anew and timed in rounds of its own, MIN_TIME / REPEATS "
+            "each; the ratios' 95% intervals are computed over them [default: 3 when rows are compared, else 1].",
+            show_default=False,
+        ),
+    ] = None,
+    precision: Annotated[
+        float | None,
+        typer.Option(
+            help="Keep adding repeats until every ratio's 95% interval lies within ±PRECISION percent of the "
+            "ratio, or --max-repeats is reached (the output says which).",
+            show_default=False,
+        ),
+    ] = None,
+    max_repeats: Annotated[int, typer.Option(help="The most repeats --precision may take.")] = MAX_REPEATS,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
     save: Annotated[bool, typer.Option(help="Save rows with provenance to RESULTS/time-<UTC>-<host>.jsonl.")] = True,
     results: Annotated[Path, typer.Option(help="Where rows are saved, with provenance.")] = Path("results"),
@@ -137,13 +157,17 @@ def time_models(
     configs, skipped = supported(configs)
     for problem in skipped:
         warn(flagged(problem))
+    plan = repeat_plan(repeats, precision, max_repeats, len(specs) * len(configs) > 1)
     _check_deployment_inputs(specs, configs, folder, weights)
     costs = _costs(specs, configs)
     if recalibrate:
         roofline.recalibrate_default()
     with progress_bar() as progress:
-        run = time_runs(specs, configs, results_dir, progress, costs, checked=True, rounds=rounds, weights=weights)
+        run = time_runs(specs, configs, results_dir, progress, costs, checked=True, rounds=rounds, weights=weights,
+                        plan=plan)  # fmt: skip
     warn_about(run.rows)
+    if plan.precision is not None and not run.interrupted:
+        say_precision(run.widest, plan, run.repeats)
     has = {key for row in run.rows for key, value in row.as_dict().items() if value is not None}
     columns = [c for c in _columns(len(specs), len(run.rows)) if c.key not in NUMERICS_KEYS or c.key in has]
     emit(report.compare_frame(run.rows), format, columns, "Latency per call (measured by mnv1-bench)",
@@ -182,3 +206,36 @@ def _costs(specs: list[ModelSpec], configs: list[TimingConfig]) -> list[Cost]:
         for config in configs:
             check_fits(spec.name, cost, config.batch, config.dtype, config.device)
     return costs
+
+
+def repeat_plan(repeats: int | None, precision: float | None, most: int, compared: bool) -> Repeats:
+    """--repeats, --precision and --max-repeats checked (one line, exit 2) and turned into the engine's plan."""
+    from mnv1_bench.timing.run import Repeats
+
+    count = repeats if repeats is not None else (3 if compared else 1)
+    if not 1 <= count <= MOST_REPEATS:
+        raise UsageProblem(f"--repeats must be between 1 and {MOST_REPEATS}, got {count}")
+    if precision is None:
+        return Repeats(count)
+    if not (precision == precision and 0 < precision < 100):
+        raise UsageProblem(f"--precision is a percentage between 0 and 100, got {precision:g}")
+    if not compared:
+        raise UsageProblem("--precision narrows the ratios between rows: time two or more configurations")
+    count = max(count, 2)  # one repeat has no interval over repeats
+    if not count <= most <= MOST_REPEATS:
+        raise UsageProblem(f"--max-repeats must be between {count} (the repeats) and {MOST_REPEATS}, got {most}")
+    return Repeats(count, precision / 100, most)
+
+
+def say_precision(widest: float | None, plan: Repeats, taken: int) -> None:
+    """One line: whether every ratio's interval reached the precision asked for, and after how many repeats."""
+    asked = f"±{plan.precision * 100:g}%"
+    if widest is not None and widest <= plan.precision:
+        typer.echo(f"precision reached: every ratio's 95% interval within ±{widest * 100:.1f}% of it (asked {asked}) "
+                   f"after {taken} repeats", err=True)  # fmt: skip
+        return
+    shown = f"±{widest * 100:.1f}%" if widest is not None else "unknown"
+    warn(
+        f"precision not reached: stopped at --max-repeats {plan.most} with the widest ratio interval {shown} "
+        f"(asked {asked}); a quieter machine or a larger --max-repeats narrows it"
+    )

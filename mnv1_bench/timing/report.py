@@ -13,7 +13,7 @@ import pandas as pd
 
 from mnv1_bench.timing.flags import labels
 from mnv1_bench.timing.numerics import NUMERICS_INPUTS
-from mnv1_bench.timing.rows import TimingRow
+from mnv1_bench.timing.rows import WINDOWS, TimingRow
 
 ONE_OFF = {"compile_s": "compiled", "export_s": "exported to ONNX", "quantize_s": "quantized to int8"}  # one-off
 NUMERICS_NOTE = ("Cosine vs fp32 eager, Max |Δ| logit and Top-1 agree: each row's logits against fp32 PyTorch eager "
@@ -35,12 +35,38 @@ def flag(row: TimingRow) -> str:
     return ", ".join(labels(row.flags))
 
 
+def interval_note(first: TimingRow) -> str:
+    """What Time ÷ #1 and its interval are, and what the interval covers."""
+    how = (f"{first.repeats} repeats (each configuration prepared anew, then timed in interleaved rounds of its "
+           "own): Student's t over the repeats' ratios, so the interval includes what changes from one run to the "
+           "next on this host" if first.repeats > 1 else
+           f"{min(WINDOWS, first.rounds)} windows of consecutive rounds of one preparation: Student's t over the "
+           "windows' ratios, which sees drift within this run but not what changes between runs (--repeats 3 "
+           "or more covers that)")  # fmt: skip
+    return (f"Configurations were timed in {first.rounds} interleaved rounds. Time ÷ #1 (95% CI): each row's median "
+            f"over the first row's median, with a 95% interval over {how}; faster or slower when the whole "
+            "interval is below or above 1, else indistinguishable. It does not cover other machines, other "
+            "software versions or a different load.")  # fmt: skip
+
+
 def ratio_text(row: TimingRow) -> str:
-    """ "0.521 [0.502–0.544]": the ratio to the first row and its 95% interval, to 3 significant figures ("" if
-    none); the verdict is a column of its own. One space: a narrow column wraps it onto two lines, not three."""
+    """ "0.521 [0.502–0.544]": the ratio to the first row and its 95% interval, to 3 significant figures, a bound
+    near 1 with as many more digits as it takes to show on which side of 1 it lies ("" if none); the verdict is
+    a column of its own. One space: a narrow column wraps it onto two lines, not three."""
     if row.ratio is None:
         return ""
-    return f"{row.ratio.ratio:#.3g} [{row.ratio.low:#.3g}–{row.ratio.high:#.3g}]"
+    if row.ratio.low != row.ratio.low:  # NaN: fewer than two batches, no interval
+        return f"{row.ratio.ratio:#.3g}"
+    return f"{row.ratio.ratio:#.3g} [{sided(row.ratio.low)}–{sided(row.ratio.high)}]"
+
+
+def sided(bound: float) -> str:
+    """`bound` to 3 significant figures, or more until its text is not 1 unless it is 1 (0.99962 -> "0.9996")."""
+    for digits in range(3, 8):
+        text = f"{bound:#.{digits}g}"
+        if float(text) != 1.0 or bound == 1.0:
+            return text
+    return text
 
 
 def compare_frame(rows: Sequence[TimingRow]) -> pd.DataFrame:
@@ -97,11 +123,7 @@ def notes(rows: Sequence[TimingRow], first_model: str, models: int) -> list[str]
              "over measured copy bandwidth (peaks cached in ~/.cache/mnv1-bench/roofline.json or "
              "$XDG_CACHE_HOME/mnv1-bench; --recalibrate measures them afresh)."]  # fmt: skip
     if len(rows) > 1:
-        lines.append(f"Configurations were timed in {rows[0].rounds} interleaved rounds. Time ÷ #1 (95% CI): each "
-                     "row's time per call over the first row's, paired by round (the geometric mean of each round's "
-                     "ratio of medians, the 10% most extreme rounds at each end left out), with a bootstrap 95% "
-                     "confidence interval over rounds and samples; faster or slower when the whole interval is "
-                     "below or above 1, else indistinguishable.")  # fmt: skip
+        lines.append(interval_note(rows[0]))
     if models > 1:
         lines.append(f"Mult-adds ÷ #1: each model over {first_model} (counted); beside Time ÷ #1, how many times "
                      "fewer mult-adds #1 needs against how many times faster it ran (measured).")  # fmt: skip

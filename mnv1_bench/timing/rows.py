@@ -4,8 +4,8 @@ A row keeps its settings, its raw per-call samples split into interleaved rounds
 and roofline floors it was timed beside, the machine's load and speed, and its flags (:mod:`.flags`: a kind and
 the numbers behind it, decided once, when the row is made). Its statistics (median, IQR, p90, CV:
 :mod:`.stats`) are computed from the samples when asked, as pyperf does; after the first row of a run, its time
-over the first row's, paired by round, is a :class:`~.stats.RatioCI` (:func:`with_ratios`). :mod:`.run`
-measures; this module only computes.
+over the first row's (the ratio of their medians, with a 95% interval over batches of rounds timed together) is
+a :class:`~.stats.RatioCI` (:func:`with_ratios`). :mod:`.run` measures; this module only computes.
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ from mnv1_bench.timing.stats import RatioCI, Stats, ratio_ci, summarize, verdict
 
 if TYPE_CHECKING:
     from mnv1_bench.models.registry import ModelSpec
+
+# A run of one repeat: its rounds are split into this many windows of consecutive rounds for the ratio's interval
+# (they see drift within the run, not what changes between runs: see docs/timing-method.md).
+WINDOWS = 5
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class TimingRow:
     calls_per_sample: int = 1  # calls timed together in one sample (fast models)
     warmup_runs: int = 0
     round_sizes: tuple[int, ...] = ()  # samples per interleaved round, in order (they split samples_ms); () = one
+    repeat_rounds: tuple[int, ...] = ()  # rounds per repeat (each prepared anew), in order; () = one repeat
     load_others_cores: float | None = None  # CPU other processes used while this row was timed, in cores
     load_avg_1m: float | None = None  # the 1-minute load average just before the run's timing began
     machine_speed: float | None = None  # fastest reference matmul this host has shown / this run's (machine_speed)
@@ -120,9 +125,28 @@ class TimingRow:
         """faster, slower or indistinguishable from the first row ("" on the first row)."""
         return verdict(self.ratio) if self.ratio is not None else ""
 
+    @property
+    def repeats(self) -> int:
+        return len(self.repeat_rounds) or 1
+
     def rounds_ms(self) -> list[list[float]]:
         """The samples split into their rounds (a row without round sizes: one round)."""
         return split_rounds(self.samples_ms, self.round_sizes or (len(self.samples_ms),))
+
+    def batches_ms(self) -> list[list[float]]:
+        """The samples in the independent batches the ratio's interval compares (:func:`.stats.ratio_ci`): one
+        per repeat, or, in a run of one repeat, :data:`WINDOWS` windows of consecutive rounds."""
+        rounds = self.rounds_ms()
+        if self.repeats >= 2:
+            sizes = self.repeat_rounds
+        else:
+            windows = min(WINDOWS, len(rounds))
+            sizes = tuple(len(rounds) // windows + (i < len(rounds) % windows) for i in range(windows))
+        out, start = [], 0
+        for size in sizes:
+            out.append([s for each in rounds[start : start + size] for s in each])
+            start += size
+        return out
 
     def as_dict(self) -> dict:
         """JSON-ready fields and statistics, without the raw samples: what `--format json` shows."""
@@ -135,7 +159,7 @@ class TimingRow:
             "roofline_fraction": self.roofline_fraction, "settings": self.settings,
             "channels_last": self.channels_last, "input_size": self.input_size,
             "calls_per_sample": self.calls_per_sample, "warmup_runs": self.warmup_runs,
-            "unstable_reason": flagging.texts(self.flags, "UNSTABLE"), "rounds": self.rounds,
+            "unstable_reason": flagging.texts(self.flags, "UNSTABLE"), "rounds": self.rounds, "repeats": self.repeats,
             "round_sizes": self.round_sizes or (len(self.samples_ms),), "load_others_cores": self.load_others_cores,
             "load_avg_1m": self.load_avg_1m, "busy": self.busy, "busy_reason": flagging.texts(self.flags, "BUSY"),
             "machine_speed": self.machine_speed, "machine_drift": self.machine_drift, "slow": self.slow,
@@ -148,7 +172,12 @@ class TimingRow:
 
     def record(self) -> dict:
         """The row as a run file keeps it: :meth:`as_dict`, its flags as data, and the raw samples."""
-        return {**self.as_dict(), "flags": [flag.as_dict() for flag in self.flags], "samples_ms": list(self.samples_ms)}
+        return {
+            **self.as_dict(),
+            "repeat_rounds": list(self.repeat_rounds) or [self.rounds],
+            "flags": [flag.as_dict() for flag in self.flags],
+            "samples_ms": list(self.samples_ms),
+        }
 
 
 def make_row(
@@ -162,6 +191,7 @@ def make_row(
     interleaved: Interleaved | None = None,
     load_avg_1m: float | None = None,
     speed: machine_speed.Speed | None = None,
+    repeat_rounds: tuple[int, ...] = (),
 ) -> TimingRow:
     """One measurement (taken in `interleaved` rounds) as a row: its roofline floors, and its flags decided from
     its samples, the machine's load and speed, and its threads against the cores this process may use."""
@@ -193,6 +223,7 @@ def make_row(
         calls_per_sample=result.calls_per_sample,
         warmup_runs=result.warmup_runs,
         round_sizes=interleaved.round_sizes if interleaved is not None else (len(samples_ms),),
+        repeat_rounds=repeat_rounds,
         load_others_cores=others,
         load_avg_1m=load_avg_1m,
         machine_speed=speed.speed if speed is not None else None,
@@ -203,12 +234,12 @@ def make_row(
 
 
 def with_ratios(rows: list[TimingRow]) -> list[TimingRow]:
-    """Every row after the first with its time over the first row's (paired by round), a 95% interval and a
-    verdict."""
+    """Every row after the first with its time over the first row's (the ratio of the medians), a 95% interval
+    and a verdict."""
     if not rows:
         return rows
     first = rows[0]
     out = [first]
     for row in rows[1:]:
-        out.append(replace(row, ratio=ratio_ci(first.rounds_ms(), row.rounds_ms())))
+        out.append(replace(row, ratio=ratio_ci(first.batches_ms(), row.batches_ms())))
     return out

@@ -23,7 +23,7 @@ from mnv1_bench.counting import Cost, count
 from mnv1_bench.environment import cpu_snapshot, load_average, set_threads
 from mnv1_bench.errors import UsageProblem
 from mnv1_bench.store import runs as results
-from mnv1_bench.timing import backends, exports, machine_speed, numerics
+from mnv1_bench.timing import backends, exports, machine_speed, numerics, repeats
 from mnv1_bench.timing.clock import time_calls
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.rounds import LoadProbe, Slot, default_rounds, interleave
@@ -44,6 +44,8 @@ class TimedRun:
     costs: list[Cost]  # one per model, counted at batch 1 (mult-adds per image)
     interrupted: bool  # Ctrl-C cut the run short after these rows
     saved: Path | None  # the run file, None when nothing was saved
+    repeats: int = 1  # repeats taken (each configuration prepared anew and timed in rounds of its own)
+    widest: float | None = None  # the widest ratio interval's larger side, a fraction of its ratio (None: no ratio)
 
 
 def _choice(kind: str, value: object, choices: type) -> None:
@@ -111,6 +113,7 @@ def time_runs(
     rounds: int | None = None,
     probe: LoadProbe | None = None,
     weights: Path | None = None,
+    plan: Repeats | None = None,
 ) -> TimedRun:
     """Time every model in every configuration in interleaved rounds; save the rows under `results_dir` (None:
     not). Rows come in (model, configuration) order, each after the first with its ratio to the first.
@@ -123,6 +126,10 @@ def time_runs(
 
     Every backend builds each model with the same weights (`weights`, a state dict file, else seeded random
     ones: :mod:`.weights`), so that each row's numerics compare it with fp32 eager on one network.
+
+    `plan` (default one repeat): the rounds are split over that many repeats, each preparing every configuration
+    anew (:mod:`.repeats`); with a precision, repeats go on until every ratio's interval lies within it of the
+    ratio, or the plan's cap is reached.
     """
     for config in () if checked else configs:
         validate(config)
@@ -141,27 +148,62 @@ def time_runs(
     pairs = [(spec, config, cost) for spec, cost in zip(specs, costs, strict=True) for config in configs]
     started = results.utc_now()
     threads = set_threads(configs[0].threads) if configs else 1  # set once: intra-op threads are per process
+    plan = plan or Repeats()
     with exports.run_cache():
-        rows, interrupted = _prepared_rows(pairs, threads, rounds, probe, report)
+        rows, interrupted, outcomes = _repeated_rows(pairs, threads, rounds, probe, report, plan)
     rows = [replace(row, settings=f"{row.settings}; {weights_text(weights)}") for row in rows]
     report(total, total, "")
     saved = _save(rows, pairs, results_dir, started) if results_dir is not None else None
-    return TimedRun(rows, list(costs), interrupted, saved)
+    return TimedRun(rows, list(costs), interrupted, saved, len(outcomes), repeats.widest(outcomes))
 
 
-def _prepared_rows(pairs, threads, rounds, probe, report) -> tuple[list[TimingRow], bool]:
-    """Prepare every configuration, time them in interleaved rounds, then add each row's numerics."""
-    total, prepared = len(pairs) * rounds, []
+@dataclass(frozen=True)
+class Repeats:
+    """How many repeats a run takes: `count` at least; with `precision` (a fraction, 0.02 = ±2%), more until every
+    ratio's 95% interval lies within it of the ratio, up to `most`."""
+
+    count: int = 1
+    precision: float | None = None
+    most: int = 1
+
+    def done(self, outcomes: Sequence) -> bool:
+        if len(outcomes) < self.count:
+            return False
+        if self.precision is None or len(outcomes) >= self.most:
+            return True
+        widest = repeats.widest(outcomes)
+        return widest is None or widest <= self.precision
+
+
+def _repeated_rows(pairs, threads, rounds, probe, report, plan: Repeats) -> tuple[list[TimingRow], bool, list]:
+    """Prepare every configuration and time them in interleaved rounds, once per repeat (:mod:`.repeats`), then
+    turn each one's samples into a row and add its numerics (from the last repeat's preparation)."""
+    each_rounds = repeats.split(rounds, plan.count) if plan.count > 1 else rounds
+    min_time_s = max(config.min_time_s for _, config, _ in pairs) * each_rounds / rounds
+    outcomes, load, prepared = [], load_average(), []
     try:
-        for spec, config, _ in pairs:
-            report(0, total, f"preparing {spec.name} {config.backend} {config.dtype} b{config.batch}")
-            prepared.append(backends.prepare(spec, config, threads))
-        rows, interrupted = _interleaved_rows(pairs, prepared, threads, rounds, probe, report)
+        while not plan.done(outcomes):
+            for each in prepared:
+                each.close()
+            prepared = []
+            for spec, config, _ in pairs:
+                report(0, len(pairs) * rounds, f"preparing {spec.name} {config.backend} {config.dtype} b{config.batch}")
+                prepared.append(backends.prepare(spec, config, threads))
+            outcomes.append(_interleaved(pairs, prepared, each_rounds, min_time_s, probe, report, len(outcomes)))
+            if outcomes[-1].interrupted:
+                break
+        speed = machine_speed.judge(repeats.reference_s(outcomes), threads)
+        rows = [
+            make_row(spec, config, cost, threads, got.interleaved.measurement, p.settings, p.extra, got.interleaved,
+                     load, speed, got.repeat_rounds)
+            for (spec, config, cost), p, got in zip(pairs, prepared, repeats.merge(outcomes), strict=True)
+        ]  # fmt: skip
+        rows = with_ratios(rows)
         references: dict = {}
         for i, ((spec, config, _), each) in enumerate(zip(pairs, prepared, strict=True)):
-            report(total, total, f"numerics {spec.name} {config.backend} {config.dtype} b{config.batch}")
+            report(1, 1, f"numerics {spec.name} {config.backend} {config.dtype} b{config.batch}")
             rows[i] = replace(rows[i], **numerics.row_fields(spec, config, each, references))
-        return rows, interrupted
+        return rows, outcomes[-1].interrupted, outcomes
     finally:
         for each in prepared:
             each.close()
@@ -170,26 +212,19 @@ def _prepared_rows(pairs, threads, rounds, probe, report) -> tuple[list[TimingRo
 BUSY_EXTENSION = 3  # on a busy machine the rounds go on up to this many times --rounds (--min-time is a minimum)
 
 
-def _interleaved_rows(pairs, prepared, threads, rounds, probe, report) -> tuple[list[TimingRow], bool]:
-    """Time the prepared configurations round-robin and turn each one's samples into a row."""
-    min_time_s = max(config.min_time_s for _, config, _ in pairs)  # the commands set one --min-time per run
+def _interleaved(pairs, prepared, rounds, min_time_s, probe, report, repeat: int):
+    """One repeat: the prepared configurations timed round-robin."""
     slots = [Slot(p.run, backends.stopwatch(config)) for p, (_, config, _) in zip(prepared, pairs, strict=True)]
+    again = f"repeat {repeat + 1}, " if repeat else ""
 
     def step(r: int, i: int, done: int) -> None:
         spec, config, _ = pairs[i]
         at = f"round {r + 1}/{rounds}" if r < rounds else f"round {r + 1} of up to {BUSY_EXTENSION * rounds} (busy)"
         report(done, len(pairs) * max(rounds, r + 1),
-               f"{at}: {spec.name} {config.backend} {config.dtype} b{config.batch}")  # fmt: skip
+               f"{again}{at}: {spec.name} {config.backend} {config.dtype} b{config.batch}")  # fmt: skip
 
-    load = load_average()
-    outcome = interleave(slots, min_time_s, rounds, probe or cpu_snapshot, step, BUSY_EXTENSION * rounds,
-                         machine_reference(pairs))  # fmt: skip
-    speed = machine_speed.judge(outcome.reference_s, threads)
-    rows = [
-        make_row(spec, config, cost, threads, got.measurement, p.settings, p.extra, got, load, speed)
-        for (spec, config, cost), p, got in zip(pairs, prepared, outcome.slots, strict=True)
-    ]
-    return with_ratios(rows), outcome.interrupted
+    return interleave(slots, min_time_s, rounds, probe or cpu_snapshot, step, BUSY_EXTENSION * rounds,
+                      machine_reference(pairs))  # fmt: skip
 
 
 def machine_reference(pairs) -> machine_speed.Reference | None:

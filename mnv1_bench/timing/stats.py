@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 CI_LEVEL = 0.95
-RESAMPLES = 1000  # bootstrap resamples: the 2.5th and 97.5th percentiles move by well under 1% beyond this
+RESAMPLES = 1000  # bootstrap resamples of a median's interval: its percentiles move by well under 1% beyond this
 SEED = 0  # the bootstrap is seeded so that the same samples always give the same interval
 
 
@@ -69,67 +69,47 @@ class RatioCI:
     level: float = CI_LEVEL
 
 
-TRIM = 0.1  # the share of rounds left out at each end of the sorted per-round ratios (a trimmed mean)
+# Two-sided 97.5% quantiles of Student's t by degrees of freedom (a 95% interval); beyond the table, the normal's.
+T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
+         11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093,
+         20: 2.086, 25: 2.060, 30: 2.042}  # fmt: skip
 
 
-def _trimmed_mean(values, trim: float = TRIM):
-    """The mean along the last axis after leaving out the lowest and highest `trim` share of values."""
-    import numpy as np
-
-    n = values.shape[-1]
-    cut = int(n * trim)
-    return np.sort(values, axis=-1)[..., cut : n - cut].mean(axis=-1)
+def t_975(df: int) -> float:
+    """Student's t 97.5% quantile for `df` degrees of freedom (the next smaller tabulated df; 1.96 beyond 30)."""
+    if df > 30:
+        return 1.96
+    return T_975[max(d for d in T_975 if d <= df)]
 
 
-def _resampled_medians(samples, rng, resamples: int):
-    """The median of `samples` drawn with replacement, `resamples` times."""
-    import numpy as np
+def ratio_ci(first: Sequence[Sequence[float]], other: Sequence[Sequence[float]]) -> RatioCI:
+    """`other`'s time over `first`'s, with a 95% interval from independent batches of the two rows.
 
-    return np.median(samples[rng.integers(0, len(samples), size=(resamples, len(samples)))], axis=1)
-
-
-def _log_ratio(first, other):
-    """log(other / first); a clock that read 0 for a sample must not divide by zero."""
-    import numpy as np
-
-    tiny = np.finfo(float).tiny
-    return np.log(np.maximum(other, tiny)) - np.log(np.maximum(first, tiny))
-
-
-def ratio_ci(
-    first: Sequence[Sequence[float]],
-    other: Sequence[Sequence[float]],
-    level: float = CI_LEVEL,
-    resamples: int = RESAMPLES,
-    seed: int = SEED,
-) -> RatioCI:
-    """`other`'s time over `first`'s, paired by round, with a bootstrap interval over rounds.
-
-    In each round the two rows' slices were taken a moment apart, so a neighbour or drift that slows one slows
-    the other: the round's ratio is the median of `other`'s samples in it over the median of `first`'s. The
-    ratio is the geometric mean of the rounds' ratios, after leaving out the most extreme TRIM of rounds at each
-    end. Unlike the ratio of the medians over all samples, it does not jump when bursts of a neighbour split
-    both rows' samples into a fast and a slow mode in slightly different proportions from one run to the next:
-    each round is compared within its own mode. The interval is the percentile interval of the same statistic
-    under a two-level bootstrap: rounds drawn with replacement (the same rounds for both rows), then samples with
-    replacement within each drawn round. Seeded: the same samples always give the same interval.
+    `first` and `other` hold the rows' samples by batch: a batch is a block of rounds the two rows were timed in
+    together, a repeat (the configurations built and prepared anew, then timed in rounds of their own) or, in a
+    run of one repeat, a window of consecutive rounds. The point estimate is the ratio of the two rows' medians
+    over all their samples: the medians shown beside it give it back. The interval is a batch-means interval
+    around it: Student's t over the batches' log ratios (each the ratio of the two medians in that batch), with
+    one degree of freedom fewer than batches. Batches far apart in time, each with its own preparation, differ
+    as separate runs do, so the interval widens by what changes from one run to the next; rounds inside one
+    batch are correlated and are never counted as independent. Fewer than two batches: no interval (NaN).
     """
     import numpy as np
 
-    if len(first) != len(other) or not first or not all(len(r) for r in [*first, *other]):
-        raise ValueError("both rows need samples in each of the same rounds")
-    pairs = [(np.asarray(a, dtype=float), np.asarray(b, dtype=float)) for a, b in zip(first, other, strict=True)]
-    logs = np.array([_log_ratio(np.median(a), np.median(b)) for a, b in pairs])
-    rng = np.random.default_rng(seed)
-    # draws[round, k]: that round's log ratio with its samples drawn anew for resample k
-    draws = np.stack(
-        [_log_ratio(_resampled_medians(a, rng, resamples), _resampled_medians(b, rng, resamples)) for a, b in pairs]
-    )
-    picks = rng.integers(0, len(pairs), size=(resamples, len(pairs)))
-    resampled = _trimmed_mean(draws[picks, np.arange(resamples)[:, None]])
-    tail = (1 - level) / 2
-    low, high = np.exp(np.quantile(resampled, [tail, 1 - tail]))
-    return RatioCI(float(np.exp(_trimmed_mean(logs))), float(low), float(high), level)
+    if len(first) != len(other) or not first or not all(len(b) for b in [*first, *other]):
+        raise ValueError("both rows need samples in each of the same batches")
+    point = float(np.median(np.concatenate(other)) / np.median(np.concatenate(first)))
+    if len(first) < 2:
+        return RatioCI(point, math.nan, math.nan)
+    logs = np.array([_log_ratio(np.median(a), np.median(b)) for a, b in zip(first, other, strict=True)])
+    half = t_975(len(logs) - 1) * float(np.std(logs, ddof=1)) / math.sqrt(len(logs))
+    return RatioCI(point, point * math.exp(-half), point * math.exp(half))
+
+
+def _log_ratio(first: float, other: float) -> float:
+    """log(other / first); a clock that read 0 for a sample must not divide by zero."""
+    tiny = 1e-300
+    return math.log(max(other, tiny)) - math.log(max(first, tiny))
 
 
 def verdict(ci: RatioCI) -> str:
