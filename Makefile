@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test tables bench bench-busy bench-pick lint mutate gpu-wheels clean
+.PHONY: install test tables bench bench-busy bench-coverage bench-pick lint mutate gpu-wheels clean
 
 install: $(STAMP)
 
@@ -25,13 +25,20 @@ bench: $(STAMP)
 	$(BIN)/pytest -q benchmarks --benchmark-only --benchmark-columns=min,median,iqr,rounds
 	$(BIN)/mnv1-bench time mobilenet --backend eager,compile,onnxruntime,openvino --dtype fp32,bf16,int8 --batch 1 --no-save
 	$(BIN)/python benchmarks/busy_neighbour.py
+	$(BIN)/python benchmarks/coverage.py
+
+# Six back-to-back eager/onnxruntime runs quiet and six beside a bursty neighbour: a run's 95% interval holds another
+# run's ratio in at least 75% of ordered pairs, one verdict throughout; then three --precision 2 runs within 2%.
+bench-coverage: $(STAMP)
+	$(BIN)/python benchmarks/coverage.py
 
 # Three back-to-back eager/onnxruntime runs beside a bursty neighbour (ratios within 5%, every row flagged busy),
 # then three on the quiet machine (medians within 5% per backend). Part of `make bench`; alone here.
 bench-busy: $(STAMP)
 	$(BIN)/python benchmarks/busy_neighbour.py
 
-# A cold `pick --budget-ms 10` over the default set (30+ candidates) in under 4 minutes, a warm repeat in under 10 s.
+# A cold `pick --budget-ms 10` over the default set (30+ candidates) in under 4 minutes, four warm repeats in under 15 s
+# each, and one answer (a network or a stated tie) in all five.
 bench-pick: $(STAMP)
 	$(BIN)/python benchmarks/pick_cold_warm.py
 

@@ -14,6 +14,7 @@ Untrusted rows are re-taken at once (``retakes`` times), and never reused later.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -27,7 +28,7 @@ from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.flags import Flag, of_record
 from mnv1_bench.timing.rows import TimingRow
 from mnv1_bench.timing.run import Progress, time_runs
-from mnv1_bench.timing.stats import CI_LEVEL, RESAMPLES, SEED
+from mnv1_bench.timing.stats import t_975
 
 MIN_TIME_FIELD = "pick_min_time_s"  # present on the rows pick saved: it marks them as reusable by pick
 MACHINE_FIELDS = ("hostname", "cpu_model", "cpu_cores", "gpu_name")
@@ -55,8 +56,8 @@ class Latency:
 
     @cached_property
     def ci_ms(self) -> tuple[float, float]:
-        """The median's bootstrap 95% interval (ms), drawn once per row: `pick` shows it and trusts rows by it."""
-        return median_ci(self.samples_ms, self.round_sizes, CI_LEVEL, RESAMPLES, SEED)
+        """The median's 95% interval (ms), once per row: `pick` shows it, fits by its upper end, trusts by it."""
+        return median_ci(self.samples_ms, self.round_sizes)
 
     def precise(self) -> bool:
         """Whether the median's 95% CI lies within ±PRECISE of the median."""
@@ -66,12 +67,12 @@ class Latency:
     @property
     def distrusted(self) -> tuple[Flag, ...]:
         """The flags that keep the row from being picked by: every UNSTABLE, BUSY and SLOW flag, except that a
-        spread (CV) alone is excused when the median is precise all the same (:data:`PRECISE`); too few or too
-        short samples never are."""
+        spread (CV) or a busy machine is excused when the median is precise all the same (:data:`PRECISE`): the
+        interval says how much to trust it. Too few or too short samples, or a slow machine, never are."""
         kept = tuple(flag for flag in self.flags if flag.label in ("UNSTABLE", "BUSY", "SLOW"))
-        unstable = {flag.kind for flag in kept if flag.label == "UNSTABLE"}
-        if unstable == {"spread"} and self.precise():
-            kept = tuple(flag for flag in kept if flag.kind != "spread")
+        excusable = {"spread", "busy"}
+        if any(flag.kind in excusable for flag in kept) and self.precise():
+            kept = tuple(flag for flag in kept if flag.kind not in excusable)
         return kept
 
     @property
@@ -149,13 +150,11 @@ def _reusable(record: dict, wanted: dict, config: TimingConfig, rounds: int) -> 
         return False
     if not _present(record.get("rounds")) or int(record["rounds"]) < rounds:
         return False
-    if _present(record.get("busy")) and bool(record["busy"]):
-        return False
     if not all(_present(record.get(k)) for k in ("samples_ms", "params", "weights", "mult_adds")):
         return False
     if not all(_same(record.get(key), value) for key, value in wanted.items()):
         return False
-    return not Latency.from_record(record, True, "").untrusted  # UNSTABLE with a precise median is trusted
+    return not Latency.from_record(record, True, "").untrusted  # UNSTABLE or BUSY with a precise median is trusted
 
 
 def time_candidates(
@@ -217,30 +216,25 @@ def _keep(row: TimingRow, spec: ModelSpec, cost: Cost, config: TimingConfig, run
     return Latency.from_record(record, False, run_file.path.name if saved else "")
 
 
-def median_ci(
-    samples_ms: Sequence[float], round_sizes: Sequence[int], level: float, resamples: int, seed: int
-) -> tuple[float, float]:
-    """A bootstrap `level` interval of the median per-call time (ms): rounds drawn with replacement, then samples
-    within each drawn round (the engine's ratio intervals resample the same way). Seeded: the same samples give
-    the same interval. All resamples are drawn at once: rounds padded to the longest with NaN, which the median
-    skips."""
-    import numpy as np
+WINDOWS = 5  # windows of consecutive rounds a median's interval is computed over
 
+
+def median_ci(samples_ms: Sequence[float], round_sizes: Sequence[int]) -> tuple[float, float]:
+    """A 95% interval of the median per-call time (ms): Student's t over the log medians of :data:`WINDOWS`
+    windows of consecutive rounds, around the median of all samples. Rounds close in time share the machine's
+    state, so they are never taken as independent (see :func:`mnv1_bench.timing.stats.ratio_ci`). NaN when the
+    rounds do not split the samples, or there are fewer than two rounds."""
     sizes = [n for n in (round_sizes or (len(samples_ms),)) if n > 0]
-    if not sizes or sum(sizes) != len(samples_ms):
+    if len(sizes) < 2 or sum(sizes) != len(samples_ms):
         return math.nan, math.nan
-    longest = max(sizes)
-    padded = np.full((len(sizes), longest), np.nan)
-    for row, start in enumerate(np.cumsum([0, *sizes[:-1]])):
-        padded[row, : sizes[row]] = samples_ms[start : start + sizes[row]]
-    counts = np.asarray(sizes)
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(sizes), size=(resamples, len(sizes)))  # which rounds each resample draws
-    drawn = counts[picks][..., None]
-    index = np.minimum((rng.random((resamples, len(sizes), longest)) * drawn).astype(int), longest - 1)
-    values = padded[picks[..., None], index]
-    values[np.arange(longest) >= drawn] = np.nan  # a round of n samples draws n, not `longest`
-    medians = np.nanmedian(values.reshape(resamples, -1), axis=1)
-    tail = (1 - level) / 2
-    low, high = np.quantile(medians, [tail, 1 - tail])
-    return float(low), float(high)
+    rounds, start = [], 0
+    for size in sizes:
+        rounds.append(list(samples_ms[start : start + size]))
+        start += size
+    windows = min(WINDOWS, len(rounds))
+    cut = [len(rounds) * k // windows for k in range(windows + 1)]
+    logs = [math.log(max(statistics.median([s for r in rounds[a:b] for s in r]), 1e-300))
+            for a, b in zip(cut, cut[1:], strict=False)]  # fmt: skip
+    median = statistics.median(samples_ms)
+    half = t_975(windows - 1) * statistics.stdev(logs) / math.sqrt(windows)
+    return median * math.exp(-half), median * math.exp(half)

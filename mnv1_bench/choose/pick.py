@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -94,6 +94,8 @@ class PickResult:
     beyond: dict | None  # the runner-up past the budget: the fastest candidate more accurate than the pick
     cheapest: dict | None  # when nothing fits: the candidate closest to fitting (smallest value / limit)
     headroom_ms: float | None  # budget - the pick's median, ms
+    borderline: dict | None = None  # the most accurate candidate more accurate than the pick whose 95% CI
+    # straddles the latency budget: it may fit or not, so the answer is "the pick or this one"
 
 
 def size_mb(params: int, dtype: str) -> float:
@@ -111,11 +113,13 @@ def candidate_frame(candidates: Sequence[Candidate], budget: Budget, dtype: str)
         median = None if lat is None else lat.median_ms
         size = size_mb(c.params, dtype)
         over = budget.over(median, c.params, c.mult_adds, size)
+        counts_fit = replace(budget, ms=None).excess(None, c.params, c.mult_adds, size) <= 1
+        status = _status(budget, lat, high, counts_fit)
         rows.append({
             "model": c.spec.name, "top1": c.cited.top1, "top1_source": c.cited.source or None,
             "median_ms": median, "ci_low_ms": None if lat is None else low, "ci_high_ms": None if lat is None else high,
             "params": c.params, "weights": c.weights, "mult_adds": c.mult_adds, "size_mb": size,
-            "fits": lat is not None and budget.excess(median, c.params, c.mult_adds, size) <= 1,
+            "fits": status == "fits", "status": status,
             "over": over or ("not timed: over a count limit" if lat is None else ""),
             "excess": budget.excess(median, c.params, c.mult_adds, size),
             "flag": _flag(lat), "measured": "" if lat is None else ("reused" if lat.reused else "now"),
@@ -127,6 +131,22 @@ def candidate_frame(candidates: Sequence[Candidate], budget: Budget, dtype: str)
     frame["pareto"] = pareto(frame)
     frame["picked"] = False
     return frame
+
+
+def _status(budget: Budget, lat: latency_store.Latency | None, high: float, counts_fit: bool) -> str:
+    """ "fits" (every count within its limit, and the latency's whole 95% CI within the budget), "borderline" (the
+    CI straddles the latency budget: it may fit), "over" or "not timed"."""
+    if lat is None:
+        return "not timed"
+    if not counts_fit:
+        return "over"
+    if budget.ms is None:
+        return "fits"
+    upper = high if high == high else lat.median_ms  # no interval (one round): the median alone
+    low = lat.ci_ms[0] if lat.ci_ms[0] == lat.ci_ms[0] else lat.median_ms
+    if upper <= budget.ms:
+        return "fits"
+    return "borderline" if low <= budget.ms else "over"
 
 
 def _flag(lat: latency_store.Latency | None) -> str:
@@ -157,7 +177,7 @@ def choose(frame: pd.DataFrame, budget: Budget) -> PickResult:
         timed = frame.dropna(subset=["median_ms"])
         pool = timed if not timed.empty else frame
         cheapest = pool.loc[pool["excess"].idxmin()].to_dict() if not pool.empty else None
-        return PickResult(frame, budget, None, None, None, cheapest, None)
+        return PickResult(frame, budget, None, None, None, cheapest, None, _contender(frame, -math.inf))
     best = ranked.index[0]
     frame.loc[best, "picked"] = True
     picked = frame.loc[best].to_dict()
@@ -166,23 +186,40 @@ def choose(frame: pd.DataFrame, budget: Budget) -> PickResult:
                    & (frame["top1"] > picked["top1"])]  # fmt: skip
     beyond = better.sort_values("median_ms", kind="stable").iloc[0].to_dict() if not better.empty else None
     headroom = budget.ms - picked["median_ms"] if budget.ms is not None else None
-    return PickResult(frame, budget, picked, within, beyond, None, headroom)
+    return PickResult(frame, budget, picked, within, beyond, None, headroom, _contender(frame, picked["top1"]))
+
+
+def _contender(frame: pd.DataFrame, top1: float) -> dict | None:
+    """The most accurate borderline candidate more accurate than `top1` (None: none)."""
+    close = frame[(frame["status"] == "borderline") & frame["top1"].notna() & (frame["top1"] > top1)]
+    if close.empty:
+        return None
+    return close.sort_values(["top1", "median_ms"], ascending=[False, True], kind="stable").iloc[0].to_dict()
 
 
 def rationale(result: PickResult) -> str:
     """ "MODEL is the most accurate network under B ms here: T% top-1 (cited from SOURCE), M ms measured (95% CI
     L-H)", or, when nothing fits, what does not and the candidate closest to fitting."""
     budget = result.budget.text()
+    b = result.borderline
     if result.picked is None:
+        if b is not None:
+            return (f"Nothing surely fits under {budget} here; {b['model']} may: its 95% CI "
+                    f"{b['ci_low_ms']:.2f}-{b['ci_high_ms']:.2f} ms straddles the budget.")  # fmt: skip
         cheapest = result.cheapest
         if cheapest is None:
             return f"Nothing fits under {budget} here: there were no candidates."
         return (f"Nothing with a cited accuracy fits under {budget} here; the cheapest candidate is "
                 f"{describe(cheapest)}.")  # fmt: skip
     p = result.picked
-    return (f"{p['model']} is the most accurate network under {budget} here: {p['top1']:g}% top-1 (cited from "
+    said = (f"{p['model']} is the most accurate network under {budget} here: {p['top1']:g}% top-1 (cited from "
             f"{p['top1_source']}), {p['median_ms']:.2f} ms measured (95% CI {p['ci_low_ms']:.2f}-"
             f"{p['ci_high_ms']:.2f})")  # fmt: skip
+    if b is None:
+        return said
+    return (f"{p['model']} or {b['model']}: indistinguishable here at this budget. {said}; {b['model']} "
+            f"({b['top1']:g}% top-1) may fit too: its 95% CI {b['ci_low_ms']:.2f}-{b['ci_high_ms']:.2f} ms "
+            "straddles the budget")  # fmt: skip
 
 
 def describe(row: dict) -> str:
@@ -232,5 +269,23 @@ def pick_network(
     measured = latency_store.time_candidates(to_time, [costs[s.name] for s in to_time], config, results_dir, rounds,
                                      retakes, progress)  # fmt: skip
     latencies = {**stored, **measured}
-    candidates = [Candidate(spec, cited_top1(spec), *counts[spec.name], latencies.get(spec.name)) for spec in specs]
-    return choose(candidate_frame(candidates, budget, config.dtype), budget)
+
+    def result() -> PickResult:
+        candidates = [Candidate(s, cited_top1(s), *counts[s.name], latencies.get(s.name)) for s in specs]
+        return choose(candidate_frame(candidates, budget, config.dtype), budget)
+
+    # Racing: time goes where the answer depends on it, to the candidates more accurate than the pick whose
+    # interval straddles the budget, each time with twice the rounds, until none is left or the re-takes run out.
+    for attempt in range(1, retakes + 1):
+        chosen = result()
+        top1 = chosen.picked["top1"] if chosen.picked is not None else -math.inf
+        frame = chosen.frame
+        close = set(frame[(frame["status"] == "borderline") & frame["top1"].notna() & (frame["top1"] > top1)]["model"])
+        if not close:
+            return chosen
+        racing = [s for s in specs if s.name in close]
+        costs.update({s.name: costs.get(s.name) or counter(s) for s in racing})
+        longer = replace(config, min_time_s=config.min_time_s * 2**attempt)
+        latencies.update(latency_store.time_candidates(racing, [costs[s.name] for s in racing], longer, results_dir,
+                                                       rounds * 2**attempt, 0, progress))  # fmt: skip
+    return result()

@@ -50,7 +50,7 @@ COLUMNS = (
     Column("params", "Params (M)", millions(2)),
     Column("mult_adds", "Mult-adds (M)", millions(1), priority=2),
     Column("size_mb", "Size (MB)", number(1), priority=3),
-    Column("fits", "Fits", yes_no),
+    word("status", "Fits"),
     Column("pareto", "Pareto", yes_no),
     Column("picked", "Pick", lambda v: "PICK" if v else ""),
     word("flag", "Flag", blank),
@@ -173,11 +173,15 @@ def _notes(result: PickResult, setting: str) -> list[str]:
     frame = result.frame
     reused = int((frame["measured"] == "reused").sum())
     notes = [
-        f"Median latency per call measured by mnv1-bench on {setting}, in interleaved rounds, with a bootstrap 95% "
-        f"CI; {reused} of {frame['median_ms'].notna().sum()} reused from earlier runs saved here (Timed: reused), "
-        "the rest measured now. Fits: within every limit given; Pareto: no candidate is both as fast and as "
-        "accurate; UNSTABLE: CV over 10% and a median less precise than ±5% (95% CI), or too few samples; BUSY: "
-        "other processes used the CPU while it was timed; SLOW: the machine itself ran under 80% of its fastest.",
+        f"Median latency per call measured by mnv1-bench on {setting}, in interleaved rounds, with a 95% CI "
+        f"(Student's t over windows of consecutive rounds); {reused} of {frame['median_ms'].notna().sum()} reused "
+        "from earlier runs saved here (Timed: reused: same machine, software and settings, and a CI within ±5% of "
+        "its median, busy or not), the rest measured now (no such row). Fits: within every limit given, the "
+        "latency's whole 95% CI included; borderline: its CI straddles the latency budget (a more accurate "
+        "borderline candidate is re-timed for longer, and one still borderline is named beside the pick); Pareto: "
+        "no candidate is both as fast and as accurate; UNSTABLE: CV over 10% and a median less precise than ±5% "
+        "(95% CI), or too few samples; BUSY: other processes used the CPU while it was timed and the median is less "
+        "precise than ±5%; SLOW: the machine itself ran under 80% of its fastest.",
         "Params = every learnable parameter (Size: those at the timed dtype, MB = 10^6 bytes); mult-adds = conv + "
         "FC multiply-accumulates per image (the paper's convention; FLOPs = 2 x mult-adds); counted by mnv1-bench.",
     ]

@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 CI_LEVEL = 0.95
-RESAMPLES = 1000  # bootstrap resamples of a median's interval: its percentiles move by well under 1% beyond this
-SEED = 0  # the bootstrap is seeded so that the same samples always give the same interval
 
 
 @dataclass(frozen=True)
