@@ -27,9 +27,10 @@ MIN_CANDIDATES = 30
 CLI = "import sys; from mnv1_bench.cli import main; sys.argv[0] = 'mnv1-bench'; main()"
 
 
-def one_run(results: Path) -> tuple[float, list[dict]]:
+def one_run(results: Path, *extra: str) -> tuple[float, list[dict]]:
     """Wall seconds of one `pick --budget-ms 10` (a new process), and its JSON rows."""
-    command = [sys.executable, "-c", CLI, "pick", "--budget-ms", "10", "--results", str(results), "--format", "json"]
+    command = [sys.executable, "-c", CLI, "pick", "--budget-ms", "10", "--results", str(results), "--format", "json",
+               *extra]  # fmt: skip
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     return time.perf_counter() - start, json.loads(done.stdout)
@@ -60,7 +61,28 @@ def main() -> int:
     met = (len(cold) >= MIN_CANDIDATES and cold_s < COLD_TARGET_S and all(s < WARM_TARGET_S for s, _ in warm)
            and len(answers) == 1)  # fmt: skip
     print(f"{len(answers)} distinct answer(s) in {RUNS} runs; {'met' if met else 'NOT met'}")
-    return 0 if met else 1
+    fresh = {name: fresh_answers(neighbour) for name, neighbour in (("quiet", False), ("busy", True))}
+    for name, said in fresh.items():
+        print(f"{name}, every row measured again (--fresh) in {FRESH_RUNS} back-to-back runs: {'; '.join(said)}")
+    return 0 if met and all(len(set(said)) == 1 for said in fresh.values()) else 1
+
+
+FRESH_RUNS = 3
+
+
+def fresh_answers(neighbour: bool) -> list[str]:
+    """The answers of back-to-back runs that time every candidate again, on the quiet machine or beside the
+    bursty neighbour of busy_neighbour.py: a pick that holds names the same network, or the same stated tie."""
+    from busy_neighbour import NEIGHBOUR
+
+    process = subprocess.Popen([sys.executable, "-c", NEIGHBOUR]) if neighbour else None
+    try:
+        with tempfile.TemporaryDirectory(prefix="mnv1-bench-pick-") as folder:
+            return [answer(one_run(Path(folder), "--fresh")[1]) for _ in range(FRESH_RUNS)]
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait()
 
 
 if __name__ == "__main__":
