@@ -156,8 +156,6 @@ def summary(result: PickResult) -> list[str]:
     if result.headroom_ms is not None:
         lines.append(f"Headroom: {result.headroom_ms:.2f} ms ({result.headroom_ms / result.budget.ms:.0%} of the "
                      "budget) left by the pick's median.")  # fmt: skip
-        if p["ci_high_ms"] > result.budget.ms:
-            lines.append(f"Its 95% CI reaches {p['ci_high_ms']:.2f} ms, past the budget: rerun with more --rounds.")
     lines.append(f"Runner-up within the budget: {describe(result.within)}." if result.within is not None
                  else "Runner-up within the budget: none (no other candidate with a cited accuracy fits).")  # fmt: skip
     if result.beyond is not None:
