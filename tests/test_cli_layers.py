@@ -96,7 +96,7 @@ def test_csv_is_the_layer_rows():
      ([TINY, "--batch", "0"], "batch must be at least 1, got 0"),
      ([TINY, "--threads", "0"], "threads must be at least 1, got 0"),
      ([TINY, "--dtype", "int4"], "'int4' is not one of 'fp32', 'fp16', 'bf16', 'int8'"),
-     ([TINY, "--min-time", "-1"], "min-time must be a positive number of seconds, got -1")],
+     ([TINY, "--min-time", "-1"], "min-time must be a positive number of seconds, at most 3600, got -1")],
 )  # fmt: skip
 def test_bad_input_is_one_line_and_exit_2(args, message):
     result = invoke(*args)

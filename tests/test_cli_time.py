@@ -173,7 +173,7 @@ def test_markdown_table():
         ([TINY, "--threads", "0"], "--threads must be at least 1"),
         ([TINY, "--min-time", "0"], "--min-time must be a positive number"),
         ([TINY, "--min-time", "inf"], "--min-time must be a positive number"),
-        ([TINY, "--rounds", "0"], "--rounds must be at least 1"),
+        ([TINY, "--rounds", "0"], "--rounds must be from 1 to 10,000, got 0"),
         ([TINY, "--device", "tpu"], "--device"),
         (["mobilenett"], "unknown model 'mobilenett'"),
         ([], "Missing argument"),

@@ -161,7 +161,7 @@ def test_time_no_save_writes_nothing(fake_timing, tmp_path):
 def test_bad_min_time_is_one_line_and_exit_2():
     result = CliRunner().invoke(app, ["compare", "vgg16", "--time", "--min-time", "0"])
     assert result.exit_code == 2
-    assert result.stderr == "mnv1-bench: error: --min-time must be a positive number of seconds, got 0\n"
+    assert result.stderr == "mnv1-bench: error: --min-time must be a positive number of seconds, at most 3600, got 0\n"
     assert "Traceback" not in result.output
 
 

@@ -42,6 +42,15 @@ CASES: list[list[str]] = [
     ["time", TINY, "mobilenett"], ["time", "mobilenet", "--batch", "65536", "--no-save"],
     ["time", TINY, "--backend", "onnxruntime", "--dtype", "bf16"], ["time", TINY, "--wide=1"],
     ["time", TINY, "--recalibrate=no"], ["time", "ssd300-mobilenett"],
+    # numbers without bounds: an hour of timed calls per row at most, 10,000 rounds, no empty list item
+    ["time", TINY, "--min-time", "1e308"], ["time", TINY, "--min-time", "1e9"], ["time", TINY, "--batch", "1,,2"],
+    ["time", TINY, "--batch", "1,"], ["time", TINY, "--rounds", "99999999999999999999"],
+    ["time", TINY, "--rounds", "10001"],
+    ["time", TINY, "mobilenet", "--repeats", "0"], ["time", TINY, "mobilenet", "--repeats", "101"],
+    ["time", TINY, "mobilenet", "--precision", "0"], ["time", TINY, "mobilenet", "--precision", "nan"],
+    ["time", TINY, "--precision", "2"], ["time", TINY, "mobilenet", "--precision", "2", "--max-repeats", "1"],
+    ["compare", TINY, "--time", "--min-time", "1e308"], ["pick", "--budget-ms", "5", "--min-time", "1e9"],
+    ["pick", "--budget-ms", "5", "--rounds", "10001"],
     # compare
     ["compare"], ["compare", "mobilenett"], ["compare", TINY, "--baseline", "nope"],
     *with_each(["compare", TINY, "--time"], "--min-time", BAD_POSITIVE_FLOATS[:4]),

@@ -20,12 +20,12 @@ from mnv1_bench.timing.config import TimingConfig
 def test_a_library_error_names_the_parameter_and_the_cli_the_option(fake_timing):
     with pytest.raises(UsageProblem) as error:
         run.validate(replace(TimingConfig(), min_time_s=0.0))
-    assert str(error.value) == "min_time_s must be a positive number of seconds, got 0"
+    assert str(error.value) == "min_time_s must be a positive number of seconds, at most 3600, got 0"
     assert error.value.parameters == ("min_time_s",) and error.value.values == {"value": 0.0}
 
     result = CliRunner().invoke(app, ["time", "mobilenet-0.25-64", "--min-time", "0", "--no-save"])
     assert result.exit_code == 2 and result.stdout == ""
-    assert result.stderr == "mnv1-bench: error: --min-time must be a positive number of seconds, got 0\n"
+    assert result.stderr == "mnv1-bench: error: --min-time must be a positive number of seconds, at most 3600, got 0\n"
 
 
 def test_a_model_name_error_names_num_classes():

@@ -197,7 +197,7 @@ def test_figure_and_out_folder_are_written(prepared, tmp_path):
         (("--budget-ms", "5", "--candidates", "mobilenet-0.25-224,vgg19x"), "unknown model 'vgg19x'"),
         (("--budget-ms", "5", "--candidates", "+"), "'+' must be followed by a model name"),
         (("--budget-ms", "5", "--retakes", "-1"), "--retakes must be from 0 to 5, got -1"),
-        (("--budget-ms", "5", "--rounds", "0"), "--rounds must be at least 1, got 0"),
+        (("--budget-ms", "5", "--rounds", "0"), "--rounds must be from 1 to 10,000, got 0"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2_before_any_work(prepared, tmp_path, args, message):
@@ -346,3 +346,10 @@ def test_a_more_accurate_borderline_candidate_is_timed_again_for_longer(prepared
     first, again = timed
     assert again == 2 * first and prepared.count("mobilenet-0.5-160") == 2 and prepared.count("mobilenet-0.25-224") == 1
     assert rows["mobilenet-0.5-160"]["picked"]
+
+
+def test_a_candidate_named_twice_is_timed_once_and_said(prepared):
+    result = pick("--budget-ms", "5", "--candidates", "mobilenet-0.25-224,mobilenet-0.25-224,mobilenet-0.5-160")
+    assert result.exit_code == 0, result.output
+    assert sorted(prepared) == ["mobilenet-0.25-224", "mobilenet-0.5-160"]
+    assert "warning: --candidates: mobilenet-0.25-224 given more than once; each is used once" in result.stderr

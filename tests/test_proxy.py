@@ -139,7 +139,7 @@ def test_proxy_cli_end_to_end_on_three_tiny_models(tmp_path, fake_peaks):
     [(["--models", "mobilenet,vgg16"], "a fit needs at least 3 different models, got 2 (mobilenet-1.0-224, vgg16)"),
      (["--models", "mobilenet,nonsense-net,vgg16"], "unknown model 'nonsense-net'"),
      (["--batch", "0"], "batch must be at least 1, got 0"),
-     (["--min-time", "0"], "min-time must be a positive number of seconds, got 0")],
+     (["--min-time", "0"], "min-time must be a positive number of seconds, at most 3600, got 0")],
 )  # fmt: skip
 def test_proxy_cli_bad_input_is_one_line(args, message, tmp_path):
     result = CliRunner().invoke(app, ["proxy", *args, "--out", str(tmp_path)])

@@ -16,6 +16,7 @@ import pytest
 from mnv1_bench.errors import SaveFailed, Trouble, UsageProblem
 from mnv1_bench.store import runs as results
 from mnv1_bench.store.runs import load_results
+from mnv1_bench.store.schema import SCHEMA_VERSION
 
 WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 ROW = {"model": "mobilenet-1.0-224", "device": "cpu", "backend": "eager", "dtype": "fp32", "batch": 1, "median_ms": 2.5,
@@ -66,7 +67,7 @@ def test_each_row_is_on_disk_as_soon_as_it_is_added(tmp_path):
     run = results.RunFile(tmp_path / "time-x.jsonl", {"host": "h"})
     assert not run.path.exists()  # nothing is created before the first row
     run.add(ROW)
-    assert lines(run.path) == [{"schema": results.SCHEMA_VERSION, **ROW, "host": "h"}]  # the schema leads
+    assert lines(run.path) == [{"schema": SCHEMA_VERSION, **ROW, "host": "h"}]  # the schema leads
     run.add({**ROW, "batch": 2})
     assert [r["batch"] for r in lines(run.path)] == [1, 2] and run.saved == 2
 
@@ -141,7 +142,9 @@ def test_readers_skip_bad_files_and_rows_with_one_warning_per_file(tmp_path):
     messages = [str(w.message) for w in caught]
     assert len(messages) == 3, messages
     assert "the whole file (it is not UTF-8 text)" in messages[0] and "time-2-latin1" in messages[0]
-    assert messages[1].startswith('skipped 5 of 6 rows (line 1: median_ms is "fast", not a number; line 3: not')
+    assert messages[1].startswith(
+        'skipped 5 of 6 rows (line 1: median_ms is "fast": not a number in [1e-06, 1e+07]; line 3: not'
+    )
     assert "time-4-folder" in messages[2]
 
 

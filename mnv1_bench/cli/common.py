@@ -29,11 +29,14 @@ THREADS_PER_CORE = 4  # --threads beyond this many per core is refused; beyond o
 
 
 def comma_list(option: str, value: str, parse: Callable[[str], T], wanted: str) -> list[T]:
-    """ "a, b,a" -> [parse("a"), parse("b")]: blanks dropped, duplicates dropped and said, order kept; `parse`
-    raises UsageProblem for a bad item; `wanted` says what the option takes, for the message when it is empty."""
-    items = [v.strip() for v in value.split(",") if v.strip()]
-    if not items:
+    """ "a, b,a" -> [parse("a"), parse("b")]: duplicates dropped and said, order kept; an empty item ("1,,2",
+    "1,") is refused, since it is most likely a value left out; `parse` raises UsageProblem for a bad item;
+    `wanted` says what the option takes, for the message when it is empty."""
+    items = [v.strip() for v in value.split(",")]
+    if not any(items):
         raise UsageProblem(f"{option} needs at least one of {wanted}")
+    if not all(items):
+        raise UsageProblem(f"{option} has an empty item in {value!r}: give {wanted} separated by single commas")
     return drop_repeats(option, [parse(item) for item in items])
 
 

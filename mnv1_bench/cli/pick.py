@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mnv1_bench.choices import Backend, Device, Dtype
-from mnv1_bench.cli.common import MAX_BATCH, output_folder, progress_bar, threads_checked, whole_number
+from mnv1_bench.cli.common import MAX_BATCH, drop_repeats, output_folder, progress_bar, threads_checked, whole_number
 from mnv1_bench.cli.options import Threads
 from mnv1_bench.cli.render import (
     Column,
@@ -97,8 +97,10 @@ def pick(
     budget = Budget(budget_ms, max_params, max_mult_adds, max_size_mb)
     budget.check()
     config = _config(device, backend, dtype, batch, threads, min_time)
-    if rounds < 1:
-        raise UsageProblem(f"--rounds must be at least 1, got {rounds}")
+    from mnv1_bench.timing.run import MAX_ROUNDS
+
+    if not 1 <= rounds <= MAX_ROUNDS:
+        raise UsageProblem(f"--rounds must be from 1 to {MAX_ROUNDS:,}, got {rounds}")
     if not 0 <= retakes <= MAX_RETAKES:
         raise UsageProblem(f"--retakes must be from 0 to {MAX_RETAKES}, got {retakes}")
     specs = _specs(candidates)
@@ -132,11 +134,8 @@ def _specs(candidates: str | None) -> list[ModelSpec]:
     from mnv1_bench.choose.candidates import candidate_names
     from mnv1_bench.models.registry import resolve
 
-    specs = {}
-    for name in candidate_names(candidates):
-        spec = resolve(name)
-        specs.setdefault(spec.name, spec)
-    return list(specs.values())
+    specs = [resolve(name) for name in candidate_names(candidates)]
+    return drop_repeats("--candidates", specs, name=lambda spec: spec.name)
 
 
 def _setting(config: TimingConfig) -> str:

@@ -140,7 +140,7 @@ def time_models(
     """
     from mnv1_bench.timing import report, roofline
     from mnv1_bench.timing.config import TimingConfig
-    from mnv1_bench.timing.run import supported, time_runs
+    from mnv1_bench.timing.run import MAX_ROUNDS, supported, time_runs
 
     threads = threads_checked(threads)
     folder = str(calibration) if calibration is not None else None
@@ -151,8 +151,8 @@ def time_models(
         for b in positive_int_list("--batch", batch)
     ]
     specs = unique_specs("MODEL", models, shape=input_shape_option(res, input_shape))
-    if rounds is not None and rounds < 1:
-        raise UsageProblem(f"--rounds must be at least 1, got {rounds}")
+    if rounds is not None and not 1 <= rounds <= MAX_ROUNDS:
+        raise UsageProblem(f"--rounds must be from 1 to {MAX_ROUNDS:,}, got {rounds}")
     results_dir = output_folder("--results", results) if save else None
     configs, skipped = supported(configs)
     for problem in skipped:

@@ -11,9 +11,9 @@ the run goes on, and the run file says how many rows it really saved.
 from __future__ import annotations
 
 import json
-import math
 import os
 import shlex
+import stat
 import sys
 import warnings
 from collections.abc import Iterator
@@ -34,9 +34,6 @@ ENV_FIELDS = (
     "env_threads", "git_commit", "command",
 )  # fmt: skip
 MAX_SUFFIX = 1000  # run files started in one second on one host, at most
-# The run-file schema: 2 adds ``schema`` itself and ``flags`` (a list of {kind, value, limit}); rows without a
-# ``schema`` are version 1 and are read as before. A row from a newer version than this one is skipped.
-SCHEMA_VERSION = 2
 
 
 def utc_now() -> datetime:
@@ -115,6 +112,8 @@ class RunFile:
         """Append one row; False (and a SaveFailed warning naming the file and the OS error) when it failed."""
         if self.error:
             return False
+        from mnv1_bench.store.schema import SCHEMA_VERSION
+
         line = (json.dumps({"schema": SCHEMA_VERSION, **row, **self.env}, sort_keys=False) + "\n").encode("utf-8")
         try:
             if not self._created:
@@ -163,8 +162,9 @@ def _append(path: Path, data: bytes) -> None:
 def load_results(results_dir: Path = RESULTS_DIR) -> pd.DataFrame:
     """Every saved timing row under `results_dir` (time-*.jsonl), with its provenance and a `source` column.
 
-    A file that cannot be read (not UTF-8, not a file) or rows that are not timing rows (not JSON, a field
-    missing or of the wrong type) are skipped, with one :class:`~mnv1_bench.errors.Trouble` warning per file.
+    A file that cannot be read (not UTF-8, not a regular file) or rows that are not valid timing rows (not JSON,
+    or not what :mod:`.schema` allows: a field missing, of the wrong type or outside its bounds) are skipped, with
+    one :class:`~mnv1_bench.errors.Trouble` warning per file naming the lines.
     """
     import pandas as pd
 
@@ -180,14 +180,14 @@ def load_results(results_dir: Path = RESULTS_DIR) -> pd.DataFrame:
     return frame
 
 
-REQUIRED = {"model": str, "median_ms": float}  # what makes a line a timing row
-TYPED = {"device": str, "mult_adds": int, "backend": str, "dtype": str, "batch": int, "utc": str, "iqr_ms": float,
-         "classes": int}  # fmt: skip  # checked where present: readers compare and plot them
-
-
 def _read_run_file(path: Path) -> tuple[list[dict], str]:
-    """The timing rows of one run file, and what was skipped ("" when nothing was)."""
+    """The timing rows of one run file, and what was skipped ("" when nothing was). Only a regular file is
+    opened: a FIFO or a device named like a run file would block the read for ever."""
+    from mnv1_bench.store import schema
+
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return [], "the whole file (it is not a regular file)"
         lines = path.read_bytes().decode("utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
         reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error.strerror or str(error)
@@ -201,7 +201,7 @@ def _read_run_file(path: Path) -> tuple[list[dict], str]:
         except ValueError:
             record, why = None, "not JSON"
         else:
-            why = _row_problem(record)
+            why = schema.problem(record)
         if why:
             bad += 1
             reasons.append(f"line {number}: {why}")
@@ -210,34 +210,3 @@ def _read_run_file(path: Path) -> tuple[list[dict], str]:
     if not bad:
         return good, ""
     return good, f"{bad} of {bad + len(good)} rows ({'; '.join(reasons[:3])}{'; ...' if bad > 3 else ''})"
-
-
-def _row_problem(record: object) -> str:
-    """Why `record` is not a timing row ("" when it is)."""
-    if not isinstance(record, dict):
-        return "not an object"
-    for key, kind in (REQUIRED | TYPED).items():
-        if key not in record:
-            if key in REQUIRED:
-                return f"{key} missing"
-            continue
-        value = record[key]
-        if value is None and key not in REQUIRED:
-            continue
-        ok = (
-            isinstance(value, kind) and not isinstance(value, bool)
-            if kind is not float
-            else (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value))
-        )
-        if not ok:
-            return f"{key} is {json.dumps(value)[:20]}, not {'a number' if kind in (int, float) else 'text'}"
-    if record["median_ms"] <= 0:
-        return "median_ms is not positive"
-    schema = record.get("schema", 1)
-    if not isinstance(schema, int) or isinstance(schema, bool) or not 1 <= schema <= SCHEMA_VERSION:
-        return f"schema {json.dumps(schema)[:20]} (this version reads 1 to {SCHEMA_VERSION})"
-    if "flags" in record and not (
-        isinstance(record["flags"], list) and all(isinstance(f, dict) for f in record["flags"])
-    ):
-        return "flags is not a list of objects"
-    return ""

@@ -12,7 +12,6 @@ while the default here is every core this process may run on but one
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,6 +31,9 @@ from mnv1_bench.timing.weights import pinned, weights_text
 
 if TYPE_CHECKING:
     from mnv1_bench.models.registry import ModelSpec
+
+MAX_MIN_TIME_S = 3600.0  # an hour of timed calls per row: past it a typo (1e9) would run for ever
+MAX_ROUNDS = 10_000  # interleaved rounds per run: past it slices fall under the clock's grain for any min-time
 
 Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what runs next) -> None
 
@@ -62,9 +64,10 @@ def validate(config: TimingConfig) -> None:
         raise UsageProblem.about("{batch} must be at least 1, got {value}", value=config.batch)
     if config.threads is not None and config.threads < 1:
         raise UsageProblem.about("{threads} must be at least 1, got {value}", value=config.threads)
-    if not config.min_time_s > 0 or not math.isfinite(config.min_time_s):
+    if not 0 < config.min_time_s <= MAX_MIN_TIME_S:
         raise UsageProblem.about(
-            "{min_time_s} must be a positive number of seconds, got {value:g}", value=config.min_time_s
+            "{min_time_s} must be a positive number of seconds, at most " + f"{MAX_MIN_TIME_S:g}" + ", got {value:g}",
+            value=config.min_time_s,
         )
     backends.check_supported(config)
 
