@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mnv1_bench.cli import app
+from mnv1_bench.errors import Trouble
 from mnv1_bench.timing import machine_speed, run
 from mnv1_bench.timing.clock import WallStopwatch
 from mnv1_bench.timing.config import TimingConfig
@@ -70,3 +71,19 @@ def test_a_gpu_run_has_no_cpu_reference():
     cuda, cpu = (None, TimingConfig(device="cuda"), None), (None, TimingConfig(device="cpu"), None)
     assert REAL_MACHINE_REFERENCE([cpu, cuda]) is None  # the real function: tests replace run.machine_reference
     assert 0 < REAL_MACHINE_REFERENCE([cpu])() < 1.0
+
+
+def test_an_implausible_cached_pace_is_replaced_with_one_warning(tmp_path):
+    path = tmp_path / "speed.json"
+    path.write_text(json.dumps({machine_speed.cache_key(1): 1e-12}))  # a reference "a trillion times" faster
+    with pytest.warns(Trouble, match="which no CPU does: it is replaced by this run's reading"):
+        speed = machine_speed.judge([0.002, 0.002], 1, path)
+    assert speed.speed == 1.0 and json.loads(path.read_text())[machine_speed.cache_key(1)] == 0.002
+
+
+def test_recalibrate_starts_the_pace_afresh_once(tmp_path):
+    path = tmp_path / "speed.json"
+    machine_speed.judge([0.001], 1, path)  # the fastest so far
+    machine_speed.recalibrate_default()
+    assert machine_speed.judge([0.004], 1, path).speed == 1.0  # judged against itself: not SLOW
+    assert machine_speed.judge([0.008], 1, path).speed == 0.5  # then against the new pace, as before

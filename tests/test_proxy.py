@@ -199,7 +199,7 @@ def test_interrupting_proxy_prints_what_was_measured_and_saves_nothing(tmp_path,
     timed = TINY_MODELS.split(",")
     assert timed[0] in result.stdout and timed[1] in result.stdout and timed[2] not in result.stdout
     assert "Spearman" not in result.stdout  # no fit from two models of a cut-short run
-    assert "interrupted: the table shows the 2 of 3 models timed before Ctrl-C" in result.stderr
+    assert "interrupted: the table shows the 2 of 3 models timed before the interrupt" in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 

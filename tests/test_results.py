@@ -89,6 +89,18 @@ def test_a_full_disk_is_a_warning_the_half_row_is_cut_off_and_the_count_is_true(
     assert lines(run.path) == [{"schema": 2, **ROW}] and run.saved == 1 and run.error == "No space left on device"
 
 
+def test_a_full_disk_at_the_first_row_leaves_no_empty_run_file(tmp_path, monkeypatch):
+    run = results.RunFile(tmp_path / "time-x.jsonl", {})
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(results.os, "write", full)
+    with pytest.warns(SaveFailed, match=r"could not save to .*time-x.jsonl: No space left on device"):
+        assert run.add(ROW) is False
+    assert list(tmp_path.iterdir()) == [] and run.saved == 0  # created, then removed: it held no row
+
+
 def test_a_read_only_folder_is_a_warning_with_nothing_saved(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))

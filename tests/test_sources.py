@@ -117,6 +117,17 @@ def broken():
 def not_a_module():
     return 42
 
+def exits():
+    import sys
+    sys.exit(0)
+
+def says_bye():
+    raise SystemExit("bye")
+
+def chatty():
+    print("x" * 100_000)
+    return build()
+
 VALUE = 3
 """
 # The tiny net at 1x28x28: a 3x3 conv 1->8 on 28x28 (padding 1), then an 8->10 FC layer.
@@ -290,3 +301,22 @@ def test_listed_sizes_are_the_built_ones(module, name):
     arch = importlib.import_module(f"mnv1_bench.models.archs.{module}")
     net = registry.REFERENCE_NETS.get(name) or registry.APPLICATION_NETS[name]
     assert net.input_size == arch.INPUT_SIZE
+
+
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [("exits", "mnv1-bench: error: tiny.py:exits: the factory called sys.exit(0) instead of returning a module"),
+     ("says_bye", "mnv1-bench: error: tiny.py:says_bye: the factory called sys.exit('bye') instead of returning a "
+                  "module")],
+)  # fmt: skip
+def test_a_factory_that_exits_is_one_line_and_exit_2(user_folder, factory, message):
+    result = invoke("flops", f"tiny.py:{factory}@1x28x28")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.strip() == message
+
+
+def test_what_a_factory_prints_stays_off_stdout(user_folder):
+    result = invoke("flops", "tiny.py:chatty@1x28x28", "--format", "json")
+    assert result.exit_code == 0, result.stderr[-300:]
+    (row,) = json.loads(result.stdout)  # still one JSON document
+    assert row["mult_adds"] == TINY_MULT_ADDS and "x" * 100_000 in result.stderr

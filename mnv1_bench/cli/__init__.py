@@ -28,7 +28,7 @@ def _one_line(message: str) -> None:
 
 
 class Stopped(Exception):
-    """Ctrl-C (SIGINT) or SIGTERM, carried past Typer, which would turn it into a silent exit 130."""
+    """Ctrl-C (SIGINT), SIGTERM or SIGHUP, carried past Typer, which would turn it into a silent exit 130."""
 
     def __init__(self, signum: int):
         super().__init__(signal.Signals(signum).name)
@@ -36,7 +36,11 @@ class Stopped(Exception):
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the process is, so that `finally` blocks and `with` blocks clean up as for Ctrl-C."""
+    """SIGTERM or SIGHUP, raised where the process is, so that `finally` and `with` blocks clean up as for Ctrl-C."""
+
+
+# Signals that end a run like Ctrl-C: what was measured is kept and shown, temporary files removed.
+ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 _last_signal: list[int] = []
@@ -49,16 +53,18 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 @contextmanager
 def _signals() -> Iterator[None]:
-    """SIGTERM unwinds like Ctrl-C (temporary files are removed on the way out); the old handler comes back."""
+    """SIGTERM and SIGHUP unwind like Ctrl-C (temporary files are removed on the way out); the old handlers come
+    back."""
     _last_signal.clear()
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.signal(signal.SIGTERM, _on_sigterm)
+    old = {signum: signal.signal(signum, _on_sigterm) for signum in ENDING_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, old)
+        for signum, handler in old.items():
+            signal.signal(signum, handler)
 
 
 @contextmanager
@@ -144,7 +150,8 @@ class LazyCommands(MutableMapping):
 
 class OneLineErrors(TyperGroup):
     """Every user error becomes one line on stderr and exit code 2: no usage block, no traceback. Ctrl-C and
-    SIGTERM print one line with what was saved and exit 130 / 143; a failed save ends with exit code 1."""
+    SIGTERM and SIGHUP print one line with what was saved (naming the signal) and exit 130 / 143 / 129; a failed
+    save ends with exit code 1."""
 
     def __init__(self, **attrs) -> None:
         super().__init__(**attrs)
@@ -193,7 +200,8 @@ class OneLineErrors(TyperGroup):
         except (Stopped, typer.Abort, KeyboardInterrupt) as error:
             signum = error.signum if isinstance(error, Stopped) else signal.SIGINT
             saved = "; ".join(f"{count} saved to {f.path}" for count, f in _saved(run_files)) or "no rows saved"
-            typer.echo(f"interrupted: {saved}", err=True)
+            by = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+            typer.echo(f"interrupted{by}: {saved}", err=True)
             return 128 + signum
         except OSError as error:  # an output that could not be written (disk full, read-only): nothing half-written
             where = f"{error.filename}: " if error.filename else ""

@@ -97,7 +97,7 @@ def proxy(
     env = _environment(config)
     if interrupted:  # what was measured is shown, as `time` does; a partial fit is neither drawn nor saved
         emit(frame, format, beyond.MODEL_COLUMNS, f"Measured latency ({_setting(env)}), interrupted", (), wide)
-        warn(f"interrupted: the table shows the {len(frame)} of {len(specs)} models timed before Ctrl-C; "
+        warn(f"interrupted: the table shows the {len(frame)} of {len(specs)} models timed before the interrupt; "
              "no fit is drawn and nothing is saved")  # fmt: skip
         raise typer.Exit(130)
     result = lib.analyse(frame)

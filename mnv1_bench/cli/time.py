@@ -112,7 +112,11 @@ def time_models(
     save: Annotated[bool, typer.Option(help="Save rows with provenance to RESULTS/time-<UTC>-<host>.jsonl.")] = True,
     results: Annotated[Path, typer.Option(help="Where rows are saved, with provenance.")] = Path("results"),
     recalibrate: Annotated[
-        bool, typer.Option("--recalibrate", help="Measure the roofline peaks afresh instead of using the cache.")
+        bool,
+        typer.Option(
+            "--recalibrate",
+            help="Measure the roofline peaks and the machine's reference speed afresh instead of using the cache.",
+        ),
     ] = False,
     calibration: Annotated[
         Path | None,
@@ -138,7 +142,7 @@ def time_models(
     Every row but fp32 eager also shows how closely its logits agree with fp32 eager (numerics). Example:
     mnv1-bench time mobilenet --backend eager,onnxruntime,openvino --dtype fp32,int8
     """
-    from mnv1_bench.timing import report, roofline
+    from mnv1_bench.timing import machine_speed, report, roofline
     from mnv1_bench.timing.config import TimingConfig
     from mnv1_bench.timing.run import MAX_ROUNDS, supported, time_runs
 
@@ -162,6 +166,7 @@ def time_models(
     costs = _costs(specs, configs)
     if recalibrate:
         roofline.recalibrate_default()
+        machine_speed.recalibrate_default()
     with progress_bar() as progress:
         run = time_runs(specs, configs, results_dir, progress, costs, checked=True, rounds=rounds, weights=weights,
                         plan=plan)  # fmt: skip

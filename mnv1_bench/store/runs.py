@@ -10,6 +10,7 @@ the run goes on, and the run file says how many rows it really saved.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -122,6 +123,9 @@ class RunFile:
             _append(self.path, line)
         except OSError as error:
             self.error = error.strerror or str(error)
+            if self._created and self.saved == 0:  # a run file that holds no row is not left behind
+                with contextlib.suppress(OSError):
+                    self.path.unlink()
             warnings.warn(SaveFailed(f"could not save to {self.path}: {self.error}; timing goes on without saving"),
                           stacklevel=2)  # fmt: skip
             return False

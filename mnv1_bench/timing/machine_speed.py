@@ -77,11 +77,28 @@ def judge(reference_s: Sequence[float], threads: int, path: Path | None = None) 
     cached = read_cache(path)
     key = cache_key(threads)
     best = cached.get(key)
-    if not isinstance(best, int | float) or isinstance(best, bool) or not best > 0 or median < best:
-        best = median
+    usable = isinstance(best, int | float) and not isinstance(best, bool) and best > 0
+    if usable and median / best > PLAUSIBLE:
+        warnings.warn(Trouble(f"the machine-speed cache {path} says this machine once ran the reference "
+                              f"{median / best:.0f}x faster than now, which no CPU does: it is replaced by this "
+                              "run's reading"), stacklevel=2)  # fmt: skip
+        usable = False
+    global _recalibrating
+    if not usable or median < best or _recalibrating:
+        best, _recalibrating = median, False
         _save(path, cached | {key: median})
     low, high = quantile(readings, 0.1), quantile(readings, 0.9)
     return Speed(speed=min(1.0, best / median), drift=(high - low) / median, reference_ms=median * 1e3)
+
+
+PLAUSIBLE = 20.0  # a cached fastest reference more than this many times faster than now is a corrupt entry
+_recalibrating = False
+
+
+def recalibrate_default() -> None:
+    """The next run judged starts the host's fastest reference afresh from its own (``time --recalibrate``)."""
+    global _recalibrating
+    _recalibrating = True
 
 
 def _save(path: Path, entries: dict) -> None:

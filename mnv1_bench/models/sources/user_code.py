@@ -7,6 +7,7 @@ returns something else) is one line that names the file and the problem.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib
 import importlib.util
@@ -59,7 +60,12 @@ def build(name: str) -> nn.Module:
 
     make = factory(name)
     try:
-        model = make()
+        with _contained():
+            model = make()
+    except SystemExit as error:
+        raise ModelNameError(
+            f"{name}: the factory called sys.exit({error.code!r}) instead of returning a module"
+        ) from None
     except Exception as error:
         raise ModelNameError(f"{name}: the factory raised {_first_line(error)}") from None
     if not isinstance(model, nn.Module):
@@ -80,7 +86,11 @@ def _load_file(where: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module  # dataclasses and pickling look their module up there
     try:
-        spec.loader.exec_module(module)
+        with _contained():
+            spec.loader.exec_module(module)
+    except SystemExit as error:
+        del sys.modules[module_name]
+        raise ModelNameError(f"{where} called sys.exit({error.code!r}) when loaded") from None
     except SyntaxError as error:
         del sys.modules[module_name]
         raise ModelNameError(f"{where}: syntax error on line {error.lineno}: {error.msg}") from None
@@ -106,6 +116,11 @@ def _import_module(dotted: str) -> ModuleType:
     finally:
         if added:
             sys.path.remove(here)
+
+
+def _contained():
+    """What the user's code prints goes to stderr: stdout carries the tool's tables and JSON alone."""
+    return contextlib.redirect_stdout(sys.stderr)
 
 
 def _first_line(error: BaseException) -> str:
