@@ -127,12 +127,12 @@ def test_index_includes_beyond_the_paper_when_it_exists():
 def test_tables_time_writes_timed_tables_and_draws_latency_once_published(fake_timing, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # --time saves its run under ./results, as every command does
     out, published = tmp_path / "tables", tmp_path / "results" / "published"
+    published.mkdir(parents=True)  # nothing published yet
     result = CliRunner().invoke(app, ["tables", "--time", "--out", str(out), "--results", str(published)])
     assert result.exit_code == 0, result.output
     (run,) = (tmp_path / "results").glob("time-*.jsonl")
     index = (out / "README.md").read_text(encoding="utf-8")
     assert not (out / FIGURE).exists() and "has not been drawn" in index  # a local run is not published
-    published.mkdir()
     run.rename(published / run.name)  # the explicit step: publish the run
     result = CliRunner().invoke(app, ["tables", "--time", "--out", str(out), "--results", str(published)])
     assert result.exit_code == 0, result.output
@@ -157,6 +157,7 @@ def test_tables_time_writes_timed_tables_and_draws_latency_once_published(fake_t
     assert f"]({FIGURE})" in index and "has not been drawn" not in index
     # The count tables do not change when timed: same bytes as an untimed run.
     untimed = tmp_path / "untimed"
+    (tmp_path / "none").mkdir()
     assert (
         CliRunner().invoke(app, ["tables", "--out", str(untimed), "--results", str(tmp_path / "none")]).exit_code == 0
     )

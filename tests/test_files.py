@@ -35,3 +35,16 @@ def test_write_atomic_creates_folders_respects_the_umask_and_cleans_up(tmp_path,
     ((source, destination),) = renamed  # the temporary file sat beside the target (same file system: atomic)
     assert destination == target and source.parent == target.parent
     assert source.name.startswith(".rows.jsonl.") and source.name.endswith(".tmp")
+
+
+def test_a_failed_write_names_the_file_asked_for(tmp_path, monkeypatch):
+    target = tmp_path / "fig.png"
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError) as raised:
+        write_atomic(target, b"png")
+    assert raised.value.filename == str(target) and raised.value.strerror == "No space left on device"
+    assert list(tmp_path.iterdir()) == []  # no temporary file, no empty target

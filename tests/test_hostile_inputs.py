@@ -50,7 +50,8 @@ CASES: list[list[str]] = [
     ["time", TINY, "mobilenet", "--precision", "0"], ["time", TINY, "mobilenet", "--precision", "nan"],
     ["time", TINY, "--precision", "2"], ["time", TINY, "mobilenet", "--precision", "2", "--max-repeats", "1"],
     ["compare", TINY, "--time", "--min-time", "1e308"], ["pick", "--budget-ms", "5", "--min-time", "1e9"],
-    ["pick", "--budget-ms", "5", "--rounds", "10001"],
+    ["pick", "--budget-ms", "5", "--rounds", "10001"], ["pick", "--budget-ms", "5", "--figure", "."],
+    ["tables", "--results", "no/such/folder"],
     # compare
     ["compare"], ["compare", "mobilenett"], ["compare", TINY, "--baseline", "nope"],
     *with_each(["compare", TINY, "--time"], "--min-time", BAD_POSITIVE_FLOATS[:4]),

@@ -192,6 +192,17 @@ def test_claims_are_checked_in_tables_8_and_9(generated):
     assert re.search(r"'22× less computation'[^\n]*not borne out", table9)
 
 
+def test_a_results_folder_that_does_not_exist_is_one_line_and_keeps_the_figure(tmp_path):
+    out = tmp_path / "tables"
+    out.mkdir()
+    (out / "latency_vs_mult_adds.png").write_bytes(b"figure")
+    result = CliRunner().invoke(app, ["tables", "--out", str(out), "--results", str(tmp_path / "typo")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.startswith(f"mnv1-bench: error: --results {tmp_path / 'typo'} is not a folder")
+    assert [p.name for p in out.iterdir()] == ["latency_vs_mult_adds.png"]  # nothing written, nothing removed
+    assert (out / "latency_vs_mult_adds.png").read_bytes() == b"figure"
+
+
 def test_out_that_is_a_file_is_one_line_and_exit_2(tmp_path):
     target = tmp_path / "file"
     target.write_text("x")

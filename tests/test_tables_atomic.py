@@ -32,6 +32,7 @@ def test_a_full_disk_while_writing_the_index_leaves_the_old_set_untouched(tmp_pa
 
     monkeypatch.setattr(gen, "write_text", full_disk)  # the index, written last
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "none").mkdir()
     result = CliRunner().invoke(app, ["tables", "--out", str(out), "--results", str(tmp_path / "none")])
     assert result.exit_code == 1 and "Traceback" not in result.output
     (line,) = result.stderr.strip().splitlines()

@@ -105,6 +105,8 @@ def pick(
         raise UsageProblem(f"--retakes must be from 0 to {MAX_RETAKES}, got {retakes}")
     specs = _specs(candidates)
     output_folder("--results", results)
+    if figure is not None and figure.is_dir():
+        raise UsageProblem(f"--figure {figure} is a folder: give a file name, e.g. {figure / 'pick.png'}")
     for option, folder in (("--figure", figure.parent if figure else None), ("--out", out)):
         if folder is not None:
             output_folder(option, folder)

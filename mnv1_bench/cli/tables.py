@@ -11,6 +11,7 @@ from mnv1_bench.cli.common import key_name, output_folder, with_progress
 from mnv1_bench.cli.options import Device, TimeDevice, TimeMinTime, TimeThreads
 from mnv1_bench.cli.render import Format, emit, warn, word
 from mnv1_bench.cli.timed import timing_config
+from mnv1_bench.errors import UsageProblem
 from mnv1_bench.store.runs import RESULTS_DIR
 
 SUMMARY_COLUMNS = (
@@ -54,6 +55,9 @@ def tables(
     from mnv1_bench.tables.generate import generate, required_keys
 
     output_folder("--out", out)
+    if not results.is_dir():  # a typo must not be read as "nothing published" and remove the latency figure
+        raise UsageProblem(f"--results {results} is not a folder: give the folder of published timing results "
+                           "(results/published in the repository)")  # fmt: skip
     config = timing_config(device, min_time, threads) if time else None
     if time:
         output_folder("--results", results)
