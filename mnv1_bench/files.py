@@ -54,6 +54,16 @@ def read_cache(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def write_cache(path: Path, entries: dict) -> None:
-    """Write a JSON cache's entries atomically; OSError when it cannot be written (the caller says what that costs)."""
-    write_atomic(path, json.dumps(entries, indent=2, sort_keys=True) + "\n")
+def update_cache(path: Path, changes: dict) -> dict:
+    """Merge `changes` into a JSON cache and write it atomically, under an exclusive lock on ``PATH.lock``, so
+    that runs updating one cache at the same time each keep their entries; returns what was written. OSError when
+    it cannot be written (the caller says what that costs)."""
+    import fcntl
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        entries = read_cache(path) | changes
+        write_atomic(path, json.dumps(entries, indent=2, sort_keys=True) + "\n")
+    return entries

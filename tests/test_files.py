@@ -48,3 +48,22 @@ def test_a_failed_write_names_the_file_asked_for(tmp_path, monkeypatch):
         write_atomic(target, b"png")
     assert raised.value.filename == str(target) and raised.value.strerror == "No space left on device"
     assert list(tmp_path.iterdir()) == []  # no temporary file, no empty target
+
+
+def test_runs_updating_one_cache_together_keep_every_entry(tmp_path):
+    import threading
+
+    from mnv1_bench.files import read_cache, update_cache
+
+    path, start = tmp_path / "cache.json", threading.Barrier(12)
+
+    def update(i: int) -> None:
+        start.wait()
+        update_cache(path, {f"threads={i}": i})
+
+    workers = [threading.Thread(target=update, args=(i,)) for i in range(12)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert read_cache(path) == {f"threads={i}": i for i in range(12)}  # no update lost

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from mnv1_bench.counting import Cost, LayerCost
+from mnv1_bench.errors import Trouble
 from mnv1_bench.timing import roofline
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.roofline import Floors, PeakCache, Peaks, bytes_moved, floors
@@ -83,7 +84,7 @@ def test_floors_for_uses_the_injected_cache(tmp_path):
 
 
 def test_a_row_faster_than_its_floor_remeasures_and_keeps_the_better_peaks(tmp_path):
-    rates = iter([1e6, 1e9, 1e7])  # a busy first calibration, a quiet second, a worse third
+    rates = iter([1e6, 1e9, 5e8])  # a busy first calibration, a quiet second, a worse third
 
     def calibrate(device, dtype, threads):
         return Peaks(next(rates), 1e12, device, dtype, threads, "fake")
@@ -94,7 +95,18 @@ def test_a_row_faster_than_its_floor_remeasures_and_keeps_the_better_peaks(tmp_p
     floors = roofline.floors_for(COST, config, 1, 1.0, cache)
     assert floors.compute_ms == pytest.approx(2 * 18944 / 1e9 * 1e3) and floors.fraction < 1
     assert cache.get("cpu", "fp32", 1).matmul_flop_per_s == 1e9
-    assert cache.remeasure("cpu", "fp32", 1).matmul_flop_per_s == 1e9  # 1e7 measured, 1e9 kept
+    assert cache.remeasure("cpu", "fp32", 1).matmul_flop_per_s == 1e9  # 5e8 measured, 1e9 kept
+
+
+def test_cached_peaks_far_above_a_fresh_measurement_are_replaced_with_one_warning(tmp_path):
+    path = tmp_path / "r.json"
+    inflated = PeakCache(path, lambda d, dt, t: Peaks(5e10, 5e12, d, dt, t, "fake"))
+    inflated.get("cpu", "fp32", 1)  # 50x what the machine below measures
+    honest = PeakCache(path, lambda d, dt, t: Peaks(1e9, 1e11, d, dt, t, "fake"))
+    with pytest.warns(Trouble, match="holds peaks over 4x what this machine measures now"):
+        peaks = honest.remeasure("cpu", "fp32", 1)
+    assert (peaks.matmul_flop_per_s, peaks.copy_bytes_per_s) == (1e9, 1e11)
+    assert json.loads(path.read_text())[honest.key("cpu", "fp32", 1)]["matmul_flop_per_s"] == 1e9
 
 
 def test_real_calibration_runs_small(monkeypatch):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from mnv1_bench.environment import device_name, hostname
 from mnv1_bench.errors import Trouble
-from mnv1_bench.files import cache_folder, read_cache, write_cache
+from mnv1_bench.files import cache_folder, read_cache, update_cache
 from mnv1_bench.timing.stats import quantile
 
 REFERENCE_N = 256  # 2 x 256^3 = 34 MFLOP: well under a millisecond on one core, yet far above the clock's grain
@@ -86,7 +86,7 @@ def judge(reference_s: Sequence[float], threads: int, path: Path | None = None) 
     global _recalibrating
     if not usable or median < best or _recalibrating:
         best, _recalibrating = median, False
-        _save(path, cached | {key: median})
+        _save(path, {key: median})
     low, high = quantile(readings, 0.1), quantile(readings, 0.9)
     return Speed(speed=min(1.0, best / median), drift=(high - low) / median, reference_ms=median * 1e3)
 
@@ -103,7 +103,7 @@ def recalibrate_default() -> None:
 
 def _save(path: Path, entries: dict) -> None:
     try:
-        write_cache(path, entries)
+        update_cache(path, entries)
     except OSError as error:
         warnings.warn(Trouble(f"the machine-speed cache {path} cannot be written ({error.strerror or error}); "
                               "this run's speed is judged against itself"), stacklevel=2)  # fmt: skip

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from mnv1_bench.choices import BYTES_PER_ELEMENT, Dtype, torch_dtype
 from mnv1_bench.environment import device_name, hostname, set_threads
 from mnv1_bench.errors import Trouble
-from mnv1_bench.files import cache_folder, read_cache, write_cache
+from mnv1_bench.files import cache_folder, read_cache, update_cache
 from mnv1_bench.timing.clock import device_stopwatch, time_calls
 from mnv1_bench.timing.config import TimingConfig
 
@@ -176,13 +176,17 @@ class PeakCache:
         entries = self.load()
         peaks = self.calibrate(device, dtype, threads)
         old = self.measured.get(key) or (None if self.recalibrate else valid_peaks(entries.get(key)))
+        if old is not None and max(old.matmul_flop_per_s / peaks.matmul_flop_per_s,
+                                   old.copy_bytes_per_s / peaks.copy_bytes_per_s) > STALE:  # fmt: skip
+            warnings.warn(Trouble(f"the peak cache {self.path} holds peaks over {STALE:g}x what this machine "
+                                  "measures now: they are replaced by this measurement"), stacklevel=2)  # fmt: skip
+            old = None
         if old is not None:
             peaks = replace(peaks, matmul_flop_per_s=max(peaks.matmul_flop_per_s, old.matmul_flop_per_s),
                             copy_bytes_per_s=max(peaks.copy_bytes_per_s, old.copy_bytes_per_s))  # fmt: skip
         self.measured[key] = peaks
-        entries[key] = asdict(peaks)
         try:
-            write_cache(self.path, entries)
+            update_cache(self.path, {key: asdict(peaks)})
         except OSError as error:
             if not self.warned:
                 self.warned = True
@@ -190,6 +194,8 @@ class PeakCache:
                                       "peaks are kept for this run only"), stacklevel=2)  # fmt: skip
         return peaks
 
+
+STALE = 4.0  # cached peaks more than this many times above a fresh measurement are not this machine's
 
 _default_cache: PeakCache | None = None
 
