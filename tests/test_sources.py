@@ -320,3 +320,19 @@ def test_what_a_factory_prints_stays_off_stdout(user_folder):
     assert result.exit_code == 0, result.stderr[-300:]
     (row,) = json.loads(result.stdout)  # still one JSON document
     assert row["mult_adds"] == TINY_MULT_ADDS and "x" * 100_000 in result.stderr
+
+
+def test_an_emptied_names_cache_is_read_again_from_the_libraries():
+    from mnv1_bench.models.sources import library_index
+
+    library_index.index.cache_clear()
+    path = library_index.cache_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{}")  # a cache cut short: no library's names
+    try:
+        result = invoke("flops", "resnet50")
+        assert result.exit_code == 2
+        assert "did you mean torchvision:resnet50" in result.stderr and "alexnet" not in result.stderr
+    finally:
+        path.unlink(missing_ok=True)
+        library_index.index.cache_clear()

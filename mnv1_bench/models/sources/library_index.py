@@ -37,7 +37,7 @@ def index(keep: bool = True) -> Index:
     path = cache_path()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict) and all(isinstance(v, dict) for v in data.values()):
+        if _complete(data):
             return data
     except (OSError, ValueError):
         pass
@@ -64,3 +64,12 @@ def _timm() -> dict[str, str]:
         return {m: shape_text(timm_nets.native_shape(m)) for m in timm_nets.names()}
     except ImportError:
         return {}
+
+
+def _complete(data: object) -> bool:
+    """Whether a cached index has both libraries' names, each a name -> input size map (a cache emptied or cut
+    short would make every suggestion wrong: read the libraries again)."""
+    prefixes = (torchvision_nets.PREFIX, timm_nets.PREFIX)
+    if not (isinstance(data, dict) and all(isinstance(data.get(p), dict) for p in prefixes)):
+        return False
+    return all(isinstance(k, str) and isinstance(v, str) for p in prefixes for k, v in data[p].items())
