@@ -128,6 +128,11 @@ def chatty():
     print("x" * 100_000)
     return build()
 
+def warns():
+    import warnings
+    warnings.warn("an old API\\nwith a second line")
+    return build()
+
 VALUE = 3
 """
 # The tiny net at 1x28x28: a 3x3 conv 1->8 on 28x28 (padding 1), then an 8->10 FC layer.
@@ -215,7 +220,7 @@ def test_your_own_network_in_layers(user_folder, tmp_path_factory):
                                                "factory sets its head)"),
         (["tiny.py:build"], "tiny.py:build did not run on a 3x224x224 input: RuntimeError: Given groups=1, weight of "
                             "size [8, 1, 3, 3], expected input[1, 3, 224, 224] to have 1 channels, but got 3 channels "
-                            "instead"),
+                            "instead; name the input it takes, e.g. tiny.py:build@1x224x224"),
         (["tiny.py:build", "--res", "64", "--input-shape", "1,28,28"], "give --res or --input-shape, not both"),
         (["tiny.py:build", "--input-shape", "1,28"], "--input-shape: an input shape is C,H,W in whole numbers, got "
                                                      "'1,28'"),
@@ -336,3 +341,10 @@ def test_an_emptied_names_cache_is_read_again_from_the_libraries():
     finally:
         path.unlink(missing_ok=True)
         library_index.index.cache_clear()
+
+
+def test_a_library_warning_from_your_network_is_one_warning_line(user_folder):
+    result = invoke("flops", "tiny.py:warns@1x28x28", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == ["warning: tiny.py:warns@1x28x28: an old API"]
+    assert json.loads(result.stdout)[0]["mult_adds"] == TINY_MULT_ADDS

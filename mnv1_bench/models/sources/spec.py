@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from mnv1_bench import paper
-from mnv1_bench.errors import ModelNameError, UsageProblem
+from mnv1_bench.errors import ModelNameError, Trouble, UsageProblem
 from mnv1_bench.models.archs.mobilenet_range import MAX_RESOLUTION, resolution_problem
 
 if TYPE_CHECKING:
@@ -66,14 +67,31 @@ class ModelSpec:
         if self.source == "paper":
             yield
             return
-        try:
-            yield
-        except UsageProblem:
-            raise
-        except Exception as error:
-            text = str(error).strip().splitlines()
-            why = f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
-            raise ModelNameError(f"{self.name} did not run on a {'x'.join(map(str, self.chw))} input: {why}") from None
+        with warnings.catch_warnings(record=True) as caught:  # a library's warnings: one line each, or none
+            warnings.simplefilter("always")
+            try:
+                yield
+            except UsageProblem:
+                raise
+            except Exception as error:
+                text = str(error).strip().splitlines()
+                why = f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+                shape = "x".join(map(str, self.chw))
+                hint = ""
+                if "channels" in why:  # the usual cause: a network for another number of input channels
+                    base = self.name.split("@")[0]
+                    hint = f"; name the input it takes, e.g. {base}@1x{self.chw[1]}x{self.chw[2]}"
+                raise ModelNameError(f"{self.name} did not run on a {shape} input: {why}{hint}") from None
+        for said in dict.fromkeys(_first_line(w) for w in caught if not issubclass(w.category, Trouble)):
+            warnings.warn(Trouble(f"{self.name}: {said}"), stacklevel=3)
+        for w in caught:
+            if issubclass(w.category, Trouble):
+                warnings.warn(w.message, stacklevel=3)
+
+
+def _first_line(caught: warnings.WarningMessage) -> str:
+    lines = str(caught.message).strip().splitlines()
+    return lines[0] if lines else caught.category.__name__
 
 
 def shape_text(shape: Shape) -> str:
