@@ -97,30 +97,20 @@ def interrupt_in_round_two(monkeypatch, interrupt):
     monkeypatch.setattr(rounds, "sample", sample)
 
 
-def test_sigterm_prints_one_line_with_what_was_saved_and_exits_143(isolated, monkeypatch):
-    before = signal.getsignal(signal.SIGTERM)
-    interrupt_in_round_two(monkeypatch, lambda: os.kill(os.getpid(), signal.SIGTERM))
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_sigterm_and_sighup_print_one_line_naming_the_signal_and_what_was_saved(isolated, monkeypatch, signum, code):
+    before = signal.getsignal(signum)
+    interrupt_in_round_two(monkeypatch, lambda: os.kill(os.getpid(), signum))
     result = invoke(TINY, OTHER)
-    assert result.exit_code == 128 + signal.SIGTERM == 143
+    assert result.exit_code == 128 + signum == code
     (saved,) = (isolated / "results").glob("time-*.jsonl")
     *warnings, last = result.stderr.strip().splitlines()
-    assert last == f"interrupted by SIGTERM: 2 rows saved to results/{saved.name}"
+    assert last == f"interrupted by {signal.Signals(signum).name}: 2 rows saved to results/{saved.name}"
     assert all("unstable (only " in line for line in warnings)  # one round's samples are few, and said
     rows = [json.loads(line) for line in saved.read_text().splitlines()]
     assert [row["model"] for row in rows] == [TINY, OTHER] and {row["rounds"] for row in rows} == {1}
     assert TINY in result.stdout and OTHER in result.stdout  # the whole round, shown and kept
-    assert signal.getsignal(signal.SIGTERM) == before  # the handler is the command's only
-
-
-def test_sighup_ends_the_run_as_sigterm_does_with_exit_129(isolated, monkeypatch):
-    before = signal.getsignal(signal.SIGHUP)
-    interrupt_in_round_two(monkeypatch, lambda: os.kill(os.getpid(), signal.SIGHUP))
-    result = invoke(TINY, OTHER)
-    assert result.exit_code == 128 + signal.SIGHUP == 129
-    (saved,) = (isolated / "results").glob("time-*.jsonl")
-    assert result.stderr.strip().splitlines()[-1] == f"interrupted by SIGHUP: 2 rows saved to results/{saved.name}"
-    assert TINY in result.stdout and OTHER in result.stdout  # the whole round, shown and kept
-    assert signal.getsignal(signal.SIGHUP) == before
+    assert signal.getsignal(signum) == before  # the handler is the command's only
 
 
 def test_ctrl_c_before_any_row_is_one_line_and_exit_130(isolated, monkeypatch):
