@@ -231,3 +231,14 @@ def test_summary_of_two_samples_and_of_zeros():
     assert (zeros.cv, zeros.stdev_ms) == (0.0, 0.0)
     with pytest.raises(ValueError, match="^no samples to summarize$"):
         summarize(())
+
+
+def test_the_logits_of_a_tuple_list_or_dict_output_are_its_first_tensor():
+    from mnv1_bench.timing.pytorch import first_tensor
+
+    a, b = torch.ones(2), torch.zeros(3)
+    assert first_tensor(a) is a and first_tensor((a, b)) is a and first_tensor([None, b, a]) is b
+    assert first_tensor({"logits": b, "features": a}) is b  # dict values in their order, as the ONNX export's
+    assert first_tensor({"aux": (None, [a])}) is a  # nested: depth first
+    with pytest.raises(TypeError, match="returned dict with no tensor in it"):
+        first_tensor({"n": 3})

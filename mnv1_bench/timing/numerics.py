@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.exports import in_batches
+from mnv1_bench.timing.pytorch import first_tensor
 
 if TYPE_CHECKING:
     import numpy as np
@@ -54,7 +55,7 @@ def reference_logits(spec: ModelSpec, inputs: np.ndarray) -> np.ndarray:
 
     model = spec.build().eval().float()
     with torch.inference_mode():
-        return model(torch.from_numpy(inputs)).numpy().astype("float64")
+        return first_tensor(model(torch.from_numpy(inputs))).numpy().astype("float64")
 
 
 def agreement(reference: np.ndarray, logits: np.ndarray) -> Numerics:

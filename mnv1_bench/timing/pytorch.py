@@ -103,6 +103,22 @@ def _inference(model: nn.Module, x: torch.Tensor) -> Callable[[], object]:
     return run
 
 
+def first_tensor(output: object) -> torch.Tensor:
+    """The logits of a network's output: the output itself, or the first tensor of a tuple, list or dict (dict
+    values in their order), as the ONNX export's first output is: the rule every backend's numerics follow."""
+    import torch
+
+    if isinstance(output, torch.Tensor):
+        return output
+    items = output.values() if isinstance(output, dict) else output if isinstance(output, list | tuple) else ()
+    for item in items:
+        try:
+            return first_tensor(item)
+        except TypeError:
+            continue
+    raise TypeError(f"the network returned {type(output).__name__} with no tensor in it")
+
+
 def _infer(model: nn.Module, config: TimingConfig) -> Callable[[np.ndarray], np.ndarray]:
     """The model on a numpy batch, converted to the row's device, dtype and memory format; float32 logits back."""
     import torch
@@ -112,7 +128,7 @@ def _infer(model: nn.Module, config: TimingConfig) -> Callable[[np.ndarray], np.
         if config.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         with torch.inference_mode():
-            return model(x).float().cpu().numpy()
+            return first_tensor(model(x)).float().cpu().numpy()
 
     return infer
 
