@@ -168,7 +168,15 @@ def _bad_inputs(tmp_path) -> dict[str, list[str]]:
     (broken / "a.jpg").write_bytes(b"not a jpeg")
     torch.save(resolve("mobilenet-0.5-64").build().state_dict(), tmp_path / "other.pt")
     (tmp_path / "junk.pt").write_bytes(b"junk")
+    state = resolve(TINY).build().state_dict()
+    first = next(iter(state))
+    torch.save({**state, first: torch.full_like(state[first], float("nan"))}, tmp_path / "nan.pt")
+    torch.save({f"model.{key}": value for key, value in state.items()}, tmp_path / "renamed.pt")
     return {
+        f"{first} holds NaN or infinite values": ["--weights", str(tmp_path / "nan.pt")],
+        f"does not fit mobilenet-0.25-64: {len(state)} missing (e.g. {first}); {len(state)} unexpected (e.g. "
+        f"model.{first})": ["--weights", str(tmp_path / "renamed.pt")],
+        "of another shape (e.g. ": ["--weights", str(tmp_path / "other.pt")],
         "no images in it": ["--calibration", str(empty)],
         "cannot read": ["--calibration", str(broken)],
         "does not fit mobilenet-0.25-64": ["--weights", str(tmp_path / "other.pt")],

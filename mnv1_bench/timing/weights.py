@@ -61,11 +61,26 @@ def load_state(path: Path) -> dict:
         raise UsageProblem.about(
             "{weights} {path}: not a PyTorch state dict (no name -> tensor mapping in it)", path=path
         )
+    broken = next((key for key, value in state.items() if _non_finite(value)), None)
+    if broken is not None:
+        raise UsageProblem.about(
+            "{weights} {path}: {key} holds NaN or infinite values (no timing or numerics would mean anything)",
+            path=path, key=broken,
+        )  # fmt: skip
     return state
+
+
+def _non_finite(value: object) -> bool:
+    import torch
+
+    return isinstance(value, torch.Tensor) and value.is_floating_point() and not bool(torch.isfinite(value).all())
 
 
 def fit(model: nn.Module, state: dict, path: Path, name: str) -> nn.Module:
     """`model` with `state` loaded; UsageProblem (one line) when names or shapes do not match."""
+    why = _misfit(model.state_dict(), state)
+    if why:
+        raise UsageProblem.about("{weights} {path} does not fit {name}: {why}", path=path, name=name, why=why)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as error:
@@ -74,6 +89,18 @@ def fit(model: nn.Module, state: dict, path: Path, name: str) -> nn.Module:
             "{weights} {path} does not fit {name}: {why}", path=path, name=name, why=(first or ["mismatched"])[0][:160]
         ) from None
     return model
+
+
+def _misfit(own: dict, state: dict) -> str:
+    """How `state`'s names and shapes differ from the network's, counted, each kind with one whole name as an
+    example ("" when they match)."""
+    missing = [key for key in own if key not in state]
+    unexpected = [key for key in state if key not in own]
+    shaped = [key for key in own if key in state and getattr(state[key], "shape", None) is not None
+              and tuple(state[key].shape) != tuple(own[key].shape)]  # fmt: skip
+    parts = [f"{len(keys)} {what} (e.g. {keys[0]})" for what, keys in
+             (("missing", missing), ("unexpected", unexpected), ("of another shape", shaped)) if keys]  # fmt: skip
+    return "; ".join(parts)
 
 
 def pinned(spec: ModelSpec, weights: Path | None = None) -> ModelSpec:
