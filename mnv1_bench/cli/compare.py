@@ -127,7 +127,8 @@ def compare(
         timing_notes = [
             f"Latency measured by mnv1-bench on {device_label(config)}: median and IQR per image, batch 1, "
             f"{config.dtype}, {config.backend}; the models are timed in interleaved rounds. Time ÷ base (95% CI): "
-            "the time ratio paired by round (as in `mnv1-bench time`) with its bootstrap 95% interval; faster or "
+            "each model's median over the base's, with a 95% interval over 5 windows of consecutive rounds (drift "
+            "within this run, not what changes between runs: `mnv1-bench time --repeats 3` covers that); faster or "
             "slower when the whole interval is below or above 1.",
             *report.how_produced(list(timed.values())),
         ]

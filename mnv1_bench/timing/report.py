@@ -1,8 +1,8 @@
 """Timing rows as a frame and as notes: each model beside the first one timed in the same setting.
 
-What ``mnv1-bench time`` shows: the rows' fields, each row's mult-adds and time over the first row's (the
-time ratio, paired by round, with its 95% confidence interval and a verdict), which floor bounds it, the flags,
-one warning line for a busy machine, and notes that say how each row was produced. Nothing here measures or prints.
+What ``mnv1-bench time`` shows: the rows' fields, each row's mult-adds and time over the first row's (the ratio
+of their medians, with its 95% confidence interval and a verdict), which floor bounds it, the flags, one warning
+line for a busy machine, and notes that say how each row was produced. Nothing here measures or prints.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def sided(bound: float) -> str:
 
 def compare_frame(rows: Sequence[TimingRow]) -> pd.DataFrame:
     """Rows as a DataFrame, with each row's mult-adds and time over the first row's (``time_vs_first``, the
-    ratio paired by round), its 95% interval (``time_vs_first_ci``; the verdict is ``verdict``), the bound and
+    ratio of their medians), its 95% interval (``time_vs_first_ci``; the verdict is ``verdict``), the bound and
     the flags."""
     records = []
     for row in rows:

@@ -17,7 +17,7 @@ from mnv1_bench.environment import CpuSnapshot, cpu_snapshot, others_cores
 from mnv1_bench.timing.clock import MIN_RUNS, Measurement, Stopwatch, sample, warm_up
 from mnv1_bench.timing.flags import busy
 
-MIN_ROUNDS = 5  # enough rounds for the bootstrap to see drift between them
+MIN_ROUNDS = 5  # enough rounds for the interval's windows (one round each at least) to see drift between them
 SLICE_S = 0.1  # a slice's length by default: far shorter than a neighbour's bursts, long enough for several calls
 LoadProbe = Callable[[], CpuSnapshot | None]  # environment.cpu_snapshot, or a fake in tests
 Step = Callable[[int, int, int], None]  # (round, slot, steps done) -> None, before each slice

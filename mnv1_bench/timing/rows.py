@@ -58,7 +58,7 @@ class TimingRow:
     machine_speed: float | None = None  # fastest reference matmul this host has shown / this run's (machine_speed)
     machine_drift: float | None = None  # how much that reference moved between rounds: (p90 - p10) / median
     flags: tuple[Flag, ...] = ()  # decided when the row was made (flags.decide)
-    ratio: RatioCI | None = None  # time / the first row's, paired by round, with its 95% interval; None on row 1
+    ratio: RatioCI | None = None  # median / the first row's median, with its 95% interval; None on row 1
     numerics_cosine: float | None = None  # agreement with fp32 eager on NUMERICS_INPUTS seeded inputs: see numerics
     numerics_max_abs: float | None = None
     top1_agreement: float | None = None

@@ -2,8 +2,8 @@
 
 Rows report the median, the inter-quartile range, the 90th percentile, the number of samples and the
 coefficient of variation (standard deviation / mean), as pyperf does; what flags a row is :mod:`.flags`'s to
-decide. Two rows timed in the same interleaved rounds are compared round by round, with a bootstrap confidence
-interval (:func:`ratio_ci`) and a verdict (:func:`verdict`).
+decide. Two rows timed in the same interleaved rounds are compared by the ratio of their medians, with a
+confidence interval (:func:`ratio_ci`) and a verdict (:func:`verdict`).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def summarize(samples_ms: tuple[float, ...] | list[float]) -> Stats:
 
 @dataclass(frozen=True)
 class RatioCI:
-    """A row's time over the first row's (paired by round, :func:`ratio_ci`), with a bootstrap confidence interval."""
+    """A row's time over the first row's (the ratio of their medians, :func:`ratio_ci`), with a 95% interval."""
 
     ratio: float
     low: float
