@@ -14,7 +14,6 @@ Untrusted rows are re-taken at once (``retakes`` times), and never reused later.
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -24,11 +23,12 @@ from mnv1_bench.counting import Cost
 from mnv1_bench.environment import set_threads, software_versions
 from mnv1_bench.models.registry import ModelSpec
 from mnv1_bench.store import runs as results
+from mnv1_bench.timing import stats
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.flags import Flag, of_record
+from mnv1_bench.timing.rounds import split_rounds
 from mnv1_bench.timing.rows import TimingRow
 from mnv1_bench.timing.run import Progress, time_runs
-from mnv1_bench.timing.stats import t_975
 
 MIN_TIME_FIELD = "pick_min_time_s"  # present on the rows pick saved: it marks them as reusable by pick
 MACHINE_FIELDS = ("hostname", "cpu_model", "cpu_cores", "gpu_name")
@@ -216,25 +216,11 @@ def _keep(row: TimingRow, spec: ModelSpec, cost: Cost, config: TimingConfig, run
     return Latency.from_record(record, False, run_file.path.name if saved else "")
 
 
-WINDOWS = 5  # windows of consecutive rounds a median's interval is computed over
-
-
 def median_ci(samples_ms: Sequence[float], round_sizes: Sequence[int]) -> tuple[float, float]:
-    """A 95% interval of the median per-call time (ms): Student's t over the log medians of :data:`WINDOWS`
-    windows of consecutive rounds, around the median of all samples. Rounds close in time share the machine's
-    state, so they are never taken as independent (see :func:`mnv1_bench.timing.stats.ratio_ci`). NaN when the
-    rounds do not split the samples, or there are fewer than two rounds."""
+    """A 95% interval of the median per-call time (ms) over :data:`.stats.WINDOWS` windows of consecutive rounds
+    (:func:`mnv1_bench.timing.stats.median_ci`): rounds close in time share the machine's state, so they are never
+    taken as independent. NaN when the rounds do not split the samples, or there are fewer than two rounds."""
     sizes = [n for n in (round_sizes or (len(samples_ms),)) if n > 0]
     if len(sizes) < 2 or sum(sizes) != len(samples_ms):
         return math.nan, math.nan
-    rounds, start = [], 0
-    for size in sizes:
-        rounds.append(list(samples_ms[start : start + size]))
-        start += size
-    windows = min(WINDOWS, len(rounds))
-    cut = [len(rounds) * k // windows for k in range(windows + 1)]
-    logs = [math.log(max(statistics.median([s for r in rounds[a:b] for s in r]), 1e-300))
-            for a, b in zip(cut, cut[1:], strict=False)]  # fmt: skip
-    median = statistics.median(samples_ms)
-    half = t_975(windows - 1) * statistics.stdev(logs) / math.sqrt(windows)
-    return median * math.exp(-half), median * math.exp(half)
+    return stats.median_ci(stats.windows(split_rounds(samples_ms, sizes)))

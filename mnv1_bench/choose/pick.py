@@ -114,7 +114,7 @@ def candidate_frame(candidates: Sequence[Candidate], budget: Budget, dtype: str)
         size = size_mb(c.params, dtype)
         over = budget.over(median, c.params, c.mult_adds, size)
         counts_fit = replace(budget, ms=None).excess(None, c.params, c.mult_adds, size) <= 1
-        status = _status(budget, lat, high, counts_fit)
+        status = _status(budget, lat, low, high, counts_fit)
         rows.append({
             "model": c.spec.name, "top1": c.cited.top1, "top1_source": c.cited.source or None,
             "median_ms": median, "ci_low_ms": None if lat is None else low, "ci_high_ms": None if lat is None else high,
@@ -133,7 +133,7 @@ def candidate_frame(candidates: Sequence[Candidate], budget: Budget, dtype: str)
     return frame
 
 
-def _status(budget: Budget, lat: latency_store.Latency | None, high: float, counts_fit: bool) -> str:
+def _status(budget: Budget, lat: latency_store.Latency | None, low: float, high: float, counts_fit: bool) -> str:
     """ "fits" (every count within its limit, and the latency's whole 95% CI within the budget), "borderline" (the
     CI straddles the latency budget: it may fit), "over" or "not timed"."""
     if lat is None:
@@ -142,9 +142,9 @@ def _status(budget: Budget, lat: latency_store.Latency | None, high: float, coun
         return "over"
     if budget.ms is None:
         return "fits"
-    upper = high if high == high else lat.median_ms  # no interval (one round): the median alone
-    low = lat.ci_ms[0] if lat.ci_ms[0] == lat.ci_ms[0] else lat.median_ms
-    if upper <= budget.ms:
+    if high != high:  # no interval (one round): the median alone
+        low = high = lat.median_ms
+    if high <= budget.ms:
         return "fits"
     return "borderline" if low <= budget.ms else "over"
 

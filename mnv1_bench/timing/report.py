@@ -13,7 +13,8 @@ import pandas as pd
 
 from mnv1_bench.timing.flags import labels
 from mnv1_bench.timing.numerics import NUMERICS_INPUTS
-from mnv1_bench.timing.rows import WINDOWS, TimingRow
+from mnv1_bench.timing.rows import TimingRow
+from mnv1_bench.timing.stats import WINDOWS
 
 ONE_OFF = {"compile_s": "compiled", "export_s": "exported to ONNX", "quantize_s": "quantized to int8"}  # one-off
 NUMERICS_NOTE = ("Cosine vs fp32 eager, Max |Δ| logit and Top-1 agree: each row's logits against fp32 PyTorch eager "

@@ -22,14 +22,10 @@ from mnv1_bench.timing.clock import Measurement
 from mnv1_bench.timing.config import TimingConfig
 from mnv1_bench.timing.flags import Flag
 from mnv1_bench.timing.rounds import Interleaved, split_rounds
-from mnv1_bench.timing.stats import RatioCI, Stats, ratio_ci, summarize, verdict
+from mnv1_bench.timing.stats import RatioCI, Stats, ratio_ci, summarize, verdict, windows
 
 if TYPE_CHECKING:
     from mnv1_bench.models.registry import ModelSpec
-
-# A run of one repeat: its rounds are split into this many windows of consecutive rounds for the ratio's interval
-# (they see drift within the run, not what changes between runs: see docs/timing-method.md).
-WINDOWS = 5
 
 
 @dataclass(frozen=True)
@@ -135,18 +131,11 @@ class TimingRow:
 
     def batches_ms(self) -> list[list[float]]:
         """The samples in the independent batches the ratio's interval compares (:func:`.stats.ratio_ci`): one
-        per repeat, or, in a run of one repeat, :data:`WINDOWS` windows of consecutive rounds."""
+        per repeat, or, in a run of one repeat, :data:`.stats.WINDOWS` windows of consecutive rounds."""
         rounds = self.rounds_ms()
-        if self.repeats >= 2:
-            sizes = self.repeat_rounds
-        else:
-            windows = min(WINDOWS, len(rounds))
-            sizes = tuple(len(rounds) // windows + (i < len(rounds) % windows) for i in range(windows))
-        out, start = [], 0
-        for size in sizes:
-            out.append([s for each in rounds[start : start + size] for s in each])
-            start += size
-        return out
+        if self.repeats < 2:
+            return windows(rounds)
+        return [[s for each in repeat for s in each] for repeat in split_rounds(rounds, self.repeat_rounds)]
 
     def as_dict(self) -> dict:
         """JSON-ready fields and statistics, without the raw samples: what `--format json` shows."""

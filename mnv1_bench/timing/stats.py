@@ -80,6 +80,32 @@ def t_975(df: int) -> float:
     return T_975[max(d for d in T_975 if d <= df)]
 
 
+WINDOWS = 5  # the batches of a run of one repeat: windows of consecutive rounds (see docs/timing-method.md)
+
+
+def windows(rounds: Sequence[Sequence[float]], count: int = WINDOWS) -> list[list[float]]:
+    """Samples by round, in the order taken, joined into `count` windows of consecutive rounds as even as they
+    can be (one window per round when there are fewer rounds)."""
+    count = min(count, len(rounds))
+    cut = [len(rounds) * k // count for k in range(count + 1)]
+    return [[s for r in rounds[a:b] for s in r] for a, b in zip(cut, cut[1:], strict=False)]
+
+
+def _t_half(logs: Sequence[float]) -> float:
+    """Half the width of a 95% Student's t interval of the mean of `logs` (batches taken as independent)."""
+    return t_975(len(logs) - 1) * statistics.stdev(logs) / math.sqrt(len(logs))
+
+
+def median_ci(batches: Sequence[Sequence[float]]) -> tuple[float, float]:
+    """A 95% interval of the median of all samples (ms): Student's t over the batches' log medians, around it.
+    NaN with fewer than two batches."""
+    if len(batches) < 2:
+        return math.nan, math.nan
+    median = statistics.median([s for batch in batches for s in batch])
+    half = _t_half([math.log(max(statistics.median(batch), 1e-300)) for batch in batches])
+    return median * math.exp(-half), median * math.exp(half)
+
+
 def ratio_ci(first: Sequence[Sequence[float]], other: Sequence[Sequence[float]]) -> RatioCI:
     """`other`'s time over `first`'s, with a 95% interval from independent batches of the two rows.
 
@@ -99,8 +125,7 @@ def ratio_ci(first: Sequence[Sequence[float]], other: Sequence[Sequence[float]])
     point = float(np.median(np.concatenate(other)) / np.median(np.concatenate(first)))
     if len(first) < 2:
         return RatioCI(point, math.nan, math.nan)
-    logs = np.array([_log_ratio(np.median(a), np.median(b)) for a, b in zip(first, other, strict=True)])
-    half = t_975(len(logs) - 1) * float(np.std(logs, ddof=1)) / math.sqrt(len(logs))
+    half = _t_half([_log_ratio(float(np.median(a)), float(np.median(b))) for a, b in zip(first, other, strict=True)])
     return RatioCI(point, point * math.exp(-half), point * math.exp(half))
 
 
